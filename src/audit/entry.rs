@@ -1,0 +1,120 @@
+//! One audit log entry: what its hash covers, and the chain links around it.
+
+/// What an entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The first entry of a log: carries the log's random id, nothing else.
+    Genesis,
+    /// The decision about one request, written before the command starts.
+    Decision,
+    /// How the command ended, written after it exits.
+    Outcome,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Genesis => "genesis",
+            Kind::Decision => "decision",
+            Kind::Outcome => "outcome",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "genesis" => Some(Kind::Genesis),
+            "decision" => Some(Kind::Decision),
+            "outcome" => Some(Kind::Outcome),
+            _ => None,
+        }
+    }
+}
+
+/// The fields an entry's hash covers, besides its sequence number, log id and the previous hash.
+/// Every field is text or an integer; absent fields are NULL (and `null` in the encoding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub kind: Kind,
+    /// UTC, RFC 3339 with milliseconds: `2026-11-22T01:13:26.123Z`.
+    pub time: String,
+    /// Ties a decision to its outcome: 32 hex digits.
+    pub request_id: Option<String>,
+    pub user: Option<String>,
+    pub uid: Option<i64>,
+    pub host: Option<String>,
+    pub pid: Option<i64>,
+    pub ppid: Option<i64>,
+    /// The parent process that asked: its command line, escaped.
+    pub parent: Option<String>,
+    pub cwd: Option<String>,
+    /// The argument vector as JSON text (see `argv`): lossless for non-UTF-8 arguments.
+    pub argv: Option<String>,
+    /// The `-c` line, when the request was one.
+    pub line: Option<String>,
+    /// The policy's decision: `allow`, `ask` or `deny`.
+    pub decision: Option<String>,
+    /// The rule that decided, when one did.
+    pub rule: Option<String>,
+    pub reason: Option<String>,
+    /// The final word: `allowed`, `approved`, `denied`, `rejected`, `timed-out`, `no-approver`.
+    pub verdict: Option<String>,
+    /// Who approved or rejected, when a human did.
+    pub approver: Option<String>,
+    /// How the verdict was reached: `policy`, `terminal`…
+    pub channel: Option<String>,
+    pub policy_path: Option<String>,
+    pub policy_sha256: Option<String>,
+    /// Outcome: the exit code when the command exited.
+    pub exit_code: Option<i64>,
+    /// Outcome: the signal number when the command was killed by one.
+    pub signal: Option<i64>,
+    pub duration_ms: Option<i64>,
+    /// Outcome: why the command could not start (not found, not executable…).
+    pub error: Option<String>,
+}
+
+impl Record {
+    /// An empty record of a kind, stamped with the current time.
+    pub fn new(kind: Kind) -> Record {
+        Record {
+            kind,
+            time: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            request_id: None,
+            user: None,
+            uid: None,
+            host: None,
+            pid: None,
+            ppid: None,
+            parent: None,
+            cwd: None,
+            argv: None,
+            line: None,
+            decision: None,
+            rule: None,
+            reason: None,
+            verdict: None,
+            approver: None,
+            channel: None,
+            policy_path: None,
+            policy_sha256: None,
+            exit_code: None,
+            signal: None,
+            duration_ms: None,
+            error: None,
+        }
+    }
+}
+
+/// An entry as stored: its place in the chain and its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// 1 for the genesis entry, then contiguous.
+    pub seq: i64,
+    /// The random id of the log this entry belongs to (32 hex digits).
+    pub log_id: String,
+    pub record: Record,
+    /// Hex SHA-256 of the previous entry; 64 zeros for the genesis entry.
+    pub prev_hash: String,
+    /// Hex SHA-256 of this entry (see `chain`).
+    pub hash: String,
+}

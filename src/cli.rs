@@ -1,0 +1,22 @@
+//! The command-line interface: clap types only. Each subcommand's arguments live with its command.
+
+use crate::commands::{
+    audit::AuditArgs, check::CheckArgs, completions::CompletionsArgs, exec::ExecArgs,
+};
+use clap::{Parser, Subcommand};
+
+/// An auditable pause between an automated agent's decision and the execution of a shell command.
+#[derive(Debug, Parser)]
+#[command(name = "gate", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Exec(ExecArgs),
+    Check(CheckArgs),
+    Audit(AuditArgs),
+    Completions(CompletionsArgs),
+}

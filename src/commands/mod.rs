@@ -1,0 +1,18 @@
+//! One module per subcommand, each owning its arguments and a `run` function.
+
+pub mod audit;
+pub mod check;
+pub mod completions;
+pub mod exec;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand and returns gate's exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Exec(args) => exec::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Completions(args) => completions::run(args),
+    }
+}

@@ -1,0 +1,106 @@
+//! Safe display of untrusted text: control characters never reach a terminal or a chat raw.
+
+use std::fmt::Write;
+
+/// Escapes control characters (C0, DEL, C1) and Unicode bidi/format controls as `\x1b`, `\u{202e}`…,
+/// so that a command line cannot move the cursor, recolour the screen or reorder what is shown.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_invisible_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// C1 controls and the format characters that can disguise text (bidi overrides, zero-width).
+fn is_invisible_control(c: char) -> bool {
+    matches!(c as u32,
+        0x80..=0x9f | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
+}
+
+/// Shows an argument vector as one shell-like line, quoting words that need it and escaping
+/// control characters; non-UTF-8 bytes are shown as `\xNN`.
+pub fn argv_line<S: AsRef<std::ffi::OsStr>>(argv: &[S]) -> String {
+    argv.iter()
+        .map(|arg| quote_word(arg.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn quote_word(arg: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = arg.as_bytes();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => escape_controls(text),
+        Err(_) => bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() && b != b'\\' {
+                    (b as char).to_string()
+                } else {
+                    format!("\\x{b:02x}")
+                }
+            })
+            .collect(),
+    };
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./=:,+@%^".contains(c) || c == '\\');
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The error and its causes on one line, escaped.
+pub fn error_line(error: &anyhow::Error) -> String {
+    escape_controls(&format!("{error:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_control() {
+        let cases = [
+            ("plain", "plain"),
+            ("a\x1b[31mred", "a\\x1b[31mred"),
+            ("bell\x07", "bell\\x07"),
+            ("line\nnext", "line\\nnext"),
+            ("del\x7f", "del\\x7f"),
+            ("c1\u{9b}", "c1\\u{9b}"),
+            ("rlo\u{202e}txt", "rlo\\u{202e}txt"),
+            ("back\\slash", "back\\\\slash"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(escape_controls(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_argv() {
+        use std::os::unix::ffi::OsStrExt;
+        let argv = [
+            std::ffi::OsStr::new("echo"),
+            std::ffi::OsStr::new("two words"),
+            std::ffi::OsStr::from_bytes(b"\xff"),
+            std::ffi::OsStr::new("it's"),
+        ];
+        assert_eq!(argv_line(&argv), r"echo 'two words' \xff 'it'\''s'");
+    }
+}

@@ -1,0 +1,36 @@
+//! The one table of gate's own exit codes. `gate exec` otherwise passes the command's code through.
+
+/// The command ran (or the check succeeded) and exited 0.
+pub const SUCCESS: i32 = 0;
+/// Command-line usage error (clap's own code).
+pub const USAGE: i32 = 2;
+/// `gate audit verify`: the log is damaged.
+pub const AUDIT_DAMAGED: i32 = 1;
+/// An internal error: a bug in gate.
+pub const INTERNAL: i32 = 70;
+/// The audit log could not be opened, read or written; the command did not run.
+pub const AUDIT_ERROR: i32 = 74;
+/// Refused: denied by policy, denied or not answered by a human, or no approver reachable.
+/// The command did not start.
+pub const REFUSED: i32 = 77;
+/// The policy could not be found, read, parsed or validated; the command did not run.
+pub const POLICY_ERROR: i32 = 78;
+/// The command was found but could not be executed (as a shell reports it).
+pub const NOT_EXECUTABLE: i32 = 126;
+/// The command was not found (as a shell reports it).
+pub const NOT_FOUND: i32 = 127;
+/// A command killed by signal N gives `SIGNAL_BASE + N`.
+pub const SIGNAL_BASE: i32 = 128;
+
+/// Maps an error that reached the top to gate's exit code, by the kind of its root.
+pub fn for_error(error: &anyhow::Error) -> i32 {
+    for cause in error.chain() {
+        if cause.is::<crate::policy::PolicyError>() {
+            return POLICY_ERROR;
+        }
+        if cause.is::<crate::audit::AuditError>() {
+            return AUDIT_ERROR;
+        }
+    }
+    INTERNAL
+}

@@ -1,0 +1,18 @@
+//! Shell analysis: turn a command line (or an argument vector) into the simple commands that will
+//! run, seeing through quoting, lists, pipelines, substitutions, `sh -c` scripts and wrappers.
+//! Whatever cannot be seen before it runs is reported as opaque, never dropped.
+
+mod types;
+mod walk;
+
+pub use types::{Analysis, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
+
+/// Analyses one shell line, as `/bin/sh -c LINE` would run it.
+pub fn analyze_line(line: &str) -> Analysis {
+    walk::analyze_line(line)
+}
+
+/// Analyses an argument vector that will be executed directly (no shell in between).
+pub fn analyze_argv(argv: &[std::ffi::OsString]) -> Analysis {
+    walk::analyze_argv(argv)
+}
