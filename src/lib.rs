@@ -11,6 +11,7 @@ pub mod context;
 pub mod display;
 pub mod exit_code;
 pub mod paths;
+mod pipeline;
 pub mod policy;
 pub mod runner;
 pub mod shell;

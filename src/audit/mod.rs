@@ -30,3 +30,6 @@ pub enum AuditError {
         source: std::io::Error,
     },
 }
+
+mod stub;
+pub use stub::*;

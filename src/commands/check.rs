@@ -1,8 +1,95 @@
-//! gate check (placeholder).
+//! `gate check`: classify a command line and explain the decision. Never runs anything.
 
+use super::input::{CommandArgs, Environment, PolicyArgs};
+use crate::display::escape_controls;
+use crate::exit_code;
+use crate::policy::{Classification, Policy};
+
+/// Classify a command without running it: print the decision, the rule that decided and why.
+///
+/// Examples:
+///   gate check -- git push origin main
+///   gate check -c 'git status && rm -rf /'
+///   gate check --json -c 'curl https://example.com | sh'
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+#[command(verbatim_doc_comment)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
-pub fn run(_args: CheckArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented")
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub command: CommandArgs,
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
+    let environment = Environment::capture()?;
+    let policy = args.policy.load(&environment)?;
+    let request = args.command.into_request();
+    let classification = policy.classify(&request.analyze(), &environment.context());
+    if args.json {
+        println!("{}", json(&classification, &policy));
+    } else {
+        print!("{}", human(&classification, &policy, &request.display()));
+    }
+    Ok(exit_code::SUCCESS)
+}
+
+fn json(classification: &Classification, policy: &Policy) -> serde_json::Value {
+    serde_json::json!({
+        "decision": classification.decision,
+        "rule": classification.rule,
+        "reason": classification.reason,
+        "policy": policy.name,
+        "policy_sha256": policy.sha256,
+        "parts": classification.parts,
+    })
+}
+
+fn human(classification: &Classification, policy: &Policy, command: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "command:  {command}");
+    let _ = writeln!(out, "decision: {}", classification.decision);
+    let _ = writeln!(
+        out,
+        "rule:     {}",
+        classification
+            .rule
+            .as_deref()
+            .unwrap_or("(none: a setting decided)")
+    );
+    let _ = writeln!(out, "reason:   {}", escape_controls(&classification.reason));
+    let _ = writeln!(out, "policy:   {}", escape_controls(&policy.name));
+    if !classification.parts.is_empty() {
+        let _ = writeln!(out, "parts:");
+    }
+    for part in &classification.parts {
+        let decision = part.decision.map_or("-", |decision| decision.as_str());
+        let kind = serde_json::to_value(part.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let via = if part.via.is_empty() {
+            String::new()
+        } else {
+            format!(" (via {})", part.via.join(", "))
+        };
+        let rule = part
+            .rule
+            .as_deref()
+            .map(|rule| format!("{rule}: "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {decision:<5} {kind:<11} {}{}\n        {rule}{}",
+            escape_controls(&part.text),
+            escape_controls(&via),
+            escape_controls(&part.reason)
+        );
+    }
+    out
 }

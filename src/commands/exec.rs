@@ -1,8 +1,44 @@
-//! gate exec (placeholder).
+//! `gate exec`: classify, ask if needed, record, run, record.
 
+use super::input::{CommandArgs, Environment, PolicyArgs};
+use std::path::PathBuf;
+
+/// Run a command if the policy allows it or a human approves it; record the decision first.
+///
+/// Exits with the command's own code, 128+N if it died of signal N, 127 if not found, 126 if not
+/// executable; 77 when refused (denied, rejected, timed out, nobody to ask), 78 for a policy
+/// error and 74 for an audit log error, and then the command never starts.
+///
+/// Examples:
+///   gate exec -- cargo test
+///   gate exec -c 'git status && git push'
+///   gate exec --policy ./policy.toml --db ./audit.db -- make deploy
 #[derive(Debug, clap::Args)]
-pub struct ExecArgs {}
+#[command(verbatim_doc_comment)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 
-pub fn run(_args: ExecArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented")
+    /// The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub command: CommandArgs,
+}
+
+pub fn run(args: ExecArgs) -> anyhow::Result<i32> {
+    let environment = Environment::capture()?;
+    let policy = args.policy.load(&environment)?;
+    let database = crate::paths::database(args.db.as_deref()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB, or pass --db"
+        )
+    })?;
+    crate::pipeline::exec(
+        &policy,
+        &environment,
+        &database,
+        args.command.into_request(),
+    )
 }

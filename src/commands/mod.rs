@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod exec;
+pub mod input;
 
 use crate::cli::{Cli, Command};
 

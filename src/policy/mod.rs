@@ -1,12 +1,35 @@
 //! The policy: TOML rules that classify a command line as allow, ask or deny.
-//! `raw` mirrors the file, `load` finds and validates it, `rule` holds compiled rules,
-//! `classify` judges an analysed line.
+//! `raw` mirrors the file, `compile` checks it into `rule`s, `locate` finds the file to use,
+//! `classify` judges an analysed line. Raw structs never leave this module.
 
+mod classify;
+mod compile;
 mod decision;
+mod diagnostic;
+mod glob;
+mod locate;
+mod raw;
+mod resolve;
+mod rule;
+mod testing;
 
+pub use classify::{Classification, Part, PartKind};
 pub use decision::Decision;
+pub use diagnostic::Diagnostic;
+pub use locate::{Choice, locate};
+pub use resolve::Resolver;
+pub use rule::Context;
+pub use testing::TestFailure;
 
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// The policy compiled into the binary, used when no file is configured.
+pub const BUILTIN_DEFAULT: &str = include_str!("../../policies/default.toml");
+/// How the built-in default is named in messages and in the audit log.
+pub const BUILTIN_NAME: &str = "(built-in default)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
@@ -15,6 +38,157 @@ pub enum PolicyError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid policy:\n{0}")]
-    Invalid(String),
+    #[error("the policy {path} is not UTF-8 text")]
+    NotText { path: PathBuf },
+    #[error("invalid policy: {}{}", .0[0].headline(), more_errors(.0.len()))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn more_errors(count: usize) -> String {
+    match count {
+        1 => String::new(),
+        n => format!(
+            " (and {} more; run `gate policy lint` to see them all)",
+            n - 1
+        ),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// What a command that no rule matches gets.
+    pub default: Decision,
+    /// What code gate cannot see gets; never allow.
+    pub opaque: Decision,
+    /// What a line that does not parse gets; never allow.
+    pub on_parse_error: Decision,
+    /// How long a human has to answer.
+    pub approval_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default: Decision::Ask,
+            opaque: Decision::Ask,
+            on_parse_error: Decision::Ask,
+            approval_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A `[[tests]]` entry: a command line and the decision the policy must give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyTest {
+    pub command: String,
+    pub expect: Decision,
+    pub rule: Option<String>,
+    /// Where the test is written, for messages.
+    pub line: usize,
+}
+
+/// A loaded, checked policy.
+#[derive(Debug)]
+pub struct Policy {
+    /// The file it came from, or [`BUILTIN_NAME`].
+    pub name: String,
+    /// SHA-256 of the file's bytes, hex: recorded with every decision.
+    pub sha256: String,
+    pub settings: Settings,
+    rules: Vec<rule::Rule>,
+    /// Rule positions by the base name of the program they name, so a command is only
+    /// compared with rules that could match it.
+    by_program: HashMap<String, Vec<usize>>,
+    /// Rules that apply to any program (no `match`, or a glob program).
+    for_any_program: Vec<usize>,
+    pub tests: Vec<PolicyTest>,
+}
+
+impl Policy {
+    /// Parses and checks a policy's text; `name` is used in messages, `home` for `~`.
+    pub fn parse(name: &str, text: &str, home: &str) -> Result<Policy, PolicyError> {
+        let mut checker = compile::Checker {
+            file: name,
+            source: text,
+            home,
+            errors: Vec::new(),
+        };
+        let raw: raw::RawPolicy = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(error) => {
+                let span = error.span().unwrap_or(0..0);
+                checker.error(span, error.message().trim().to_string());
+                return Err(PolicyError::Invalid(checker.errors));
+            }
+        };
+        let compiled = compile::compile(raw, &mut checker);
+        if !checker.errors.is_empty() {
+            return Err(PolicyError::Invalid(checker.errors));
+        }
+        let mut by_program: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut for_any_program = Vec::new();
+        for (at, rule) in compiled.rules.iter().enumerate() {
+            let names: Option<Vec<String>> = rule
+                .patterns
+                .as_ref()
+                .and_then(|patterns| patterns.iter().map(rule::Pattern::index_name).collect());
+            match names {
+                Some(names) => {
+                    for name in names {
+                        let slot = by_program.entry(name).or_default();
+                        if slot.last() != Some(&at) {
+                            slot.push(at);
+                        }
+                    }
+                }
+                None => for_any_program.push(at),
+            }
+        }
+        Ok(Policy {
+            name: name.to_string(),
+            sha256: hex_sha256(text.as_bytes()),
+            settings: compiled.settings,
+            rules: compiled.rules,
+            by_program,
+            for_any_program,
+            tests: compiled.tests,
+        })
+    }
+
+    /// Loads the policy a [`Choice`] names.
+    pub fn load(choice: &Choice, home: &str) -> Result<Policy, PolicyError> {
+        match choice {
+            Choice::Builtin => Policy::parse(BUILTIN_NAME, BUILTIN_DEFAULT, home),
+            Choice::File(path) => {
+                let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| PolicyError::NotText { path: path.clone() })?;
+                Policy::parse(&path.display().to_string(), &text, home)
+            }
+        }
+    }
+
+    /// The rules that could match a program with this base name, in file order.
+    fn candidates(&self, base_name: Option<&str>) -> impl Iterator<Item = &rule::Rule> {
+        let named = base_name
+            .and_then(|name| self.by_program.get(name))
+            .map_or(&[][..], Vec::as_slice);
+        let mut positions: Vec<usize> =
+            named.iter().chain(&self.for_any_program).copied().collect();
+        positions.sort_unstable();
+        positions.into_iter().map(|at| &self.rules[at])
+    }
+}
+
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }

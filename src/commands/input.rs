@@ -1,0 +1,109 @@
+//! Arguments shared by the commands that take a command line: the policy and the command.
+
+use crate::policy::{Context, Policy, Resolver};
+use crate::shell::Analysis;
+use anyhow::Context as _;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml,
+    /// else the built-in default]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CommandArgs {
+    /// A shell line, judged as a whole and run with `/bin/sh -c`
+    #[arg(
+        short = 'c',
+        value_name = "LINE",
+        conflicts_with = "argv",
+        required_unless_present = "argv"
+    )]
+    pub line: Option<String>,
+
+    /// The command and its arguments, run directly (no shell)
+    #[arg(
+        value_name = "CMD",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub argv: Vec<OsString>,
+}
+
+/// What was asked for: a line for the shell, or an argument vector.
+pub enum Request {
+    Line(String),
+    Argv(Vec<OsString>),
+}
+
+impl CommandArgs {
+    pub fn into_request(self) -> Request {
+        match self.line {
+            Some(line) => Request::Line(line),
+            None => Request::Argv(self.argv),
+        }
+    }
+}
+
+impl Request {
+    pub fn analyze(&self) -> Analysis {
+        match self {
+            Request::Line(line) => crate::shell::analyze_line(line),
+            Request::Argv(argv) => crate::shell::analyze_argv(argv),
+        }
+    }
+
+    /// The request as one line, escaped for display.
+    pub fn display(&self) -> String {
+        match self {
+            Request::Line(line) => crate::display::escape_controls(line),
+            Request::Argv(argv) => crate::display::argv_line(argv),
+        }
+    }
+}
+
+/// The facts about gate's own environment that rules are matched against.
+pub struct Environment {
+    pub home: String,
+    pub cwd: PathBuf,
+    pub resolver: Resolver,
+}
+
+impl Environment {
+    pub fn capture() -> anyhow::Result<Environment> {
+        let home = crate::paths::home()
+            .map(|home| home.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        Ok(Environment {
+            home,
+            cwd,
+            resolver: Resolver::new(std::env::var_os("PATH")),
+        })
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            home: &self.home,
+            cwd: &self.cwd,
+            env: &|name| std::env::var(name).ok(),
+            resolver: &self.resolver,
+        }
+    }
+}
+
+impl PolicyArgs {
+    /// Finds and loads the policy.
+    pub fn load(&self, environment: &Environment) -> anyhow::Result<Policy> {
+        let choice = crate::policy::locate(
+            self.policy.as_deref(),
+            std::env::var_os("GATE_POLICY").map(PathBuf::from),
+            crate::paths::config_dir().as_deref(),
+        );
+        Ok(Policy::load(&choice, &environment.home)?)
+    }
+}

@@ -1,0 +1,289 @@
+//! Globs of the policy language, matched against known text ("is it") and against words that are
+//! only partly known before the command runs ("could it be").
+//!
+//! `*` matches any run of characters except `/`, `**` any run at all, `?` one character except
+//! `/`, `[abc]`, `[a-z]` and `[!x]` one character of a set. A backslash makes the next character
+//! literal.
+
+use crate::shell::{Piece, Word};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob {
+    tokens: Vec<Token>,
+    /// The pattern as written, for messages.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Char(char),
+    /// `*`: any run without `/`.
+    Star,
+    /// `**`: any run at all.
+    AnyRun,
+    /// `?`: one character, not `/`.
+    One,
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+/// A step of a word's pattern: what one position of the word may hold.
+#[derive(Clone, Copy, Debug)]
+enum WordStep {
+    Char(char),
+    /// Any run at all, possibly empty (an expansion).
+    AnyRun,
+    /// Any one character.
+    One,
+}
+
+impl Glob {
+    /// Parses a glob; `home` replaces a leading `~`.
+    pub fn new(pattern: &str, home: &str) -> Result<Glob, String> {
+        let expanded = match pattern.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+            _ => pattern.to_string(),
+        };
+        let mut tokens = Vec::new();
+        let mut chars = expanded.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(escaped) => tokens.push(Token::Char(escaped)),
+                    None => return Err("a trailing backslash escapes nothing".into()),
+                },
+                '*' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    while chars.peek() == Some(&'*') {
+                        chars.next();
+                    }
+                    tokens.push(Token::AnyRun);
+                }
+                '*' => tokens.push(Token::Star),
+                '?' => tokens.push(Token::One),
+                // As in the shell, a '[' that is never closed is an ordinary character.
+                '[' if !chars.clone().skip(1).any(|next| next == ']') => {
+                    tokens.push(Token::Char('['))
+                }
+                '[' => tokens.push(parse_class(&mut chars)?),
+                c => tokens.push(Token::Char(c)),
+            }
+        }
+        Ok(Glob {
+            tokens,
+            text: pattern.to_string(),
+        })
+    }
+
+    /// True when the pattern has no wildcard: it matches exactly one text.
+    pub fn literal(&self) -> Option<String> {
+        self.tokens
+            .iter()
+            .map(|token| match token {
+                Token::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the glob matches this exact text.
+    pub fn matches(&self, text: &str) -> bool {
+        let steps: Vec<WordStep> = text.chars().map(WordStep::Char).collect();
+        self.intersects(&steps)
+    }
+
+    /// Whether some value the word may take at run time matches the glob. `home` stands for a
+    /// leading `~`.
+    pub fn could_match(&self, word: &Word, home: &str) -> bool {
+        let mut steps = Vec::new();
+        for piece in &word.pieces {
+            match piece {
+                Piece::Text(text) => steps.extend(text.chars().map(WordStep::Char)),
+                Piece::Home => steps.extend(home.chars().map(WordStep::Char)),
+                Piece::Any => steps.push(WordStep::AnyRun),
+                Piece::AnyChar => steps.push(WordStep::One),
+            }
+        }
+        self.intersects(&steps)
+    }
+
+    /// Is there a string that both the word pattern and the glob accept? A search over pairs of
+    /// positions, so its cost is bounded by the product of the two lengths.
+    fn intersects(&self, word: &[WordStep]) -> bool {
+        let (n, m) = (word.len(), self.tokens.len());
+        let width = m + 1;
+        let mut seen = vec![false; (n + 1) * width];
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, j)) = stack.pop() {
+            let slot = i * width + j;
+            if seen[slot] {
+                continue;
+            }
+            seen[slot] = true;
+            if i == n && j == m {
+                return true;
+            }
+            let mut push = |a: usize, b: usize| {
+                if !seen[a * width + b] {
+                    stack.push((a, b));
+                }
+            };
+            // Moves that consume nothing: an expansion or a star may be empty.
+            if let Some(WordStep::AnyRun) = word.get(i) {
+                push(i + 1, j);
+            }
+            if let Some(Token::Star | Token::AnyRun) = self.tokens.get(j) {
+                push(i, j + 1);
+            }
+            let (Some(step), Some(token)) = (word.get(i), self.tokens.get(j)) else {
+                continue;
+            };
+            // Moves that consume one character that both sides accept.
+            match (step, token) {
+                (WordStep::Char(c), Token::Star) if *c != '/' => push(i + 1, j),
+                (WordStep::Char(_), Token::AnyRun) => push(i + 1, j),
+                (WordStep::Char(c), token) if token.accepts(*c) => push(i + 1, j + 1),
+                (WordStep::One, Token::Star | Token::AnyRun) => push(i + 1, j),
+                (WordStep::One, _) => push(i + 1, j + 1),
+                (WordStep::AnyRun, Token::Star | Token::AnyRun) => {}
+                (WordStep::AnyRun, _) => push(i, j + 1),
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+impl Token {
+    /// Whether a single-character token accepts `c`.
+    fn accepts(&self, c: char) -> bool {
+        match self {
+            Token::Char(expected) => *expected == c,
+            Token::One => c != '/',
+            Token::Class { negated, ranges } => {
+                ranges.iter().any(|(low, high)| (*low..=*high).contains(&c)) != *negated
+            }
+            Token::Star | Token::AnyRun => false,
+        }
+    }
+}
+
+fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Token, String> {
+    let negated = matches!(chars.peek(), Some('!' | '^'));
+    if negated {
+        chars.next();
+    }
+    let mut ranges = Vec::new();
+    let mut first = true;
+    loop {
+        let Some(c) = chars.next() else {
+            return Err("a '[' is never closed by ']'".into());
+        };
+        if c == ']' && !first {
+            break;
+        }
+        first = false;
+        let low = if c == '\\' {
+            chars.next().ok_or("a '[' is never closed by ']'")?
+        } else {
+            c
+        };
+        let mut lookahead = chars.clone();
+        if lookahead.next() == Some('-') && lookahead.peek().is_some_and(|&next| next != ']') {
+            chars.next();
+            let high = chars.next().expect("peeked");
+            if high < low {
+                return Err(format!("the range {low}-{high} is empty"));
+            }
+            ranges.push((low, high));
+        } else {
+            ranges.push((low, low));
+        }
+    }
+    Ok(Token::Class { negated, ranges })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(pieces: Vec<Piece>) -> Word {
+        Word {
+            pieces,
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn matches_text() {
+        let cases = [
+            ("/", "/", true),
+            ("/", "/etc", false),
+            ("/*", "/etc", true),
+            ("/*", "/etc/passwd", false),
+            ("/**", "/etc/passwd", true),
+            ("mkfs.*", "mkfs.ext4", true),
+            ("mkfs.*", "mkfs", false),
+            ("/dev/sd?", "/dev/sda", true),
+            ("/dev/sd[a-c]", "/dev/sdb", true),
+            ("/dev/sd[!a-c]", "/dev/sdb", false),
+            ("/dev/sd[!a-c]", "/dev/sdd", true),
+            ("a\\*", "a*", true),
+            ("a\\*", "ab", false),
+            ("~/.bashrc", "/home/u/.bashrc", true),
+            ("*", "", true),
+            ("[]]", "]", true),
+            ("[", "[", true),
+            ("[abc", "[abc", true),
+        ];
+        for (pattern, text, expected) in cases {
+            let glob = Glob::new(pattern, "/home/u").unwrap();
+            assert_eq!(glob.matches(text), expected, "{pattern} vs {text}");
+        }
+    }
+
+    #[test]
+    fn could_match_partly_known_words() {
+        let any = Piece::Any;
+        let text = |t: &str| Piece::Text(t.into());
+        let cases = [
+            ("/", vec![any.clone()], true),
+            ("/", vec![text("/home/"), any.clone()], false),
+            ("/*", vec![any.clone(), text("/out")], true),
+            ("/", vec![any.clone(), text("/out")], false),
+            ("/home/u/.bashrc", vec![Piece::Home, text("/.bashrc")], true),
+            ("/home/u/.bashrc", vec![any.clone(), text("/.bashrc")], true),
+            ("/home/u/.bashrc", vec![any.clone(), text("/.zshrc")], false),
+            ("-r", vec![text("-"), Piece::AnyChar], true),
+            ("*.tmp", vec![text("x"), Piece::AnyChar, text(".tmp")], true),
+            ("push", vec![text("pu"), any.clone()], true),
+            ("push", vec![text("pull")], false),
+        ];
+        for (pattern, pieces, expected) in cases {
+            let glob = Glob::new(pattern, "/home/u").unwrap();
+            assert_eq!(
+                glob.could_match(&word(pieces.clone()), "/home/u"),
+                expected,
+                "{pattern} vs {pieces:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bad_globs() {
+        for pattern in ["a\\", "[z-a]"] {
+            assert!(Glob::new(pattern, "/").is_err(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn literal_only_without_wildcards() {
+        assert_eq!(
+            Glob::new("git", "/").unwrap().literal().as_deref(),
+            Some("git")
+        );
+        assert_eq!(Glob::new("g*", "/").unwrap().literal(), None);
+    }
+}

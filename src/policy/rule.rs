@@ -1,0 +1,384 @@
+//! A compiled rule and how it matches one simple command.
+//!
+//! Allow narrowly, deny broadly: an `allow` rule matches only what is certain before the command
+//! runs (exact words, the same program file); an `ask` or `deny` rule matches whatever the command
+//! could turn out to be (base names, words computed at run time, options between the words).
+
+use super::Decision;
+use super::glob::Glob;
+use super::resolve::Resolver;
+use crate::shell::{RedirectKind, SimpleCommand, Word};
+use std::path::Path;
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub decision: Decision,
+    pub reason: String,
+    /// Alternatives from `match`; `None` applies to every program.
+    pub patterns: Option<Vec<Pattern>>,
+    pub flags: Option<Vec<String>>,
+    pub args: Option<Vec<Glob>>,
+    pub redirects: Option<Vec<Glob>>,
+    pub env: Vec<(String, Glob)>,
+    pub cwd: Option<Vec<Glob>>,
+}
+
+/// One entry of `match`: a program and the words that must follow it.
+#[derive(Debug)]
+pub struct Pattern {
+    pub program: Glob,
+    pub words: Vec<Glob>,
+}
+
+impl Pattern {
+    /// The base name this pattern's program is indexed under, when it is not a glob.
+    pub fn index_name(&self) -> Option<String> {
+        self.program
+            .literal()
+            .map(|name| base_name(&name).to_string())
+    }
+}
+
+/// What a rule is matched in: facts about the environment gate runs in.
+pub struct Context<'a> {
+    pub home: &'a str,
+    pub cwd: &'a Path,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub resolver: &'a Resolver,
+}
+
+impl Rule {
+    /// Whether the rule holds for the command: every condition it has must hold.
+    pub fn matches(&self, command: &SimpleCommand, context: &Context) -> bool {
+        let certain = self.decision == Decision::Allow;
+        let args = command.args();
+        // Arguments not consumed by the `match` words; those are what `args` looks at.
+        let mut rest: Vec<&Word> = args.iter().collect();
+        if let Some(patterns) = &self.patterns {
+            let found = patterns
+                .iter()
+                .find_map(|pattern| pattern.consume(command, certain, context));
+            match found {
+                Some(consumed) => {
+                    rest = args
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !consumed.contains(i))
+                        .map(|(_, w)| w)
+                        .collect()
+                }
+                None => return false,
+            }
+        }
+        if certain && !self.covers_writes(command, context) {
+            return false;
+        }
+        let flags_hold = self
+            .flags
+            .as_ref()
+            .is_none_or(|flags| has_flag(command, flags, certain));
+        let args_hold = self.args.as_ref().is_none_or(|globs| {
+            (!certain && command.more_args)
+                || rest
+                    .iter()
+                    .any(|word| word_matches(word, globs, certain, context))
+        });
+        let redirects_hold = self.redirects.as_ref().is_none_or(|globs| {
+            let mut targets = output_targets(command);
+            if certain {
+                let mut targets = targets.peekable();
+                targets.peek().is_some()
+                    && targets.all(|target| word_matches(target, globs, true, context))
+            } else {
+                targets.any(|target| word_matches(target, globs, false, context))
+            }
+        });
+        let env_holds = self
+            .env
+            .iter()
+            .all(|(name, glob)| env_matches(command, name, glob, certain, context));
+        let cwd_holds = self.cwd.as_ref().is_none_or(|globs| {
+            let cwd = context.cwd.to_string_lossy();
+            globs.iter().any(|glob| glob.matches(&cwd))
+        });
+        flags_hold && args_hold && redirects_hold && env_holds && cwd_holds
+    }
+
+    /// An allow rule covers writes to files only when it says so with `redirects`: `ls` being
+    /// read-only says nothing about `ls > ~/.ssh/authorized_keys`.
+    fn covers_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
+        self.redirects.is_some()
+            || output_targets(command).all(|target| {
+                target
+                    .as_literal()
+                    .is_some_and(|text| harmless_sink(&text, context))
+            })
+    }
+}
+
+fn harmless_sink(target: &str, _context: &Context) -> bool {
+    matches!(target, "/dev/null" | "/dev/stdout" | "/dev/stderr")
+}
+
+fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {
+    command
+        .redirects
+        .iter()
+        .filter(|r| r.kind == RedirectKind::Output)
+        .map(|r| &r.target)
+}
+
+impl Pattern {
+    /// Matches the program and the pattern's words; returns the argument positions they used.
+    /// Certain: the words must be the arguments right after the program, exactly. Otherwise each
+    /// word may be found later, past options (and one value after each option), as in
+    /// `git -C repo push` for `git push`.
+    fn consume(
+        &self,
+        command: &SimpleCommand,
+        certain: bool,
+        context: &Context,
+    ) -> Option<Vec<usize>> {
+        let program = command.program()?;
+        if !self.program_matches(command, program, certain, context) {
+            return None;
+        }
+        let args = command.args();
+        if certain {
+            let exact = self.words.len() <= args.len()
+                && self.words.iter().zip(args).all(|(glob, word)| {
+                    literal_text(word, context.home).is_some_and(|t| glob.matches(&t))
+                });
+            return exact.then(|| (0..self.words.len()).collect());
+        }
+        let mut used = Vec::new();
+        loose_words(&self.words, args, 0, command.more_args, context, &mut used).then_some(used)
+    }
+
+    fn program_matches(
+        &self,
+        command: &SimpleCommand,
+        program: &Word,
+        certain: bool,
+        context: &Context,
+    ) -> bool {
+        let Some(written) = literal_text(program, context.home) else {
+            // A computed program name is opaque to the walk; still, it could be anything.
+            return !certain;
+        };
+        if !certain {
+            return self.program.matches(base_name(&written)) || self.program.matches(&written);
+        }
+        let rule_is_path = self.program.text.contains('/');
+        let path_assigned = command.assignments.iter().any(|(name, _)| name == "PATH");
+        if !written.contains('/') && !rule_is_path && !path_assigned {
+            return self.program.matches(&written);
+        }
+        // Compare files: the rule names the program its name resolves to on gate's PATH, and
+        // `./ls` or `PATH=/tmp ls` run some other file.
+        let expected = match self.program.literal() {
+            Some(literal) => literal,
+            None if self.program.matches(base_name(&written)) => base_name(&written).to_string(),
+            None => return false,
+        };
+        let actual = context
+            .resolver
+            .resolve_command(&written, command, context.home, context.cwd);
+        actual.is_some() && actual == context.resolver.resolve(&expected, context.cwd)
+    }
+}
+
+/// Finds `words` in order in `args[from..]`, skipping only options and the value after one.
+fn loose_words(
+    words: &[Glob],
+    args: &[Word],
+    from: usize,
+    more_args: bool,
+    context: &Context,
+    used: &mut Vec<usize>,
+) -> bool {
+    let Some((glob, rest)) = words.split_first() else {
+        return true;
+    };
+    let mut after_option = false;
+    for at in from..args.len() {
+        if glob.could_match(&args[at], context.home) {
+            used.push(at);
+            if loose_words(rest, args, at + 1, more_args, context, used) {
+                return true;
+            }
+            used.pop();
+        }
+        let option = could_be_option(&args[at]);
+        if !option && !after_option {
+            return false;
+        }
+        after_option = option && !args[at].text.contains('=');
+    }
+    // Arguments supplied at run time could be the missing words.
+    more_args
+}
+
+fn could_be_option(word: &Word) -> bool {
+    use crate::shell::Piece;
+    match word.pieces.first() {
+        Some(Piece::Text(text)) => text.starts_with('-') && text != "--",
+        Some(Piece::Any | Piece::AnyChar) => true,
+        _ => false,
+    }
+}
+
+/// Whether any listed flag is present. `-rf` holds `-r` and `-f`; `--force=x` holds `--force`;
+/// nothing after `--` is a flag. A word computed at run time could be any flag.
+fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool) -> bool {
+    let mut long = Vec::new();
+    let mut short = Vec::new();
+    let mut unknown = !certain && command.more_args;
+    for word in command.args() {
+        let Some(text) = word.as_literal() else {
+            unknown |= !certain && could_be_option(word);
+            continue;
+        };
+        if text == "--" {
+            break;
+        }
+        if let Some(name) = text.strip_prefix("--") {
+            long.push(format!("--{}", name.split('=').next().unwrap_or(name)));
+        } else if let Some(letters) = text.strip_prefix('-') {
+            long.push(text.clone());
+            short.extend(letters.chars());
+        }
+    }
+    unknown
+        || flags.iter().any(|flag| {
+            if flag.starts_with("--") || long.contains(flag) {
+                long.contains(flag)
+            } else {
+                flag.chars().skip(1).all(|letter| short.contains(&letter))
+            }
+        })
+}
+
+/// Whether the word matches one of the globs: known text as written, normalised, and resolved
+/// against the working directory; text known only at run time when it could match (not certain).
+fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -> bool {
+    match literal_text(word, context.home) {
+        Some(text) => path_forms(&text, context.cwd)
+            .iter()
+            .any(|form| globs.iter().any(|glob| glob.matches(form))),
+        None => {
+            !certain
+                && globs
+                    .iter()
+                    .any(|glob| glob.could_match(word, context.home))
+        }
+    }
+}
+
+fn env_matches(
+    command: &SimpleCommand,
+    name: &str,
+    glob: &Glob,
+    certain: bool,
+    context: &Context,
+) -> bool {
+    match command
+        .assignments
+        .iter()
+        .rev()
+        .find(|(assigned, _)| assigned == name)
+    {
+        Some((_, value)) => word_matches(value, std::slice::from_ref(glob), certain, context),
+        None => (context.env)(name).is_some_and(|value| glob.matches(&value)),
+    }
+}
+
+/// The text of a word known before it runs, with `~` resolved.
+pub(super) fn literal_text(word: &Word, home: &str) -> Option<String> {
+    use crate::shell::Piece;
+    let mut out = String::new();
+    for piece in &word.pieces {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Home => out.push_str(home),
+            Piece::Any | Piece::AnyChar => return None,
+        }
+    }
+    Some(out)
+}
+
+pub(super) fn base_name(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|name| !name.is_empty())
+        .unwrap_or(path)
+}
+
+/// A path as written, lexically normalised, and (when relative) joined to the working directory.
+fn path_forms(text: &str, cwd: &Path) -> Vec<String> {
+    let mut forms = vec![text.to_string()];
+    let mut add = |form: String| {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
+    add(normalize(text));
+    if !text.starts_with('/') && !text.starts_with('-') {
+        add(normalize(&format!("{}/{text}", cwd.to_string_lossy())));
+    }
+    forms
+}
+
+/// Removes `//`, `/.`, a trailing `/` and resolves `..` lexically: `/tmp/../` is `/`.
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            part => parts.push(part),
+        }
+    }
+    match (absolute, parts.is_empty()) {
+        (true, _) => format!("/{}", parts.join("/")),
+        (false, true) => ".".into(),
+        (false, false) => parts.join("/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_paths() {
+        let cases = [
+            ("/", "/"),
+            ("//", "/"),
+            ("/.", "/"),
+            ("/./", "/"),
+            ("/tmp/..", "/"),
+            ("/../..", "/"),
+            ("/etc//passwd/", "/etc/passwd"),
+            ("a/./b/../c", "a/c"),
+            ("../x", "../x"),
+            (".", "."),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn base_names() {
+        for (input, expected) in [("rm", "rm"), ("/bin/rm", "rm"), ("./x/", "x"), ("/", "/")] {
+            assert_eq!(base_name(input), expected);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `gate check`: classification from the command line, never running anything.
+
+use super::support::{TestEnv, policy, stdout};
+
+fn check_json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["check", "--json"];
+    all.extend_from_slice(args);
+    let output = env.gate(&all).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON object")
+}
+
+#[test]
+fn json_has_decision_rule_and_reason() {
+    let env = TestEnv::new().with_policy(&policy(
+        "ask",
+        "[[rules]]\nid = \"no-push\"\ndecision = \"deny\"\nmatch = [\"git push\"]\nreason = \"publishes\"\n",
+    ));
+    let json = check_json(&env, &["--", "git", "push", "origin", "main"]);
+    assert_eq!(json["decision"], "deny");
+    assert_eq!(json["rule"], "no-push");
+    assert_eq!(json["reason"], "publishes");
+    assert!(json["policy"].as_str().unwrap().ends_with("policy.toml"));
+}
+
+#[test]
+fn unmatched_command_gets_the_default_with_no_rule() {
+    let env = TestEnv::new().with_policy(&policy("deny", ""));
+    let json = check_json(&env, &["--", "frobnicate"]);
+    assert_eq!(json["decision"], "deny");
+    assert_eq!(json["rule"], serde_json::Value::Null);
+}
+
+#[test]
+fn human_output_names_decision_rule_and_policy() {
+    let env = TestEnv::new();
+    let output = env.gate(&["check", "--", "ls", "-l"]).output().unwrap();
+    let text = stdout(&output);
+    assert!(text.contains("decision: allow"), "{text}");
+    assert!(text.contains("rule:     read-only"), "{text}");
+    assert!(text.contains("policy:   (built-in default)"), "{text}");
+}
+
+#[test]
+fn check_never_runs_the_command() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let marker = env.root().join("ran");
+    env.gate(&["check", "--", "touch", marker.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(!marker.exists());
+}
+
+#[test]
+fn builtin_default_policy_is_used_without_configuration() {
+    let env = TestEnv::new();
+    let json = check_json(&env, &["--", "mkfs.ext4", "/dev/sdz"]);
+    assert_eq!(json["decision"], "deny");
+    assert_eq!(json["policy"], "(built-in default)");
+}
+
+#[test]
+fn user_policy_in_xdg_config_is_found() {
+    let env = TestEnv::new();
+    let dir = env.home().join(".config/gate");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), policy("deny", "")).unwrap();
+    let json = check_json(&env, &["--", "ls"]);
+    assert_eq!(json["decision"], "deny");
+}
+
+#[test]
+fn policy_errors_name_file_line_and_column() {
+    let env = TestEnv::new().with_policy("version = 1\n[settings]\ndefault = \"ask\"\nbogus = 1\n");
+    let output = env.gate(&["check", "--", "ls"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(78));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("policy.toml:4:1:"), "{error}");
+    assert!(error.contains("bogus"), "{error}");
+    assert_eq!(error.trim_end().lines().count(), 1, "one line: {error}");
+}
+
+#[test]
+fn missing_explicit_policy_is_an_error_not_a_fallback() {
+    let env = TestEnv::new();
+    let output = env
+        .gate(&["check", "--policy", "/nonexistent/policy.toml", "--", "ls"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(78));
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real `gate` binary in a temporary home with a cleared environment.
+
+mod check;
+mod exec;
+mod policies;
+mod support;
