@@ -1,8 +1,6 @@
 //! The command-line interface: clap types only. Each subcommand's arguments live with its command.
 
-use crate::commands::{
-    audit::AuditArgs, check::CheckArgs, completions::CompletionsArgs, exec::ExecArgs,
-};
+use crate::commands::{audit::AuditArgs, check::CheckArgs, completions::CompletionsArgs, exec::ExecArgs};
 use clap::{Parser, Subcommand};
 
 /// An auditable pause between an automated agent's decision and the execution of a shell command.
@@ -17,6 +15,7 @@ pub struct Cli {
 pub enum Command {
     Exec(ExecArgs),
     Check(CheckArgs),
+    Policy(crate::commands::policy::PolicyCommandArgs),
     Audit(AuditArgs),
     Completions(CompletionsArgs),
 }

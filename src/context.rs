@@ -46,9 +46,7 @@ fn parent_command(ppid: u32) -> String {
     let argv: Vec<OsString> = cmdline
         .split(|&byte| byte == 0)
         .filter(|arg| !arg.is_empty())
-        .map(|arg| {
-            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(arg).to_os_string()
-        })
+        .map(|arg| <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(arg).to_os_string())
         .collect();
     if !argv.is_empty() {
         return crate::display::argv_line(&argv);
@@ -63,10 +61,8 @@ pub fn new_request_id() -> String {
     let mut bytes = [0u8; 16];
     // Without randomness the id is still unique enough by time and pid, and only links entries.
     if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
         bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_be_bytes();
     }
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

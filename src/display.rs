@@ -33,10 +33,7 @@ fn is_invisible_control(c: char) -> bool {
 /// Shows an argument vector as one shell-like line, quoting words that need it and escaping
 /// control characters; non-UTF-8 bytes are shown as `\xNN`.
 pub fn argv_line<S: AsRef<std::ffi::OsStr>>(argv: &[S]) -> String {
-    argv.iter()
-        .map(|arg| quote_word(arg.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" ")
+    argv.iter().map(|arg| quote_word(arg.as_ref())).collect::<Vec<_>>().join(" ")
 }
 
 fn quote_word(arg: &std::ffi::OsStr) -> String {
@@ -56,14 +53,8 @@ fn quote_word(arg: &std::ffi::OsStr) -> String {
             .collect(),
     };
     let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_./=:,+@%^".contains(c) || c == '\\');
-    if plain {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
+        && text.chars().all(|c| c.is_alphanumeric() || "-_./=:,+@%^".contains(c) || c == '\\');
+    if plain { text } else { format!("'{}'", text.replace('\'', "'\\''")) }
 }
 
 /// The error and its causes on one line, escaped.

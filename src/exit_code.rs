@@ -4,8 +4,9 @@
 pub const SUCCESS: i32 = 0;
 /// Command-line usage error (clap's own code).
 pub const USAGE: i32 = 2;
-/// `gate audit verify`: the log is damaged.
-pub const AUDIT_DAMAGED: i32 = 1;
+/// A check found problems: `gate audit verify` (the log is damaged), `gate policy lint` and
+/// `gate policy test`.
+pub const FAILED: i32 = 1;
 /// An internal error: a bug in gate.
 pub const INTERNAL: i32 = 70;
 /// The audit log could not be opened, read or written; the command did not run.

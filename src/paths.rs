@@ -8,12 +8,7 @@ pub fn home() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|home| !home.is_empty())
         .map(PathBuf::from)
-        .or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|user| user.dir)
-        })
+        .or_else(|| nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|user| user.dir))
 }
 
 /// `$XDG_CONFIG_HOME`, else `~/.config`.
@@ -29,11 +24,7 @@ pub fn data_dir() -> Option<PathBuf> {
 /// The audit database: `--db`, else `$GATE_DB`, else `$XDG_DATA_HOME/gate/audit.db`.
 pub fn database(flag: Option<&Path>) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
-        .or_else(|| {
-            std::env::var_os("GATE_DB")
-                .filter(|value| !value.is_empty())
-                .map(PathBuf::from)
-        })
+        .or_else(|| std::env::var_os("GATE_DB").filter(|value| !value.is_empty()).map(PathBuf::from))
         .or_else(|| data_dir().map(|dir| dir.join("gate").join("audit.db")))
 }
 

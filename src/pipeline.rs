@@ -26,20 +26,10 @@ pub fn exec(
     // not be recorded.
     let mut log = AuditLog::open(database)?;
     let verdict = approve(&classification, policy, &request, &requester, &request_id);
-    let decision = decision_record(
-        &classification,
-        &verdict,
-        policy,
-        &request,
-        &requester,
-        &request_id,
-    );
+    let decision = decision_record(&classification, &verdict, policy, &request, &requester, &request_id);
     log.append(&decision)?;
     if !verdict.permits() {
-        eprintln!(
-            "gate: refused: {}",
-            refusal(&classification, &verdict, &request)
-        );
+        eprintln!("gate: refused: {}", refusal(&classification, &verdict, &request));
         return Ok(exit_code::REFUSED);
     }
     let outcome = runner::run(&match request {
@@ -51,10 +41,7 @@ pub fn exec(
     }
     if let Err(error) = log.append(&outcome_record(&outcome, &request_id)) {
         // The command has run; its exit code still passes through, but nobody may miss this.
-        eprintln!(
-            "gate: warning: the outcome was not recorded: {}",
-            escape_controls(&format!("{error:#}"))
-        );
+        eprintln!("gate: warning: the outcome was not recorded: {}", escape_controls(&format!("{error:#}")));
     }
     Ok(outcome.exit_code())
 }
@@ -86,27 +73,21 @@ fn approve(
 /// One line for the user on why the command did not run.
 fn refusal(classification: &Classification, verdict: &Verdict, request: &Request) -> String {
     let because = match &classification.rule {
-        Some(rule) => format!(
-            "rule {}: {}",
-            escape_controls(rule),
-            escape_controls(&classification.reason)
-        ),
+        Some(rule) => format!("rule {}: {}", escape_controls(rule), escape_controls(&classification.reason)),
         None => escape_controls(&classification.reason),
     };
     let command = request.display();
     match verdict {
         Verdict::Denied => format!("`{command}` is denied by policy ({because})"),
-        Verdict::Rejected { approver, .. } => format!(
-            "`{command}` was rejected by {} ({because})",
-            escape_controls(approver)
-        ),
+        Verdict::Rejected { approver, .. } => {
+            format!("`{command}` was rejected by {} ({because})", escape_controls(approver))
+        }
         Verdict::TimedOut { .. } => {
             format!("`{command}` needs approval ({because}) and nobody answered in time")
         }
-        Verdict::NoApprover { why } => format!(
-            "`{command}` needs approval ({because}), but {}",
-            escape_controls(why)
-        ),
+        Verdict::NoApprover { why } => {
+            format!("`{command}` needs approval ({because}), but {}", escape_controls(why))
+        }
         Verdict::Allowed | Verdict::Approved { .. } => format!("`{command}` was not run"),
     }
 }

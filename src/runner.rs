@@ -66,13 +66,7 @@ pub fn run(program: &Program) -> Outcome {
             (None, Some(signal)) => Ending::Signaled(signal),
             (None, None) => Ending::Exited(exit_code::INTERNAL),
         },
-        Err(error) => Ending::NotStarted {
-            code: exit_code::NOT_FOUND,
-            reason: error.to_string(),
-        },
+        Err(error) => Ending::NotStarted { code: exit_code::NOT_FOUND, reason: error.to_string() },
     };
-    Outcome {
-        ending,
-        duration: started.elapsed(),
-    }
+    Outcome { ending, duration: started.elapsed() }
 }

@@ -31,15 +31,9 @@ pub enum Verdict {
     /// The policy denied it; nobody was asked.
     Denied,
     /// A human approved it.
-    Approved {
-        approver: String,
-        channel: &'static str,
-    },
+    Approved { approver: String, channel: &'static str },
     /// A human said no (Enter alone counts as no).
-    Rejected {
-        approver: String,
-        channel: &'static str,
-    },
+    Rejected { approver: String, channel: &'static str },
     /// Nobody answered in time.
     TimedOut { channel: &'static str },
     /// There was no way to ask anyone; `why` tells the user how approval can be given.
@@ -66,9 +60,7 @@ impl Verdict {
 
     pub fn approver(&self) -> Option<&str> {
         match self {
-            Verdict::Approved { approver, .. } | Verdict::Rejected { approver, .. } => {
-                Some(approver)
-            }
+            Verdict::Approved { approver, .. } | Verdict::Rejected { approver, .. } => Some(approver),
             _ => None,
         }
     }

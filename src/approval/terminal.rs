@@ -6,8 +6,6 @@ pub struct TerminalApprover;
 
 impl Approver for TerminalApprover {
     fn ask(&self, _request: &ApprovalRequest) -> Verdict {
-        Verdict::NoApprover {
-            why: "the terminal prompt is not implemented yet".into(),
-        }
+        Verdict::NoApprover { why: "the terminal prompt is not implemented yet".into() }
     }
 }

@@ -10,25 +10,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("cannot open the audit log {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error("cannot write to the audit log {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Write { path: PathBuf, source: rusqlite::Error },
     #[error("cannot read the audit log {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Read { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create the folder {path} for the audit log: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDir { path: PathBuf, source: std::io::Error },
 }
 
 mod stub;

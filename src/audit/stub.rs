@@ -10,15 +10,10 @@ pub struct AuditLog {
 
 impl AuditLog {
     pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
-        Ok(AuditLog {
-            path: path.to_path_buf(),
-        })
+        Ok(AuditLog { path: path.to_path_buf() })
     }
     pub fn append(&mut self, _record: &Record) -> Result<Entry, AuditError> {
-        Err(AuditError::CreateDir {
-            path: self.path.clone(),
-            source: std::io::Error::other("stub"),
-        })
+        Err(AuditError::CreateDir { path: self.path.clone(), source: std::io::Error::other("stub") })
     }
 }
 

@@ -54,14 +54,8 @@ fn human(classification: &Classification, policy: &Policy, command: &str) -> Str
     let mut out = String::new();
     let _ = writeln!(out, "command:  {command}");
     let _ = writeln!(out, "decision: {}", classification.decision);
-    let _ = writeln!(
-        out,
-        "rule:     {}",
-        classification
-            .rule
-            .as_deref()
-            .unwrap_or("(none: a setting decided)")
-    );
+    let _ =
+        writeln!(out, "rule:     {}", classification.rule.as_deref().unwrap_or("(none: a setting decided)"));
     let _ = writeln!(out, "reason:   {}", escape_controls(&classification.reason));
     let _ = writeln!(out, "policy:   {}", escape_controls(&policy.name));
     if !classification.parts.is_empty() {
@@ -73,16 +67,8 @@ fn human(classification: &Classification, policy: &Policy, command: &str) -> Str
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let via = if part.via.is_empty() {
-            String::new()
-        } else {
-            format!(" (via {})", part.via.join(", "))
-        };
-        let rule = part
-            .rule
-            .as_deref()
-            .map(|rule| format!("{rule}: "))
-            .unwrap_or_default();
+        let via = if part.via.is_empty() { String::new() } else { format!(" (via {})", part.via.join(", ")) };
+        let rule = part.rule.as_deref().map(|rule| format!("{rule}: ")).unwrap_or_default();
         let _ = writeln!(
             out,
             "  {decision:<5} {kind:<11} {}{}\n        {rule}{}",

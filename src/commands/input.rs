@@ -17,20 +17,11 @@ pub struct PolicyArgs {
 #[derive(Debug, clap::Args)]
 pub struct CommandArgs {
     /// A shell line, judged as a whole and run with `/bin/sh -c`
-    #[arg(
-        short = 'c',
-        value_name = "LINE",
-        conflicts_with = "argv",
-        required_unless_present = "argv"
-    )]
+    #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv", required_unless_present = "argv")]
     pub line: Option<String>,
 
     /// The command and its arguments, run directly (no shell)
-    #[arg(
-        value_name = "CMD",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
     pub argv: Vec<OsString>,
 }
 
@@ -75,15 +66,9 @@ pub struct Environment {
 
 impl Environment {
     pub fn capture() -> anyhow::Result<Environment> {
-        let home = crate::paths::home()
-            .map(|home| home.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Ok(Environment {
-            home,
-            cwd,
-            resolver: Resolver::new(std::env::var_os("PATH")),
-        })
+        Ok(Environment { home, cwd, resolver: Resolver::new(std::env::var_os("PATH")) })
     }
 
     pub fn context(&self) -> Context<'_> {

@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod exec;
 pub mod input;
+pub mod policy;
 
 use crate::cli::{Cli, Command};
 
@@ -13,6 +14,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Exec(args) => exec::run(args),
         Command::Check(args) => check::run(args),
+        Command::Policy(args) => policy::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Completions(args) => completions::run(args),
     }

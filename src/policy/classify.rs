@@ -64,9 +64,7 @@ impl Policy {
                     }
                     parts.push(self.judge(command, PartKind::Command, context));
                 }
-                Unit::Wrapper(command) => {
-                    parts.push(self.judge(command, PartKind::Wrapper, context))
-                }
+                Unit::Wrapper(command) => parts.push(self.judge(command, PartKind::Wrapper, context)),
                 Unit::Opaque { text, why } => parts.push(Part {
                     kind: PartKind::Opaque,
                     text: text.clone(),
@@ -102,9 +100,7 @@ impl Policy {
 
     /// The strictest matching rule for one command; ties go to the rule written first.
     fn judge(&self, command: &SimpleCommand, kind: PartKind, context: &Context) -> Part {
-        let program = command
-            .program()
-            .map(|word| literal_text(word, context.home));
+        let program = command.program().map(|word| literal_text(word, context.home));
         let base = match &program {
             Some(Some(text)) => Some(base_name(text).to_string()),
             _ => None,
@@ -129,29 +125,15 @@ impl Policy {
         }
         let text = command_text(command);
         let (decision, rule, reason) = match decisive {
-            Some(rule) => (
-                Some(rule.decision),
-                Some(rule.id.clone()),
-                rule.reason.clone(),
-            ),
+            Some(rule) => (Some(rule.decision), Some(rule.id.clone()), rule.reason.clone()),
             None if kind == PartKind::Wrapper => (None, None, "a wrapper no rule names".into()),
             None => (
                 Some(self.settings.default),
                 None,
-                format!(
-                    "no rule matches `{}`; settings.default",
-                    base.as_deref().unwrap_or("the command")
-                ),
+                format!("no rule matches `{}`; settings.default", base.as_deref().unwrap_or("the command")),
             ),
         };
-        Part {
-            kind,
-            text,
-            via: command.via.clone(),
-            decision,
-            rule,
-            reason,
-        }
+        Part { kind, text, via: command.via.clone(), decision, rule, reason }
     }
 }
 
@@ -159,12 +141,9 @@ impl Policy {
 fn command_text(command: &SimpleCommand) -> String {
     use crate::shell::RedirectKind;
     let words = command.words.iter().map(|word| word.text.clone());
-    let redirects = command
-        .redirects
-        .iter()
-        .map(|redirect| match redirect.kind {
-            RedirectKind::Output => format!("> {}", redirect.target.text),
-            RedirectKind::Input => format!("< {}", redirect.target.text),
-        });
+    let redirects = command.redirects.iter().map(|redirect| match redirect.kind {
+        RedirectKind::Output => format!("> {}", redirect.target.text),
+        RedirectKind::Input => format!("< {}", redirect.target.text),
+    });
     words.chain(redirects).collect::<Vec<_>>().join(" ")
 }

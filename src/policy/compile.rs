@@ -29,44 +29,29 @@ pub(super) struct Checker<'a> {
 
 impl Checker<'_> {
     pub fn error(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
-        self.errors
-            .push(Diagnostic::new(self.file, self.source, span, message));
+        self.errors.push(Diagnostic::new(self.file, self.source, span, message));
     }
 
     fn glob(&mut self, pattern: &Spanned<String>) -> Option<Glob> {
         match Glob::new(pattern.get_ref(), self.home) {
             Ok(glob) => Some(glob),
             Err(why) => {
-                self.error(
-                    pattern.span(),
-                    format!("bad glob {:?}: {why}", pattern.get_ref()),
-                );
+                self.error(pattern.span(), format!("bad glob {:?}: {why}", pattern.get_ref()));
                 None
             }
         }
     }
 
     /// A list condition: present means non-empty, since an empty list can never match.
-    fn globs(
-        &mut self,
-        list: &Option<Spanned<Vec<Spanned<String>>>>,
-        key: &str,
-    ) -> Option<Vec<Glob>> {
+    fn globs(&mut self, list: &Option<Spanned<Vec<Spanned<String>>>>, key: &str) -> Option<Vec<Glob>> {
         let list = list.as_ref()?;
         if list.get_ref().is_empty() {
             self.error(
                 list.span(),
-                format!(
-                    "`{key} = []` can never match: list at least one pattern or remove the key"
-                ),
+                format!("`{key} = []` can never match: list at least one pattern or remove the key"),
             );
         }
-        Some(
-            list.get_ref()
-                .iter()
-                .filter_map(|pattern| self.glob(pattern))
-                .collect(),
-        )
+        Some(list.get_ref().iter().filter_map(|pattern| self.glob(pattern)).collect())
     }
 }
 
@@ -74,10 +59,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
     if *raw.version.get_ref() != 1 {
         checker.error(
             raw.version.span(),
-            format!(
-                "unsupported policy version {}: this gate reads version 1",
-                raw.version.get_ref()
-            ),
+            format!("unsupported policy version {}: this gate reads version 1", raw.version.get_ref()),
         );
     }
     let settings = settings(raw.settings, checker);
@@ -93,10 +75,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
                 format!("rule id {id:?} must be letters, digits, '-', '_', '.' or ':'"),
             );
         } else if seen.insert(id.clone(), ()).is_some() {
-            checker.error(
-                raw_rule.id.span(),
-                format!("duplicate rule id {id:?}: ids must be unique"),
-            );
+            checker.error(raw_rule.id.span(), format!("duplicate rule id {id:?}: ids must be unique"));
         }
         if let Some(rule) = rule(raw_rule, checker, span) {
             rules.push(rule);
@@ -114,27 +93,17 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             if let Some(rule) = &test.rule
                 && !seen.contains_key(rule.get_ref())
             {
-                checker.error(
-                    rule.span(),
-                    format!("no rule has the id {:?}", rule.get_ref()),
-                );
+                checker.error(rule.span(), format!("no rule has the id {:?}", rule.get_ref()));
             }
             Some(PolicyTest {
                 command: test.command.get_ref().clone(),
                 expect: *test.expect.get_ref(),
                 rule: test.rule.map(|rule| rule.into_inner()),
-                line: checker.source[..test.command.span().start]
-                    .matches('\n')
-                    .count()
-                    + 1,
+                line: checker.source[..test.command.span().start].matches('\n').count() + 1,
             })
         })
         .collect();
-    Compiled {
-        settings,
-        rules,
-        tests,
-    }
+    Compiled { settings, rules, tests }
 }
 
 fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> Settings {
@@ -145,19 +114,13 @@ fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> Setting
     }
     for (key, value, slot) in [
         ("opaque", &raw.opaque, &mut settings.opaque),
-        (
-            "on_parse_error",
-            &raw.on_parse_error,
-            &mut settings.on_parse_error,
-        ),
+        ("on_parse_error", &raw.on_parse_error, &mut settings.on_parse_error),
     ] {
         if let Some(value) = value {
             if *value.get_ref() == Decision::Allow {
                 checker.error(
                     value.span(),
-                    format!(
-                        "settings.{key} cannot be \"allow\": code gate cannot see is never allowed"
-                    ),
+                    format!("settings.{key} cannot be \"allow\": code gate cannot see is never allowed"),
                 );
             } else {
                 *slot = *value.get_ref();
@@ -192,15 +155,9 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
     let before = checker.errors.len();
     let patterns = raw.match_.as_ref().map(|list| {
         if list.get_ref().is_empty() {
-            checker.error(
-                list.span(),
-                "`match = []` can never match: list at least one command",
-            );
+            checker.error(list.span(), "`match = []` can never match: list at least one command");
         }
-        list.get_ref()
-            .iter()
-            .filter_map(|entry| pattern(entry, checker))
-            .collect()
+        list.get_ref().iter().filter_map(|entry| pattern(entry, checker)).collect()
     });
     let flags = raw.flags.as_ref().map(|list| {
         if list.get_ref().is_empty() {
@@ -210,9 +167,17 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
             .iter()
             .filter_map(|flag| {
                 let text = flag.get_ref();
-                let valid = text.len() > 1 && text.starts_with('-') && !text.contains(char::is_whitespace) && text != "--";
+                let valid = text.len() > 1
+                    && text.starts_with('-')
+                    && !text.contains(char::is_whitespace)
+                    && text != "--";
                 if !valid {
-                    checker.error(flag.span(), format!("flag {text:?} can never match: a flag starts with '-' (\"-r\", \"--force\")"));
+                    checker.error(
+                        flag.span(),
+                        format!(
+                            "flag {text:?} can never match: a flag starts with '-' (\"-r\", \"--force\")"
+                        ),
+                    );
                 }
                 valid.then(|| text.clone())
             })
@@ -224,23 +189,15 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
     let mut env = Vec::new();
     if let Some(table) = &raw.env {
         if table.get_ref().is_empty() {
-            checker.error(
-                table.span(),
-                "`env = {}` can never match: name at least one variable",
-            );
+            checker.error(table.span(), "`env = {}` can never match: name at least one variable");
         }
         for (name, pattern) in table.get_ref() {
             let valid = !name.get_ref().is_empty()
                 && !name.get_ref().starts_with(|c: char| c.is_ascii_digit())
-                && name
-                    .get_ref()
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                && name.get_ref().chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                checker.error(
-                    name.span(),
-                    format!("{:?} is not an environment variable name", name.get_ref()),
-                );
+                checker
+                    .error(name.span(), format!("{:?} is not an environment variable name", name.get_ref()));
             }
             if let Some(glob) = checker.glob(pattern) {
                 env.push((name.get_ref().clone(), glob));
@@ -251,10 +208,7 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
         return None;
     }
     Some(Rule {
-        reason: raw
-            .reason
-            .map(Spanned::into_inner)
-            .unwrap_or_else(|| format!("rule {id}")),
+        reason: raw.reason.map(Spanned::into_inner).unwrap_or_else(|| format!("rule {id}")),
         id,
         decision: *raw.decision.get_ref(),
         patterns,
@@ -270,10 +224,7 @@ fn pattern(entry: &Spanned<String>, checker: &mut Checker) -> Option<Pattern> {
     let words = match split_words(entry.get_ref()) {
         Ok(words) if !words.is_empty() => words,
         Ok(_) => {
-            checker.error(
-                entry.span(),
-                "an empty command can never match: name a program",
-            );
+            checker.error(entry.span(), "an empty command can never match: name a program");
             return None;
         }
         Err(why) => {
@@ -292,10 +243,7 @@ fn pattern(entry: &Spanned<String>, checker: &mut Checker) -> Option<Pattern> {
         }
     }
     let program = globs.remove(0);
-    Some(Pattern {
-        program,
-        words: globs,
-    })
+    Some(Pattern { program, words: globs })
 }
 
 /// Splits a `match` entry into words: blanks separate, single and double quotes group.
@@ -323,10 +271,7 @@ pub(super) fn split_words(text: &str) -> Result<Vec<String>, String> {
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
 }
 
 #[cfg(test)]

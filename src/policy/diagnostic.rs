@@ -20,17 +20,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Locates `span` (byte offsets) in `source`.
-    pub fn new(
-        file: &str,
-        source: &str,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn new(file: &str, source: &str, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |at| at + 1);
-        let line_end = source[start..]
-            .find('\n')
-            .map_or(source.len(), |at| start + at);
+        let line_end = source[start..].find('\n').map_or(source.len(), |at| start + at);
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
@@ -48,10 +41,7 @@ impl Diagnostic {
 
     /// `file:line:col: message` on one line.
     pub fn headline(&self) -> String {
-        format!(
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        format!("{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -84,10 +74,7 @@ mod tests {
         let source = "version = 1\n[settings]\ndefault = \"maybe\"\n";
         let start = source.find("\"maybe\"").unwrap();
         let diagnostic = Diagnostic::new("p.toml", source, start..start + 7, "unknown decision");
-        assert_eq!(
-            (diagnostic.line, diagnostic.column, diagnostic.width),
-            (3, 11, 7)
-        );
+        assert_eq!((diagnostic.line, diagnostic.column, diagnostic.width), (3, 11, 7));
         assert_eq!(
             diagnostic.to_string(),
             "p.toml:3:11: unknown decision\n  |\n3 | default = \"maybe\"\n  |           ^~~~~~"
@@ -97,9 +84,6 @@ mod tests {
     #[test]
     fn span_at_end_of_file() {
         let diagnostic = Diagnostic::new("p.toml", "a = [", 5..5, "unexpected end");
-        assert_eq!(
-            (diagnostic.line, diagnostic.column, diagnostic.width),
-            (1, 6, 1)
-        );
+        assert_eq!((diagnostic.line, diagnostic.column, diagnostic.width), (1, 6, 1));
     }
 }

@@ -64,17 +64,12 @@ impl Glob {
                 '*' => tokens.push(Token::Star),
                 '?' => tokens.push(Token::One),
                 // As in the shell, a '[' that is never closed is an ordinary character.
-                '[' if !chars.clone().skip(1).any(|next| next == ']') => {
-                    tokens.push(Token::Char('['))
-                }
+                '[' if !chars.clone().skip(1).any(|next| next == ']') => tokens.push(Token::Char('[')),
                 '[' => tokens.push(parse_class(&mut chars)?),
                 c => tokens.push(Token::Char(c)),
             }
         }
-        Ok(Glob {
-            tokens,
-            text: pattern.to_string(),
-        })
+        Ok(Glob { tokens, text: pattern.to_string() })
     }
 
     /// True when the pattern has no wildcard: it matches exactly one text.
@@ -185,11 +180,7 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<T
             break;
         }
         first = false;
-        let low = if c == '\\' {
-            chars.next().ok_or("a '[' is never closed by ']'")?
-        } else {
-            c
-        };
+        let low = if c == '\\' { chars.next().ok_or("a '[' is never closed by ']'")? } else { c };
         let mut lookahead = chars.clone();
         if lookahead.next() == Some('-') && lookahead.peek().is_some_and(|&next| next != ']') {
             chars.next();
@@ -210,10 +201,7 @@ mod tests {
     use super::*;
 
     fn word(pieces: Vec<Piece>) -> Word {
-        Word {
-            pieces,
-            text: String::new(),
-        }
+        Word { pieces, text: String::new() }
     }
 
     #[test]
@@ -280,10 +268,7 @@ mod tests {
 
     #[test]
     fn literal_only_without_wildcards() {
-        assert_eq!(
-            Glob::new("git", "/").unwrap().literal().as_deref(),
-            Some("git")
-        );
+        assert_eq!(Glob::new("git", "/").unwrap().literal().as_deref(), Some("git"));
         assert_eq!(Glob::new("g*", "/").unwrap().literal(), None);
     }
 }

@@ -43,14 +43,8 @@ mod tests {
         let config = dir.path().join("config");
         let flag = dir.path().join("flag.toml");
         let variable = dir.path().join("variable.toml");
-        assert_eq!(
-            locate(Some(&flag), Some(variable.clone()), Some(&config)),
-            Choice::File(flag.clone())
-        );
-        assert_eq!(
-            locate(None, Some(variable.clone()), Some(&config)),
-            Choice::File(variable)
-        );
+        assert_eq!(locate(Some(&flag), Some(variable.clone()), Some(&config)), Choice::File(flag.clone()));
+        assert_eq!(locate(None, Some(variable.clone()), Some(&config)), Choice::File(variable));
         std::fs::create_dir_all(config.join("gate")).unwrap();
         std::fs::write(config.join("gate/policy.toml"), "version = 1").unwrap();
         assert_eq!(

@@ -34,10 +34,7 @@ pub const BUILTIN_NAME: &str = "(built-in default)";
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("cannot read the policy {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("the policy {path} is not UTF-8 text")]
     NotText { path: PathBuf },
     #[error("invalid policy: {}{}", .0[0].headline(), more_errors(.0.len()))]
@@ -47,10 +44,7 @@ pub enum PolicyError {
 fn more_errors(count: usize) -> String {
     match count {
         1 => String::new(),
-        n => format!(
-            " (and {} more; run `gate policy lint` to see them all)",
-            n - 1
-        ),
+        n => format!(" (and {} more; run `gate policy lint` to see them all)", n - 1),
     }
 }
 
@@ -107,24 +101,14 @@ pub struct Policy {
 impl Policy {
     /// Parses and checks a policy's text; `name` is used in messages, `home` for `~`.
     pub fn parse(name: &str, text: &str, home: &str) -> Result<Policy, PolicyError> {
-        let mut checker = compile::Checker {
-            file: name,
-            source: text,
-            home,
-            errors: Vec::new(),
+        let mut checker = compile::Checker { file: name, source: text, home, errors: Vec::new() };
+        let raw = raw::read(&mut checker);
+        let compiled = raw.map(|raw| compile::compile(raw, &mut checker));
+        let Some(compiled) = compiled.filter(|_| checker.errors.is_empty()) else {
+            let mut errors = checker.errors;
+            errors.sort_by_key(|error| (error.line, error.column));
+            return Err(PolicyError::Invalid(errors));
         };
-        let raw: raw::RawPolicy = match toml::from_str(text) {
-            Ok(raw) => raw,
-            Err(error) => {
-                let span = error.span().unwrap_or(0..0);
-                checker.error(span, error.message().trim().to_string());
-                return Err(PolicyError::Invalid(checker.errors));
-            }
-        };
-        let compiled = compile::compile(raw, &mut checker);
-        if !checker.errors.is_empty() {
-            return Err(PolicyError::Invalid(checker.errors));
-        }
         let mut by_program: HashMap<String, Vec<usize>> = HashMap::new();
         let mut for_any_program = Vec::new();
         for (at, rule) in compiled.rules.iter().enumerate() {
@@ -160,12 +144,10 @@ impl Policy {
         match choice {
             Choice::Builtin => Policy::parse(BUILTIN_NAME, BUILTIN_DEFAULT, home),
             Choice::File(path) => {
-                let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| PolicyError::NotText { path: path.clone() })?;
+                let bytes =
+                    std::fs::read(path).map_err(|source| PolicyError::Read { path: path.clone(), source })?;
+                let text =
+                    String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.clone() })?;
                 Policy::parse(&path.display().to_string(), &text, home)
             }
         }
@@ -173,11 +155,8 @@ impl Policy {
 
     /// The rules that could match a program with this base name, in file order.
     fn candidates(&self, base_name: Option<&str>) -> impl Iterator<Item = &rule::Rule> {
-        let named = base_name
-            .and_then(|name| self.by_program.get(name))
-            .map_or(&[][..], Vec::as_slice);
-        let mut positions: Vec<usize> =
-            named.iter().chain(&self.for_any_program).copied().collect();
+        let named = base_name.and_then(|name| self.by_program.get(name)).map_or(&[][..], Vec::as_slice);
+        let mut positions: Vec<usize> = named.iter().chain(&self.for_any_program).copied().collect();
         positions.sort_unstable();
         positions.into_iter().map(|at| &self.rules[at])
     }
@@ -185,10 +164,8 @@ impl Policy {
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }

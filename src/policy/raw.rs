@@ -1,20 +1,18 @@
 //! The policy file as written: serde structs that mirror the TOML, with source spans so that
-//! every later error can point at its line and column. Unknown keys are rejected here.
+//! every later error can point at its line and column. Unknown keys are rejected. Each section
+//! and each rule is read on its own, so one mistake does not hide the next.
 
 use super::Decision;
+use super::compile::Checker;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawPolicy {
     pub version: Spanned<i64>,
-    #[serde(default)]
     pub settings: Option<Spanned<RawSettings>>,
-    #[serde(default)]
     pub rules: Vec<Spanned<RawRule>>,
-    #[serde(default)]
     pub tests: Vec<Spanned<RawTest>>,
 }
 
@@ -49,4 +47,61 @@ pub(super) struct RawTest {
     pub command: Spanned<String>,
     pub expect: Spanned<Decision>,
     pub rule: Option<Spanned<String>>,
+}
+
+/// Reads the document; every problem found goes to the checker. `None` when the text is not
+/// TOML at all or has no usable version.
+pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
+    let source = checker.source;
+    let (document, syntax_errors) = DeTable::parse_recoverable(source);
+    if !syntax_errors.is_empty() {
+        for error in syntax_errors {
+            checker.error(error.span().unwrap_or(0..0), error.message().trim().to_string());
+        }
+        return None;
+    }
+    let mut version = None;
+    let mut settings = None;
+    let mut rules = Vec::new();
+    let mut tests = Vec::new();
+    for (key, value) in document.get_ref().iter() {
+        match key.get_ref().as_ref() {
+            "version" => version = one(checker, value.clone()),
+            "settings" => settings = one(checker, value.clone()),
+            "rules" => rules = each(checker, value, "rules"),
+            "tests" => tests = each(checker, value, "tests"),
+            other => checker.error(
+                key.span(),
+                format!("unknown key `{other}`, expected one of `version`, `settings`, `rules`, `tests`"),
+            ),
+        }
+    }
+    if version.is_none() && checker.errors.is_empty() {
+        checker.error(0..0, "missing `version = 1` at the top of the policy");
+    }
+    Some(RawPolicy { version: version?, settings, rules, tests })
+}
+
+fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>) -> Option<T> {
+    let span = value.span();
+    match T::deserialize(ValueDeserializer::from(value)) {
+        Ok(parsed) => Some(parsed),
+        Err(error) => {
+            checker.error(error.span().unwrap_or(span), error.message().trim().to_string());
+            None
+        }
+    }
+}
+
+/// An array of tables (`[[rules]]`), each entry read on its own.
+fn each<T: for<'de> Deserialize<'de>>(
+    checker: &mut Checker,
+    value: &Spanned<DeValue<'_>>,
+    key: &str,
+) -> Vec<T> {
+    let Some(array) = value.get_ref().as_array() else {
+        checker.error(value.span(), format!("`{key}` must be an array of tables: write each as [[{key}]]"));
+        return Vec::new();
+    };
+    array.iter().filter_map(|item| one(checker, item.clone())).collect()
 }

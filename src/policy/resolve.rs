@@ -15,10 +15,7 @@ pub struct Resolver {
 
 impl Resolver {
     pub fn new(path: Option<OsString>) -> Resolver {
-        Resolver {
-            path,
-            cache: RefCell::default(),
-        }
+        Resolver { path, cache: RefCell::default() }
     }
 
     /// The canonical file `name` runs: looked up on gate's PATH when bare, else taken relative to
@@ -28,9 +25,7 @@ impl Resolver {
             return found.clone();
         }
         let found = lookup(name, self.path.as_ref(), cwd);
-        self.cache
-            .borrow_mut()
-            .insert(name.to_string(), found.clone());
+        self.cache.borrow_mut().insert(name.to_string(), found.clone());
         found
     }
 
@@ -43,11 +38,7 @@ impl Resolver {
         home: &str,
         cwd: &Path,
     ) -> Option<PathBuf> {
-        let assigned = command
-            .assignments
-            .iter()
-            .rev()
-            .find(|(var, _)| var == "PATH");
+        let assigned = command.assignments.iter().rev().find(|(var, _)| var == "PATH");
         match assigned {
             Some((_, value)) if !name.contains('/') => {
                 let path = literal_text(value, home)?;
@@ -59,10 +50,6 @@ impl Resolver {
 }
 
 fn lookup(name: &str, path: Option<&OsString>, cwd: &Path) -> Option<PathBuf> {
-    let found = if name.contains('/') {
-        cwd.join(name)
-    } else {
-        which::which_in(name, path, cwd).ok()?
-    };
+    let found = if name.contains('/') { cwd.join(name) } else { which::which_in(name, path, cwd).ok()? };
     std::fs::canonicalize(found).ok()
 }

@@ -34,9 +34,7 @@ pub struct Pattern {
 impl Pattern {
     /// The base name this pattern's program is indexed under, when it is not a glob.
     pub fn index_name(&self) -> Option<String> {
-        self.program
-            .literal()
-            .map(|name| base_name(&name).to_string())
+        self.program.literal().map(|name| base_name(&name).to_string())
     }
 }
 
@@ -56,9 +54,7 @@ impl Rule {
         // Arguments not consumed by the `match` words; those are what `args` looks at.
         let mut rest: Vec<&Word> = args.iter().collect();
         if let Some(patterns) = &self.patterns {
-            let found = patterns
-                .iter()
-                .find_map(|pattern| pattern.consume(command, certain, context));
+            let found = patterns.iter().find_map(|pattern| pattern.consume(command, certain, context));
             match found {
                 Some(consumed) => {
                     rest = args
@@ -74,30 +70,22 @@ impl Rule {
         if certain && !self.covers_writes(command, context) {
             return false;
         }
-        let flags_hold = self
-            .flags
-            .as_ref()
-            .is_none_or(|flags| has_flag(command, flags, certain));
+        let flags_hold = self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain));
         let args_hold = self.args.as_ref().is_none_or(|globs| {
             (!certain && command.more_args)
-                || rest
-                    .iter()
-                    .any(|word| word_matches(word, globs, certain, context))
+                || rest.iter().any(|word| word_matches(word, globs, certain, context))
         });
         let redirects_hold = self.redirects.as_ref().is_none_or(|globs| {
             let mut targets = output_targets(command);
             if certain {
                 let mut targets = targets.peekable();
-                targets.peek().is_some()
-                    && targets.all(|target| word_matches(target, globs, true, context))
+                targets.peek().is_some() && targets.all(|target| word_matches(target, globs, true, context))
             } else {
                 targets.any(|target| word_matches(target, globs, false, context))
             }
         });
-        let env_holds = self
-            .env
-            .iter()
-            .all(|(name, glob)| env_matches(command, name, glob, certain, context));
+        let env_holds =
+            self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context));
         let cwd_holds = self.cwd.as_ref().is_none_or(|globs| {
             let cwd = context.cwd.to_string_lossy();
             globs.iter().any(|glob| glob.matches(&cwd))
@@ -109,11 +97,8 @@ impl Rule {
     /// read-only says nothing about `ls > ~/.ssh/authorized_keys`.
     fn covers_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
         self.redirects.is_some()
-            || output_targets(command).all(|target| {
-                target
-                    .as_literal()
-                    .is_some_and(|text| harmless_sink(&text, context))
-            })
+            || output_targets(command)
+                .all(|target| target.as_literal().is_some_and(|text| harmless_sink(&text, context)))
     }
 }
 
@@ -122,11 +107,7 @@ fn harmless_sink(target: &str, _context: &Context) -> bool {
 }
 
 fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {
-    command
-        .redirects
-        .iter()
-        .filter(|r| r.kind == RedirectKind::Output)
-        .map(|r| &r.target)
+    command.redirects.iter().filter(|r| r.kind == RedirectKind::Output).map(|r| &r.target)
 }
 
 impl Pattern {
@@ -134,22 +115,18 @@ impl Pattern {
     /// Certain: the words must be the arguments right after the program, exactly. Otherwise each
     /// word may be found later, past options (and one value after each option), as in
     /// `git -C repo push` for `git push`.
-    fn consume(
-        &self,
-        command: &SimpleCommand,
-        certain: bool,
-        context: &Context,
-    ) -> Option<Vec<usize>> {
+    fn consume(&self, command: &SimpleCommand, certain: bool, context: &Context) -> Option<Vec<usize>> {
         let program = command.program()?;
         if !self.program_matches(command, program, certain, context) {
             return None;
         }
         let args = command.args();
         if certain {
-            let exact = self.words.len() <= args.len()
-                && self.words.iter().zip(args).all(|(glob, word)| {
-                    literal_text(word, context.home).is_some_and(|t| glob.matches(&t))
-                });
+            let exact =
+                self.words.len() <= args.len()
+                    && self.words.iter().zip(args).all(|(glob, word)| {
+                        literal_text(word, context.home).is_some_and(|t| glob.matches(&t))
+                    });
             return exact.then(|| (0..self.words.len()).collect());
         }
         let mut used = Vec::new();
@@ -182,9 +159,7 @@ impl Pattern {
             None if self.program.matches(base_name(&written)) => base_name(&written).to_string(),
             None => return false,
         };
-        let actual = context
-            .resolver
-            .resolve_command(&written, command, context.home, context.cwd);
+        let actual = context.resolver.resolve_command(&written, command, context.home, context.cwd);
         actual.is_some() && actual == context.resolver.resolve(&expected, context.cwd)
     }
 }
@@ -264,31 +239,15 @@ fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool) -> bool {
 /// against the working directory; text known only at run time when it could match (not certain).
 fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -> bool {
     match literal_text(word, context.home) {
-        Some(text) => path_forms(&text, context.cwd)
-            .iter()
-            .any(|form| globs.iter().any(|glob| glob.matches(form))),
-        None => {
-            !certain
-                && globs
-                    .iter()
-                    .any(|glob| glob.could_match(word, context.home))
+        Some(text) => {
+            path_forms(&text, context.cwd).iter().any(|form| globs.iter().any(|glob| glob.matches(form)))
         }
+        None => !certain && globs.iter().any(|glob| glob.could_match(word, context.home)),
     }
 }
 
-fn env_matches(
-    command: &SimpleCommand,
-    name: &str,
-    glob: &Glob,
-    certain: bool,
-    context: &Context,
-) -> bool {
-    match command
-        .assignments
-        .iter()
-        .rev()
-        .find(|(assigned, _)| assigned == name)
-    {
+fn env_matches(command: &SimpleCommand, name: &str, glob: &Glob, certain: bool, context: &Context) -> bool {
+    match command.assignments.iter().rev().find(|(assigned, _)| assigned == name) {
         Some((_, value)) => word_matches(value, std::slice::from_ref(glob), certain, context),
         None => (context.env)(name).is_some_and(|value| glob.matches(&value)),
     }
@@ -309,11 +268,7 @@ pub(super) fn literal_text(word: &Word, home: &str) -> Option<String> {
 }
 
 pub(super) fn base_name(path: &str) -> &str {
-    path.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .filter(|name| !name.is_empty())
-        .unwrap_or(path)
+    path.trim_end_matches('/').rsplit('/').next().filter(|name| !name.is_empty()).unwrap_or(path)
 }
 
 /// A path as written, lexically normalised, and (when relative) joined to the working directory.

@@ -18,8 +18,7 @@ impl Policy {
         self.tests
             .iter()
             .filter_map(|test| {
-                let classification =
-                    self.classify(&crate::shell::analyze_line(&test.command), context);
+                let classification = self.classify(&crate::shell::analyze_line(&test.command), context);
                 let rule_ok = test.rule.is_none() || test.rule == classification.rule;
                 (classification.decision != test.expect || !rule_ok).then(|| TestFailure {
                     test: test.clone(),

@@ -28,18 +28,12 @@ impl Word {
     /// A word whose text is fully known.
     pub fn literal(text: impl Into<String>) -> Word {
         let text = text.into();
-        Word {
-            pieces: vec![Piece::Text(text.clone())],
-            text,
-        }
+        Word { pieces: vec![Piece::Text(text.clone())], text }
     }
 
     /// A word about which nothing is known.
     pub fn unknown(text: impl Into<String>) -> Word {
-        Word {
-            pieces: vec![Piece::Any],
-            text: text.into(),
-        }
+        Word { pieces: vec![Piece::Any], text: text.into() }
     }
 
     /// The exact text, when every piece is known text.
@@ -56,9 +50,7 @@ impl Word {
 
     /// True when the word has a part that is only known at run time (`Home` counts as known).
     pub fn is_dynamic(&self) -> bool {
-        self.pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Any | Piece::AnyChar))
+        self.pieces.iter().any(|p| matches!(p, Piece::Any | Piece::AnyChar))
     }
 }
 

@@ -4,10 +4,7 @@ use super::{Analysis, SimpleCommand, Unit, Word};
 use std::ffi::OsString;
 
 pub(crate) fn analyze_line(_line: &str) -> Analysis {
-    Analysis {
-        units: vec![],
-        parse_error: Some("shell parsing not implemented yet".into()),
-    }
+    Analysis { units: vec![], parse_error: Some("shell parsing not implemented yet".into()) }
 }
 
 pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
@@ -18,11 +15,5 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
             None => Word::unknown(arg.to_string_lossy()),
         })
         .collect();
-    Analysis {
-        units: vec![Unit::Command(SimpleCommand {
-            words,
-            ..Default::default()
-        })],
-        parse_error: None,
-    }
+    Analysis { units: vec![Unit::Command(SimpleCommand { words, ..Default::default() })], parse_error: None }
 }

@@ -6,11 +6,7 @@ fn check_json(env: &TestEnv, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["check", "--json"];
     all.extend_from_slice(args);
     let output = env.gate(&all).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("one JSON object")
 }
 
@@ -49,9 +45,7 @@ fn human_output_names_decision_rule_and_policy() {
 fn check_never_runs_the_command() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
     let marker = env.root().join("ran");
-    env.gate(&["check", "--", "touch", marker.to_str().unwrap()])
-        .assert()
-        .success();
+    env.gate(&["check", "--", "touch", marker.to_str().unwrap()]).assert().success();
     assert!(!marker.exists());
 }
 
@@ -87,9 +81,6 @@ fn policy_errors_name_file_line_and_column() {
 #[test]
 fn missing_explicit_policy_is_an_error_not_a_fallback() {
     let env = TestEnv::new();
-    let output = env
-        .gate(&["check", "--policy", "/nonexistent/policy.toml", "--", "ls"])
-        .output()
-        .unwrap();
+    let output = env.gate(&["check", "--policy", "/nonexistent/policy.toml", "--", "ls"]).output().unwrap();
     assert_eq!(output.status.code(), Some(78));
 }

@@ -10,10 +10,7 @@ const DENY_TOUCH: &str =
 #[test]
 fn allowed_command_runs_with_its_output_and_exit_code() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
-    let output = env
-        .gate(&["exec", "--", "sh", "-c", "echo out; echo err >&2; exit 7"])
-        .output()
-        .unwrap();
+    let output = env.gate(&["exec", "--", "sh", "-c", "echo out; echo err >&2; exit 7"]).output().unwrap();
     assert_eq!(output.status.code(), Some(7));
     assert_eq!(stdout(&output), "out\n");
     assert_eq!(stderr(&output), "err\n");
@@ -22,37 +19,24 @@ fn allowed_command_runs_with_its_output_and_exit_code() {
 #[test]
 fn allowed_command_reads_its_stdin() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
-    env.gate(&["exec", "--", "cat"])
-        .write_stdin("through\n")
-        .assert()
-        .success()
-        .stdout("through\n");
+    env.gate(&["exec", "--", "cat"]).write_stdin("through\n").assert().success().stdout("through\n");
 }
 
 #[test]
 fn line_runs_with_sh() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
-    env.gate(&["exec", "-c", "echo a && echo b | tr b c"])
-        .assert()
-        .success()
-        .stdout("a\nc\n");
+    env.gate(&["exec", "-c", "echo a && echo b | tr b c"]).assert().success().stdout("a\nc\n");
 }
 
 #[test]
 fn denied_command_never_starts() {
     let env = TestEnv::new().with_policy(&policy("allow", DENY_TOUCH));
     let marker = env.root().join("created");
-    let output = env
-        .gate(&["exec", "--", "touch", marker.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = env.gate(&["exec", "--", "touch", marker.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(77));
     assert!(!marker.exists());
     let error = stderr(&output);
-    assert!(
-        error.contains("denied") && error.contains("no-touch"),
-        "{error}"
-    );
+    assert!(error.contains("denied") && error.contains("no-touch"), "{error}");
 }
 
 #[test]
@@ -73,31 +57,19 @@ fn ask_without_a_terminal_is_refused_quickly() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
     assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
     assert!(!marker.exists());
-    assert!(
-        stderr(&output).contains("needs approval"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("needs approval"), "{}", stderr(&output));
 }
 
 #[test]
 fn not_found_and_not_executable_exit_as_a_shell_does() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
-    env.gate(&["exec", "--", "/nonexistent/program"])
-        .assert()
-        .code(127);
+    env.gate(&["exec", "--", "/nonexistent/program"]).assert().code(127);
     let script = env.root().join("not-executable.sh");
     std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
-    env.gate(&["exec", "--", script.to_str().unwrap()])
-        .assert()
-        .code(126);
+    env.gate(&["exec", "--", script.to_str().unwrap()]).assert().code(126);
 }
 
 #[test]
@@ -125,25 +97,13 @@ fn unwritable_audit_log_means_the_command_does_not_run() {
 fn decisions_and_outcomes_are_recorded_and_verify() {
     let env = TestEnv::new().with_policy(&policy("allow", DENY_TOUCH));
     env.gate(&["exec", "--", "true"]).assert().success();
-    env.gate(&["exec", "--", "sh", "-c", "exit 3"])
-        .assert()
-        .code(3);
+    env.gate(&["exec", "--", "sh", "-c", "exit 3"]).assert().code(3);
     env.gate(&["exec", "--", "touch", "x"]).assert().code(77);
     let output = env.gate(&["audit", "log", "--json"]).output().unwrap();
-    let entries: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    let kinds: Vec<&str> = entries
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "genesis", "decision", "outcome", "decision", "outcome", "decision"
-        ]
-    );
+    let entries: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["genesis", "decision", "outcome", "decision", "outcome", "decision"]);
     assert_eq!(entries[4]["exit_code"], 3);
     assert_eq!(entries[5]["verdict"], "denied");
     assert_eq!(entries[5]["rule"], "no-touch");
@@ -156,17 +116,10 @@ fn non_utf8_argument_survives_into_the_log_byte_for_byte() {
     use std::os::unix::ffi::OsStrExt;
     let env = TestEnv::new().with_policy(&policy("allow", ""));
     let raw = std::ffi::OsStr::from_bytes(b"caf\xe9\xff");
-    env.gate(&["exec", "--", "true"])
-        .arg(raw)
-        .assert()
-        .success();
+    env.gate(&["exec", "--", "true"]).arg(raw).assert().success();
     let connection = rusqlite::Connection::open(env.db()).unwrap();
     let argv: String = connection
-        .query_row(
-            "SELECT argv FROM entries WHERE kind = 'decision'",
-            [],
-            |row| row.get(0),
-        )
+        .query_row("SELECT argv FROM entries WHERE kind = 'decision'", [], |row| row.get(0))
         .unwrap();
     let decoded = gate::audit::decode_argv(&argv).expect("decodes");
     assert_eq!(decoded[1].as_bytes(), b"caf\xe9\xff");
@@ -180,11 +133,7 @@ fn verify_names_an_edited_or_deleted_middle_entry() {
     }
     let verified = env.gate(&["audit", "verify"]).output().unwrap();
     assert!(verified.status.success());
-    assert!(
-        stdout(&verified).contains("9 entries"),
-        "{}",
-        stdout(&verified)
-    );
+    assert!(stdout(&verified).contains("9 entries"), "{}", stdout(&verified));
 
     let edited = env.root().join("edited.db");
     std::fs::copy(env.db(), &edited).unwrap();
@@ -192,30 +141,15 @@ fn verify_names_an_edited_or_deleted_middle_entry() {
         .unwrap()
         .execute("UPDATE entries SET reason = 'nothing' WHERE seq = 4", [])
         .unwrap();
-    let output = env
-        .gate(&["audit", "verify", "--db", edited.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let output = env.gate(&["audit", "verify", "--db", edited.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stdout(&output).contains("entry 4") || stderr(&output).contains("entry 4"),
-        "{output:?}"
-    );
+    assert!(stdout(&output).contains("entry 4") || stderr(&output).contains("entry 4"), "{output:?}");
 
     let deleted = env.root().join("deleted.db");
     std::fs::copy(env.db(), &deleted).unwrap();
-    rusqlite::Connection::open(&deleted)
-        .unwrap()
-        .execute("DELETE FROM entries WHERE seq = 5", [])
-        .unwrap();
-    let output = env
-        .gate(&["audit", "verify", "--db", deleted.to_str().unwrap()])
-        .output()
-        .unwrap();
+    rusqlite::Connection::open(&deleted).unwrap().execute("DELETE FROM entries WHERE seq = 5", []).unwrap();
+    let output = env.gate(&["audit", "verify", "--db", deleted.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let said = format!("{}{}", stdout(&output), stderr(&output));
-    assert!(
-        said.contains("entry 6") || said.contains("entry 5"),
-        "{said}"
-    );
+    assert!(said.contains("entry 6") || said.contains("entry 5"), "{said}");
 }

@@ -8,19 +8,14 @@ const HOME: &str = "/home/agent";
 fn with_context<T>(run: impl FnOnce(&Context) -> T) -> T {
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()));
     let env = |name: &str| (name == "HOME").then(|| HOME.to_string());
-    let context = Context {
-        home: HOME,
-        cwd: Path::new("/home/agent/project"),
-        env: &env,
-        resolver: &resolver,
-    };
+    let context =
+        Context { home: HOME, cwd: Path::new("/home/agent/project"), env: &env, resolver: &resolver };
     run(&context)
 }
 
 fn load(path: &Path) -> Policy {
     let text = std::fs::read_to_string(path).unwrap();
-    Policy::parse(&path.display().to_string(), &text, HOME)
-        .unwrap_or_else(|error| panic!("{error}"))
+    Policy::parse(&path.display().to_string(), &text, HOME).unwrap_or_else(|error| panic!("{error}"))
 }
 
 #[test]
@@ -31,28 +26,19 @@ fn every_shipped_policy_loads_and_passes_its_tests() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|ext| ext == "toml") {
             let policy = load(&path);
-            assert!(
-                !policy.tests.is_empty(),
-                "{} has no [[tests]]",
-                path.display()
-            );
+            assert!(!policy.tests.is_empty(), "{} has no [[tests]]", path.display());
             let failures = with_context(|context| policy.run_tests(context));
             assert!(failures.is_empty(), "{}: {failures:#?}", path.display());
             seen += 1;
         }
     }
-    assert!(
-        seen >= 4,
-        "default plus at least three examples, saw {seen}"
-    );
+    assert!(seen >= 4, "default plus at least three examples, saw {seen}");
 }
 
 #[test]
 fn builtin_default_is_the_shipped_default() {
-    let shipped = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/default.toml"),
-    )
-    .unwrap();
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/default.toml")).unwrap();
     assert_eq!(shipped, gate::policy::BUILTIN_DEFAULT);
 }
 
@@ -80,10 +66,7 @@ fn sample_cases_hold() {
             let expect = case["expect"].as_str().unwrap();
             let got = policy.classify(&gate::shell::analyze_line(command), context);
             if !holds(expect, got.decision) {
-                wrong.push(format!(
-                    "{command:?}: expected {expect}, got {} ({})",
-                    got.decision, got.reason
-                ));
+                wrong.push(format!("{command:?}: expected {expect}, got {} ({})", got.decision, got.reason));
             }
         }
     });

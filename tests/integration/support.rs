@@ -45,32 +45,21 @@ impl TestEnv {
     /// `gate ARGS` with a cleared environment: HOME, PATH, and GATE_POLICY / GATE_DB set.
     pub fn gate(&self, args: &[&str]) -> assert_cmd::Command {
         let mut command = assert_cmd::Command::new(gate_binary());
-        command
-            .env_clear()
-            .envs(self.env())
-            .current_dir(self.work())
-            .args(args);
+        command.env_clear().envs(self.env()).current_dir(self.work()).args(args);
         command
     }
 
     /// The same as a plain `std::process::Command`, for tests that manage the process.
     pub fn gate_process(&self, args: &[&str]) -> std::process::Command {
         let mut command = std::process::Command::new(gate_binary());
-        command
-            .env_clear()
-            .envs(self.env())
-            .current_dir(self.work())
-            .args(args);
+        command.env_clear().envs(self.env()).current_dir(self.work()).args(args);
         command
     }
 
     fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
             ("HOME".into(), self.home().display().to_string()),
-            (
-                "PATH".into(),
-                "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into(),
-            ),
+            ("PATH".into(), "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()),
             ("GATE_DB".into(), self.db().display().to_string()),
         ];
         if let Some(policy) = &self.policy {

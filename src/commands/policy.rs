@@ -1,0 +1,97 @@
+//! `gate policy lint` and `gate policy test`: check a policy file before trusting it.
+
+use super::input::Environment;
+use crate::display::escape_controls;
+use crate::policy::{Choice, Policy, PolicyError};
+use std::path::PathBuf;
+
+/// Check a policy file: report every error, or run its [[tests]].
+#[derive(Debug, clap::Args)]
+pub struct PolicyCommandArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCommand {
+    /// Report every error in a policy as file:line:col with the line and a caret
+    ///
+    /// Examples:
+    ///   gate policy lint
+    ///   gate policy lint ./policy.toml
+    #[command(verbatim_doc_comment)]
+    Lint {
+        /// The policy file [default: the policy gate would use]
+        file: Option<PathBuf>,
+    },
+    /// Run the policy's [[tests]] and print each one that fails, with the rule that decided
+    ///
+    /// Examples:
+    ///   gate policy test
+    ///   gate policy test policies/kubernetes.toml
+    #[command(verbatim_doc_comment)]
+    Test {
+        /// The policy file [default: the policy gate would use]
+        file: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: PolicyCommandArgs) -> anyhow::Result<i32> {
+    let environment = Environment::capture()?;
+    match args.command {
+        PolicyCommand::Lint { file } => lint(&choice(file), &environment),
+        PolicyCommand::Test { file } => test(&choice(file), &environment),
+    }
+}
+
+fn choice(file: Option<PathBuf>) -> Choice {
+    let config = crate::paths::config_dir();
+    crate::policy::locate(
+        file.as_deref(),
+        std::env::var_os("GATE_POLICY").map(PathBuf::from),
+        config.as_deref(),
+    )
+}
+
+fn lint(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
+    match Policy::load(choice, &environment.home) {
+        Ok(policy) => {
+            println!("{}: ok", escape_controls(&policy.name));
+            Ok(crate::exit_code::SUCCESS)
+        }
+        Err(PolicyError::Invalid(diagnostics)) => {
+            for diagnostic in &diagnostics {
+                println!("{diagnostic}\n");
+            }
+            let plural = if diagnostics.len() == 1 { "" } else { "s" };
+            println!("{} error{plural}", diagnostics.len());
+            Ok(crate::exit_code::FAILED)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn test(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
+    let policy = Policy::load(choice, &environment.home)?;
+    let failures = policy.run_tests(&environment.context());
+    let name = escape_controls(&policy.name);
+    for failure in &failures {
+        let expected_rule =
+            failure.test.rule.as_deref().map(|rule| format!(" by rule {rule}")).unwrap_or_default();
+        let decided_by = match &failure.rule {
+            Some(rule) => format!("rule {rule}: {}", failure.reason),
+            None => failure.reason.clone(),
+        };
+        println!(
+            "{name}:{}: `{}`: expected {}{expected_rule}, got {} ({})",
+            failure.test.line,
+            escape_controls(&failure.test.command),
+            failure.test.expect,
+            failure.got,
+            escape_controls(&decided_by),
+        );
+    }
+    let total = policy.tests.len();
+    println!("{} passed, {} failed", total - failures.len(), failures.len());
+    Ok(if failures.is_empty() { crate::exit_code::SUCCESS } else { crate::exit_code::FAILED })
+}
