@@ -118,3 +118,26 @@ pub struct Entry {
     /// Hex SHA-256 of this entry (see `chain`).
     pub hash: String,
 }
+
+impl Entry {
+    /// Every field as one JSON object (for `gate audit log --json`), `argv` decoded into its JSON
+    /// array when it is one.
+    pub fn to_json(&self) -> serde_json::Value {
+        use super::encoding::{Value, fields};
+        let mut object = serde_json::Map::new();
+        for (name, value) in fields(self.seq, &self.log_id, &self.record) {
+            let json = match value {
+                Value::Text(text) if name == "argv" => {
+                    super::argv::argv_json(text).unwrap_or_else(|| text.into())
+                }
+                Value::Text(text) => text.into(),
+                Value::Int(n) => n.into(),
+                Value::Null => serde_json::Value::Null,
+            };
+            object.insert(name.to_string(), json);
+        }
+        object.insert("prev_hash".to_string(), self.prev_hash.clone().into());
+        object.insert("hash".to_string(), self.hash.clone().into());
+        serde_json::Value::Object(object)
+    }
+}

@@ -1,9 +1,18 @@
 //! The audit log: an append-only, SHA-256 hash-chained record of every decision and outcome,
 //! kept in one SQLite file. `store` is the only place that speaks SQL; `chain` is pure functions.
 
+mod argv;
+pub mod chain;
+pub mod encoding;
 mod entry;
+mod store;
+mod verify;
 
+pub use argv::{decode_argv, encode_argv};
+pub use chain::{Damage, DamageKind, Summary};
 pub use entry::{Entry, Kind, Record};
+pub use store::{AuditLog, Durability};
+pub use verify::{VerifyReport, verify};
 
 use std::path::PathBuf;
 
@@ -17,7 +26,34 @@ pub enum AuditError {
     Read { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create the folder {path} for the audit log: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the audit log {path}: {source}")]
+    CreateFile { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the audit log {path} does not exist: check the path (nothing is recorded until gate runs a command)"
+    )]
+    Missing { path: PathBuf },
+    #[error(
+        "the audit log {path} is read-only for this user: make the file and its folder writable by this user"
+    )]
+    ReadOnly { path: PathBuf },
+    #[error("cannot write to the audit log {path}: the disk is full; free some space and retry")]
+    DiskFull { path: PathBuf },
+    #[error(
+        "the audit log {path} stayed locked by other processes for too long: retry, and look for a stuck process holding it"
+    )]
+    Busy { path: PathBuf },
+    #[error("{path} is not a gate audit log ({reason}): move it aside or use another path")]
+    NotALog { path: PathBuf, reason: String },
+    #[error(
+        "the audit log {path} has schema version {version}, newer than this gate knows ({known}): upgrade gate"
+    )]
+    TooNew { path: PathBuf, version: i64, known: i64 },
+    #[error(
+        "the audit log {path} has no entries, not even its genesis entry: it was emptied; keep it as evidence and move it aside to start a new log"
+    )]
+    Emptied { path: PathBuf },
+    #[error("entry {seq} of the audit log {path} cannot be read ({detail}): run `gate audit verify`")]
+    Undecodable { path: PathBuf, seq: i64, detail: String },
+    #[error("refusing to append to the audit log {path}: {reason}")]
+    Invalid { path: PathBuf, reason: &'static str },
 }
-
-mod stub;
-pub use stub::*;

@@ -77,7 +77,7 @@ mod tests {
         assert_eq!((diagnostic.line, diagnostic.column, diagnostic.width), (3, 11, 7));
         assert_eq!(
             diagnostic.to_string(),
-            "p.toml:3:11: unknown decision\n  |\n3 | default = \"maybe\"\n  |           ^~~~~~"
+            "p.toml:3:11: unknown decision\n  |\n3 | default = \"maybe\"\n  |           ^~~~~~~"
         );
     }
 
