@@ -1,0 +1,76 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_gate_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_gate_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_gate_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_gate_using_subcommand
+    set -l cmd (__fish_gate_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c gate -n "__fish_gate_needs_command" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_needs_command" -s V -l version -d 'Print version'
+complete -c gate -n "__fish_gate_needs_command" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
+complete -c gate -n "__fish_gate_needs_command" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
+complete -c gate -n "__fish_gate_needs_command" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
+complete -c gate -n "__fish_gate_needs_command" -f -a "audit" -d 'Verify and read the audit log'
+complete -c gate -n "__fish_gate_needs_command" -f -a "completions" -d 'Print the completion script for a shell.'
+complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand exec" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
+complete -c gate -n "__fish_gate_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
+complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
+complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "log" -d 'Show the latest entries'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON object'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s n -l count -d 'How many entries, newest last' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l json -d 'One JSON object per line'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show the latest entries'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "audit" -d 'Verify and read the audit log'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "completions" -d 'Print the completion script for a shell.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show the latest entries'
