@@ -34,10 +34,14 @@ pub(super) struct Forwarder {
 
 impl Forwarder {
     pub(super) fn register() -> io::Result<Self> {
-        // Listening first, shielding second: a signal in between is recorded, not lost.
+        // Order matters. signal-hook runs a signal's actions in the order they were registered, so
+        // the shield's default-acting handlers go first: they decide whether gate dies *before*
+        // the listener below can wake `wait`, which may reap the child and lower the shield. A
+        // signal between listening and raising the shield kills gate as by default: no child yet.
+        install_shield()?;
         let signals = FORWARDED.iter().copied().chain([SIGCHLD]);
         let signals = SignalsInfo::<WithOrigin>::new(signals)?;
-        shield(true)?;
+        shield(true);
         let session_leader = getsid(None).is_ok_and(|sid| sid == getpid());
         Ok(Forwarder {
             signals,
@@ -71,7 +75,7 @@ impl Forwarder {
 
 impl Drop for Forwarder {
     fn drop(&mut self) {
-        let _ = shield(false);
+        shield(false);
     }
 }
 
@@ -95,16 +99,17 @@ struct Shield {
 
 static SHIELD: Mutex<Option<Shield>> = Mutex::new(None);
 
-/// Raises (`true`) or lowers (`false`) the shield that stops the forwarded signals killing gate.
-fn shield(raise: bool) -> io::Result<()> {
-    let mut guard = SHIELD
+fn lock_shield() -> std::sync::MutexGuard<'static, Option<Shield>> {
+    SHIELD
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Registers the default-acting handlers once per process, lowered (acting as by default).
+fn install_shield() -> io::Result<()> {
+    let mut guard = lock_shield();
     if guard.is_none() {
-        if !raise {
-            return Ok(());
-        }
-        let act_default = Arc::new(AtomicBool::new(false));
+        let act_default = Arc::new(AtomicBool::new(true));
         for signal in FORWARDED {
             signal_hook::flag::register_conditional_default(signal, Arc::clone(&act_default))?;
         }
@@ -113,16 +118,22 @@ fn shield(raise: bool) -> io::Result<()> {
             act_default,
         });
     }
-    let shield = guard.as_mut().expect("initialised above");
-    if raise {
-        shield.active += 1;
-    } else {
-        shield.active = shield.active.saturating_sub(1);
-    }
-    shield
-        .act_default
-        .store(shield.active == 0, Ordering::SeqCst);
     Ok(())
+}
+
+/// Raises (`true`) or lowers (`false`) the shield that stops the forwarded signals killing gate.
+/// It stays up while any forwarder is alive (tests run several at once).
+fn shield(raise: bool) {
+    if let Some(shield) = lock_shield().as_mut() {
+        if raise {
+            shield.active += 1;
+        } else {
+            shield.active = shield.active.saturating_sub(1);
+        }
+        shield
+            .act_default
+            .store(shield.active == 0, Ordering::SeqCst);
+    }
 }
 
 #[cfg(test)]
