@@ -2,6 +2,7 @@
 //! sits behind [`Approver`]. No answer in time, or no way to ask, means no.
 
 mod terminal;
+mod tty;
 
 pub use terminal::TerminalApprover;
 

@@ -1,0 +1,141 @@
+//! Runs an approved command transparently and reports how it ended.
+//!
+//! Guarantees: the command gets gate's stdin, stdout, stderr and environment unchanged; gate's exit
+//! code is the command's own, 128+N when a signal N killed it, and 127 (not found) or 126 (found but
+//! not executable) when it could not start, as a shell reports them. While the command runs, gate
+//! cannot be killed by SIGINT, SIGTERM, SIGHUP or SIGQUIT: it forwards them instead (see
+//! [`forward`]), so the command is never orphaned and its ending is always recorded.
+//!
+//! No thread is started: one loop waits on signal-hook's self-pipe for both the forwarded signals
+//! and SIGCHLD, and the same loop reaps the child, so a signal is never forwarded to a reused pid.
+
+mod forward;
+mod spawn;
+
+use crate::exit_code;
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub enum Program {
+    /// Execute this argument vector directly; the first element is looked up on PATH.
+    Argv(Vec<OsString>),
+    /// Run this line with `/bin/sh -c`.
+    Line(String),
+}
+
+/// How a command ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    Exited(i32),
+    Signaled(i32),
+    /// It could not be started: 127 not found, 126 not executable, with the reason.
+    NotStarted {
+        code: i32,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub ending: Ending,
+    pub duration: Duration,
+}
+
+impl Outcome {
+    /// The exit code gate passes on: the command's own, 128+N for signal N, 126/127 as a shell.
+    pub fn exit_code(&self) -> i32 {
+        match &self.ending {
+            Ending::Exited(code) => *code,
+            Ending::Signaled(signal) => exit_code::SIGNAL_BASE + signal,
+            Ending::NotStarted { code, .. } => *code,
+        }
+    }
+}
+
+/// Runs the program with inherited stdio and environment, forwards signals to it, and waits for it.
+/// The duration runs from just before the spawn to the reaping of the child.
+pub fn run(program: &Program) -> Outcome {
+    let started = Instant::now();
+    let ending = run_to_end(program);
+    Outcome { ending, duration: started.elapsed() }
+}
+
+fn run_to_end(program: &Program) -> Ending {
+    use std::os::unix::process::ExitStatusExt;
+    // Handlers go in before the spawn: a signal arriving in between is queued and forwarded once
+    // the child exists, instead of killing gate and leaving the child unwatched.
+    let mut forwarder = match forward::Forwarder::register() {
+        Ok(forwarder) => forwarder,
+        Err(error) => {
+            return Ending::NotStarted {
+                code: exit_code::NOT_EXECUTABLE,
+                reason: format!("cannot set up signal forwarding: {error}"),
+            };
+        }
+    };
+    let mut child = match spawn::spawn(program) {
+        Ok(child) => child,
+        Err(ending) => return ending,
+    };
+    match forwarder.wait(&mut child) {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => Ending::Exited(code),
+            (None, Some(signal)) => Ending::Signaled(signal),
+            // Neither an exit nor a signal cannot come out of a blocking wait; say so honestly.
+            (None, None) => Ending::Exited(exit_code::INTERNAL),
+        },
+        // Waiting failed (ECHILD: someone else reaped it). The child ran, its ending is unknown.
+        Err(_) => Ending::Exited(exit_code::INTERNAL),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_follows_the_ending() {
+        let cases = [
+            (Ending::Exited(0), 0),
+            (Ending::Exited(7), 7),
+            (Ending::Exited(255), 255),
+            (Ending::Signaled(2), 130),
+            (Ending::Signaled(9), 137),
+            (Ending::Signaled(15), 143),
+            (Ending::NotStarted { code: 127, reason: "x: command not found".into() }, 127),
+            (Ending::NotStarted { code: 126, reason: "x: permission denied".into() }, 126),
+        ];
+        for (ending, expected) in cases {
+            let outcome = Outcome { ending: ending.clone(), duration: Duration::ZERO };
+            assert_eq!(outcome.exit_code(), expected, "{ending:?}");
+        }
+    }
+
+    fn argv(words: &[&str]) -> Program {
+        Program::Argv(words.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn endings_of_real_commands() {
+        let cases = [
+            (argv(&["true"]), Ending::Exited(0)),
+            (argv(&["sh", "-c", "exit 7"]), Ending::Exited(7)),
+            (Program::Line("exit 3".into()), Ending::Exited(3)),
+            (Program::Line("kill -TERM $$".into()), Ending::Signaled(15)),
+            (argv(&["sh", "-c", "kill -KILL $$"]), Ending::Signaled(9)),
+        ];
+        for (program, expected) in cases {
+            assert_eq!(run(&program).ending, expected, "{program:?}");
+        }
+    }
+
+    #[test]
+    fn measures_the_duration() {
+        let outcome = run(&argv(&["sleep", "0.2"]));
+        assert_eq!(outcome.ending, Ending::Exited(0));
+        assert!(outcome.duration >= Duration::from_millis(200), "{outcome:?}");
+        assert!(outcome.duration < Duration::from_secs(5), "{outcome:?}");
+    }
+}

@@ -1,0 +1,149 @@
+//! Starting the command, and saying why it could not start the way a shell does: 127 when it
+//! was not found, 126 when it was found but cannot be executed. Reasons are lowercase, name the
+//! program, and never carry raw control characters.
+
+use super::{Ending, Program};
+use crate::display::argv_line;
+use crate::exit_code::{NOT_EXECUTABLE, NOT_FOUND};
+use nix::errno::Errno;
+use std::ffi::OsStr;
+use std::io;
+use std::path::Path;
+use std::process::{Child, Command};
+
+/// The shell that runs [`Program::Line`].
+const SHELL: &str = "/bin/sh";
+
+/// Spawns the program with inherited stdio and environment. std's `Command` looks a bare name up
+/// on PATH like execvp, resets SIGPIPE and the signal mask in the child, and reports exec errors.
+pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
+    let (mut command, name) = match program {
+        Program::Argv(argv) => {
+            let Some((first, rest)) = argv.split_first() else {
+                return Err(Ending::NotStarted {
+                    code: NOT_FOUND,
+                    reason: "empty command: nothing to run".into(),
+                });
+            };
+            let mut command = Command::new(first);
+            command.args(rest);
+            (command, first.as_os_str())
+        }
+        Program::Line(line) => {
+            let mut command = Command::new(SHELL);
+            command.arg("-c").arg(line);
+            (command, OsStr::new(SHELL))
+        }
+    };
+    command.spawn().map_err(|error| not_started(name, &error))
+}
+
+/// Maps a spawn error to the shell's code and a reason naming the program.
+fn not_started(program: &OsStr, error: &io::Error) -> Ending {
+    let name = argv_line(&[program]);
+    let has_slash = program.as_encoded_bytes().contains(&b'/');
+    let path = Path::new(program);
+    let (code, what) = match error.raw_os_error().map(Errno::from_raw) {
+        // A file that exists but gives ENOENT is a script whose interpreter (or a binary whose
+        // loader) is missing; the shell still says 127, but the reason should not say "not found".
+        Some(Errno::ENOENT) if has_slash && path.exists() => {
+            (NOT_FOUND, "cannot execute: its interpreter was not found")
+        }
+        Some(Errno::ENOENT) if has_slash => (NOT_FOUND, "no such file or directory"),
+        Some(Errno::ENOENT) => (NOT_FOUND, "command not found"),
+        Some(Errno::EACCES | Errno::EISDIR) if has_slash && path.is_dir() => {
+            (NOT_EXECUTABLE, "is a directory")
+        }
+        Some(Errno::EACCES) => (NOT_EXECUTABLE, "permission denied"),
+        Some(Errno::ENOEXEC) => (NOT_EXECUTABLE, "cannot execute: exec format error"),
+        _ => {
+            return Ending::NotStarted {
+                code: NOT_EXECUTABLE,
+                reason: format!("{name}: cannot execute: {}", lowercase_error(error)),
+            };
+        }
+    };
+    Ending::NotStarted { code, reason: format!("{name}: {what}") }
+}
+
+/// The OS error text, starting lowercase like the rest of gate's messages.
+fn lowercase_error(error: &io::Error) -> String {
+    let text = crate::display::escape_controls(&error.to_string());
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::run;
+    use super::*;
+    use std::ffi::OsString;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn argv(words: &[&OsStr]) -> Program {
+        Program::Argv(words.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn cannot_start_like_a_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        fs::write(&plain, "echo hi\n").unwrap();
+        let garbage = dir.path().join("garbage");
+        // An ELF header that the kernel rejects: ENOEXEC, which no libc retries with /bin/sh.
+        fs::write(&garbage, b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").unwrap();
+        fs::set_permissions(&garbage, fs::Permissions::from_mode(0o755)).unwrap();
+        let no_interpreter = dir.path().join("script");
+        fs::write(&no_interpreter, "#!/nonexistent/interpreter\n").unwrap();
+        fs::set_permissions(&no_interpreter, fs::Permissions::from_mode(0o755)).unwrap();
+        let missing = dir.path().join("missing");
+        let sub = dir.path().join("sub");
+        fs::create_dir(&sub).unwrap();
+
+        let cases: Vec<(Program, i32, String)> = vec![
+            (
+                argv(&[OsStr::new("gate-test-no-such-command")]),
+                127,
+                "gate-test-no-such-command: command not found".into(),
+            ),
+            (argv(&[missing.as_os_str()]), 127, format!("{}: no such file or directory", missing.display())),
+            (
+                argv(&[no_interpreter.as_os_str()]),
+                127,
+                format!("{}: cannot execute: its interpreter was not found", no_interpreter.display()),
+            ),
+            (argv(&[plain.as_os_str()]), 126, format!("{}: permission denied", plain.display())),
+            (argv(&[sub.as_os_str()]), 126, format!("{}: is a directory", sub.display())),
+            (
+                argv(&[garbage.as_os_str()]),
+                126,
+                format!("{}: cannot execute: exec format error", garbage.display()),
+            ),
+            (Program::Argv(vec![]), 127, "empty command: nothing to run".into()),
+        ];
+        for (program, code, reason) in cases {
+            let outcome = run(&program);
+            assert_eq!(outcome.ending, Ending::NotStarted { code, reason }, "{program:?}");
+            assert_eq!(outcome.exit_code(), code);
+        }
+    }
+
+    #[test]
+    fn reasons_escape_the_program_name() {
+        let error = io::Error::from_raw_os_error(Errno::ENOENT as i32);
+        let Ending::NotStarted { reason, .. } = not_started(OsStr::new("evil\x1b[2J"), &error) else {
+            panic!("not a NotStarted");
+        };
+        assert_eq!(reason, r"'evil\x1b[2J': command not found");
+        let error = io::Error::from_raw_os_error(Errno::E2BIG as i32);
+        let Ending::NotStarted { code, reason } = not_started(OsStr::new("big"), &error) else {
+            panic!("not a NotStarted");
+        };
+        assert_eq!(code, 126);
+        assert!(reason.starts_with("big: cannot execute: argument list too long"), "{reason}");
+    }
+}
