@@ -218,6 +218,37 @@ fn concurrent_appends_never_lose_or_fork_entries() {
     assert_eq!(verify_entries(entries).unwrap().entries as i64, total);
 }
 
+#[test]
+fn short_lived_writers_never_lose_or_fork_entries() {
+    // Like gate processes: open, append a decision and an outcome, close. Each close may
+    // checkpoint and delete the WAL while others are opening it.
+    const THREADS: usize = 6;
+    const ROUNDS: i64 = 15;
+    let dir = tempfile::tempdir().unwrap();
+    let path = Arc::new(dir.path().join("audit.db"));
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (path, start) = (Arc::clone(&path), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                for n in 0..ROUNDS {
+                    let mut log = AuditLog::open_with(&path, Durability::Normal).unwrap();
+                    log.append(&decision(t as i64 * 1000 + n)).unwrap();
+                    log.append(&Record::new(Kind::Outcome)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let entries = AuditLog::open(&path).unwrap().recent(10_000).unwrap();
+    let total = THREADS as i64 * ROUNDS * 2 + 1;
+    assert!(entries.iter().map(|e| e.seq).eq(1..=total));
+    assert_eq!(verify_entries(entries).unwrap().entries as i64, total);
+}
+
 /// The README's recipe: an auditor recomputes a hash with nothing but Python's standard library.
 const PYTHON_RECOMPUTE: &str = r#"
 import hashlib, json, sqlite3, sys
