@@ -201,6 +201,10 @@ impl Verifier {
 
 fn check_genesis(entry: &Entry) -> Result<(), Damage> {
     let bad = |detail: String| Err(damage(1, DamageKind::BadGenesis, detail));
+    if entry.seq < 1 {
+        let detail = format!("entry {} comes before seq 1, where a log starts", entry.seq);
+        return Err(damage(entry.seq, DamageKind::BadGenesis, detail));
+    }
     if entry.seq != 1 {
         return bad(format!("the log starts at seq {}: the genesis entry is missing", entry.seq));
     }

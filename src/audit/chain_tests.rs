@@ -86,6 +86,16 @@ fn names_the_first_bad_entry() {
         ("empty", |e| e.clear(), Some((1, DamageKind::BadGenesis))),
         ("genesis deleted", |e| drop(e.remove(0)), Some((1, DamageKind::BadGenesis))),
         (
+            "entry forged before the genesis",
+            |e| {
+                let mut forged = e[0].clone();
+                forged.seq = 0;
+                reseal(&mut forged);
+                e.insert(0, forged);
+            },
+            Some((0, DamageKind::BadGenesis)),
+        ),
+        (
             "genesis of another kind",
             |e| {
                 e[0].record.kind = Kind::Decision;

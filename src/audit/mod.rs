@@ -9,7 +9,7 @@ mod store;
 mod verify;
 
 pub use argv::{decode_argv, encode_argv};
-pub use chain::{Damage, DamageKind, Summary};
+pub use chain::{Damage, DamageKind, Summary, Verifier, verify_entries};
 pub use entry::{Entry, Kind, Record};
 pub use store::{AuditLog, Durability};
 pub use verify::{VerifyReport, verify};

@@ -36,11 +36,16 @@ fn open_creates_folder_file_and_genesis() {
     assert_eq!((genesis.seq, genesis.record.kind), (1, Kind::Genesis));
     assert_eq!(genesis.prev_hash, GENESIS_PREV_HASH);
     assert_eq!(genesis.log_id.len(), 32);
+    // The write-ahead log, created at the first write, is as private as the log itself.
+    let mut log = log;
+    log.append(&decision(2)).unwrap();
+    let wal = path.with_extension("db-wal");
+    assert_eq!(mode(&wal), 0o600);
     drop(log);
 
     // Reopening neither rewrites the genesis nor adds a second one.
     let log = AuditLog::open(&path).unwrap();
-    assert_eq!(log.recent(10).unwrap(), entries);
+    assert_eq!(log.recent(10).unwrap()[..1], entries[..]);
 }
 
 #[test]
@@ -180,6 +185,37 @@ fn concurrent_appends_never_lose_or_fork_entries() {
     assert_eq!(verify_entries(entries).unwrap().entries as i64, total);
 }
 
+#[test]
+fn short_lived_writers_never_lose_or_fork_entries() {
+    // Like gate processes: open, append a decision and an outcome, close. Each close may
+    // checkpoint and delete the WAL while others are opening it.
+    const THREADS: usize = 6;
+    const ROUNDS: i64 = 15;
+    let dir = tempfile::tempdir().unwrap();
+    let path = Arc::new(dir.path().join("audit.db"));
+    let start = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (path, start) = (Arc::clone(&path), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                for n in 0..ROUNDS {
+                    let mut log = AuditLog::open_with(&path, Durability::Normal).unwrap();
+                    log.append(&decision(t as i64 * 1000 + n)).unwrap();
+                    log.append(&Record::new(Kind::Outcome)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let entries = AuditLog::open(&path).unwrap().recent(10_000).unwrap();
+    let total = THREADS as i64 * ROUNDS * 2 + 1;
+    assert!(entries.iter().map(|e| e.seq).eq(1..=total));
+    assert_eq!(verify_entries(entries).unwrap().entries as i64, total);
+}
+
 /// The README's recipe: an auditor recomputes a hash with nothing but Python's standard library.
 const PYTHON_RECOMPUTE: &str = r#"
 import hashlib, json, sqlite3, sys
@@ -234,27 +270,31 @@ fn python_recomputes_the_stored_hashes() {
 #[test]
 #[ignore = "a measurement, not a check"]
 fn timing_of_open_and_append() {
+    use std::time::Instant;
     for durability in [Durability::Full, Durability::Normal] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.db");
         drop(AuditLog::open(&path).unwrap());
         const ROUNDS: u32 = 200;
-        let (mut open, mut first, mut second) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut spent = [Duration::ZERO; 4];
         for n in 0..ROUNDS {
-            let t0 = std::time::Instant::now();
+            let t0 = Instant::now();
             let mut log = AuditLog::open_with(&path, durability).unwrap();
-            let t1 = std::time::Instant::now();
+            let t1 = Instant::now();
             log.append(&decision(i64::from(n))).unwrap();
-            let t2 = std::time::Instant::now();
+            let t2 = Instant::now();
             log.append(&Record::new(Kind::Outcome)).unwrap();
-            let t3 = std::time::Instant::now();
-            (open, first, second) = (open + (t1 - t0), first + (t2 - t1), second + (t3 - t2));
+            let t3 = Instant::now();
+            drop(log);
+            let t4 = Instant::now();
+            for (total, step) in spent.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3]) {
+                *total += step;
+            }
         }
+        let [open, first, second, close] = spent.map(|total| total / ROUNDS);
         eprintln!(
-            "{durability:?}: open {:?}, first append {:?}, second append {:?} (mean of {ROUNDS})",
-            open / ROUNDS,
-            first / ROUNDS,
-            second / ROUNDS
+            "{durability:?}: open {open:?}, first append {first:?}, second append {second:?}, \
+             close {close:?} (mean of {ROUNDS})"
         );
     }
 }
