@@ -82,13 +82,14 @@ impl Environment {
 }
 
 impl PolicyArgs {
-    /// Finds and loads the policy.
+    /// Finds and loads every layer of the policy.
     pub fn load(&self, environment: &Environment) -> anyhow::Result<Policy> {
-        let choice = crate::policy::locate(
+        let layers = crate::policy::locate_layers(
             self.policy.as_deref(),
             std::env::var_os("GATE_POLICY").map(PathBuf::from),
             crate::paths::config_dir().as_deref(),
+            &environment.cwd,
         );
-        Ok(Policy::load(&choice, &environment.home)?)
+        Ok(Policy::load_layers(&layers, &environment.home)?)
     }
 }

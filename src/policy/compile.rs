@@ -5,7 +5,7 @@ use super::diagnostic::Diagnostic;
 use super::glob::Glob;
 use super::raw::{RawPolicy, RawRule, RawSettings};
 use super::rule::{Pattern, Rule};
-use super::{Decision, PolicyTest, Settings};
+use super::{Decision, PolicyTest, WrittenSettings};
 use std::collections::HashMap;
 use std::time::Duration;
 use toml::Spanned;
@@ -14,7 +14,7 @@ use toml::Spanned;
 const MAX_APPROVAL_TIMEOUT: i64 = 86_400;
 
 pub(super) struct Compiled {
-    pub settings: Settings,
+    pub settings: WrittenSettings,
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
 }
@@ -24,6 +24,8 @@ pub(super) struct Checker<'a> {
     pub file: &'a str,
     pub source: &'a str,
     pub home: &'a str,
+    /// A project's layer, written by the agent it constrains: it may only tighten.
+    pub project: bool,
     pub errors: Vec<Diagnostic>,
 }
 
@@ -106,15 +108,13 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
     Compiled { settings, rules, tests }
 }
 
-fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> Settings {
+fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> WrittenSettings {
     let raw = raw.map(Spanned::into_inner).unwrap_or_default();
-    let mut settings = Settings::default();
-    if let Some(default) = raw.default {
-        settings.default = *default.get_ref();
-    }
+    let mut written =
+        WrittenSettings { default: raw.default.map(Spanned::into_inner), ..WrittenSettings::default() };
     for (key, value, slot) in [
-        ("opaque", &raw.opaque, &mut settings.opaque),
-        ("on_parse_error", &raw.on_parse_error, &mut settings.on_parse_error),
+        ("opaque", &raw.opaque, &mut written.opaque),
+        ("on_parse_error", &raw.on_parse_error, &mut written.on_parse_error),
     ] {
         if let Some(value) = value {
             if *value.get_ref() == Decision::Allow {
@@ -123,14 +123,14 @@ fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> Setting
                     format!("settings.{key} cannot be \"allow\": code gate cannot see is never allowed"),
                 );
             } else {
-                *slot = *value.get_ref();
+                *slot = Some(*value.get_ref());
             }
         }
     }
     if let Some(timeout) = raw.approval_timeout {
         let seconds = *timeout.get_ref();
         if (1..=MAX_APPROVAL_TIMEOUT).contains(&seconds) {
-            settings.approval_timeout = Duration::from_secs(seconds as u64);
+            written.approval_timeout = Some(Duration::from_secs(seconds as u64));
         } else {
             checker.error(
                 timeout.span(),
@@ -138,7 +138,7 @@ fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> Setting
             );
         }
     }
-    settings
+    written
 }
 
 fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Option<Rule> {
@@ -153,6 +153,12 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
         checker.error(span.start..span.start, format!("rule {id:?} has no condition (match, flags, args, redirects, env or cwd): it would match every command"));
     }
     let before = checker.errors.len();
+    if checker.project && *raw.decision.get_ref() == Decision::Allow {
+        checker.error(
+            raw.decision.span(),
+            "a project policy may only tighten: `allow` is not accepted here, since the repository is written by the agent it constrains",
+        );
+    }
     let patterns = raw.match_.as_ref().map(|list| {
         if list.get_ref().is_empty() {
             checker.error(list.span(), "`match = []` can never match: list at least one command");

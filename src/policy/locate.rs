@@ -1,5 +1,7 @@
-//! Which policy file applies: `--policy`, else `$GATE_POLICY`, else the user's
-//! (`$XDG_CONFIG_HOME/gate/policy.toml`), else `/etc/gate/policy.toml`, else the built-in default.
+//! Which policy files apply. The base is `--policy`, else `$GATE_POLICY`, else the layers
+//! `/etc/gate/policy.toml` then the user's (`$XDG_CONFIG_HOME/gate/policy.toml`), else the
+//! built-in default. On top comes a project's `.gate/policy.toml`, found by walking up from the
+//! working directory, which may only tighten.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,46 @@ pub enum Choice {
 /// The system-wide policy file.
 pub const SYSTEM_POLICY: &str = "/etc/gate/policy.toml";
 
-/// Chooses the policy. An explicit path (flag or variable) must exist; the usual places are used
+/// The project layer's place inside a project.
+pub const PROJECT_POLICY: &str = ".gate/policy.toml";
+
+/// Every layer that applies, lowest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layers {
+    pub base: Vec<Choice>,
+    pub project: Option<PathBuf>,
+}
+
+/// Finds the layers: the base as [`locate`] would, except that without an explicit file the
+/// system and user policies both apply, and the project layer above them.
+pub fn locate_layers(
+    flag: Option<&Path>,
+    variable: Option<PathBuf>,
+    config_dir: Option<&Path>,
+    cwd: &Path,
+) -> Layers {
+    let explicit = flag.map(Path::to_path_buf).or(variable.filter(|path| !path.as_os_str().is_empty()));
+    let base = match explicit {
+        Some(path) => vec![Choice::File(path)],
+        None => {
+            let user = config_dir.map(|dir| dir.join("gate").join("policy.toml"));
+            let found: Vec<Choice> = [Some(PathBuf::from(SYSTEM_POLICY)), user]
+                .into_iter()
+                .flatten()
+                .filter(|path| std::fs::symlink_metadata(path).is_ok())
+                .map(Choice::File)
+                .collect();
+            if found.is_empty() { vec![Choice::Builtin] } else { found }
+        }
+    };
+    let project = cwd
+        .ancestors()
+        .map(|dir| dir.join(PROJECT_POLICY))
+        .find(|path| std::fs::symlink_metadata(path).is_ok());
+    Layers { base, project }
+}
+
+/// Chooses one policy file (for `gate policy lint` and `test`). An explicit path (flag or variable) must exist; the usual places are used
 /// only if they exist.
 pub fn locate(flag: Option<&Path>, variable: Option<PathBuf>, config_dir: Option<&Path>) -> Choice {
     if let Some(path) = flag {

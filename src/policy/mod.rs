@@ -16,7 +16,7 @@ mod testing;
 pub use classify::{Classification, Part, PartKind};
 pub use decision::Decision;
 pub use diagnostic::Diagnostic;
-pub use locate::{Choice, locate};
+pub use locate::{Choice, Layers, locate, locate_layers};
 pub use resolve::Resolver;
 pub use rule::Context;
 pub use testing::TestFailure;
@@ -39,6 +39,10 @@ pub enum PolicyError {
     NotText { path: PathBuf },
     #[error("invalid policy: {}{}", .0[0].headline(), more_errors(.0.len()))]
     Invalid(Vec<Diagnostic>),
+    #[error(
+        "the project policy {path} may only tighten the policy below it, but {why}: a repository is written by the agent it is meant to constrain"
+    )]
+    Loosens { path: String, why: String },
 }
 
 fn more_errors(count: usize) -> String {
@@ -71,6 +75,46 @@ impl Default for Settings {
     }
 }
 
+/// The settings a file writes; what it leaves out comes from the layer below or the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WrittenSettings {
+    pub default: Option<Decision>,
+    pub opaque: Option<Decision>,
+    pub on_parse_error: Option<Decision>,
+    pub approval_timeout: Option<Duration>,
+}
+
+impl Settings {
+    /// These settings with a layer's written ones on top. For a project layer, anything looser
+    /// than what is below is an error.
+    fn overlay(&self, written: &WrittenSettings, project: Option<&str>) -> Result<Settings, String> {
+        let mut merged = self.clone();
+        for (key, below, above) in [
+            ("default", &mut merged.default, written.default),
+            ("opaque", &mut merged.opaque, written.opaque),
+            ("on_parse_error", &mut merged.on_parse_error, written.on_parse_error),
+        ] {
+            if let Some(above) = above {
+                if project.is_some() && above < *below {
+                    return Err(format!("settings.{key} = \"{above}\" is looser than \"{below}\" below it"));
+                }
+                *below = above;
+            }
+        }
+        if let Some(timeout) = written.approval_timeout {
+            if project.is_some() && timeout > merged.approval_timeout {
+                return Err(format!(
+                    "settings.approval_timeout = {} is longer than {} below it",
+                    timeout.as_secs(),
+                    merged.approval_timeout.as_secs()
+                ));
+            }
+            merged.approval_timeout = timeout;
+        }
+        Ok(merged)
+    }
+}
+
 /// A `[[tests]]` entry: a command line and the decision the policy must give it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyTest {
@@ -89,6 +133,7 @@ pub struct Policy {
     /// SHA-256 of the file's bytes, hex: recorded with every decision.
     pub sha256: String,
     pub settings: Settings,
+    written: WrittenSettings,
     rules: Vec<rule::Rule>,
     /// Rule positions by the base name of the program they name, so a command is only
     /// compared with rules that could match it.
@@ -101,7 +146,11 @@ pub struct Policy {
 impl Policy {
     /// Parses and checks a policy's text; `name` is used in messages, `home` for `~`.
     pub fn parse(name: &str, text: &str, home: &str) -> Result<Policy, PolicyError> {
-        let mut checker = compile::Checker { file: name, source: text, home, errors: Vec::new() };
+        Policy::parse_layer(name, text, home, false)
+    }
+
+    fn parse_layer(name: &str, text: &str, home: &str, project: bool) -> Result<Policy, PolicyError> {
+        let mut checker = compile::Checker { file: name, source: text, home, project, errors: Vec::new() };
         let raw = raw::read(&mut checker);
         let compiled = raw.map(|raw| compile::compile(raw, &mut checker));
         let Some(compiled) = compiled.filter(|_| checker.errors.is_empty()) else {
@@ -109,9 +158,27 @@ impl Policy {
             errors.sort_by_key(|error| (error.line, error.column));
             return Err(PolicyError::Invalid(errors));
         };
-        let mut by_program: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut for_any_program = Vec::new();
-        for (at, rule) in compiled.rules.iter().enumerate() {
+        let settings =
+            Settings::default().overlay(&compiled.settings, None).expect("base layers may set anything");
+        let mut policy = Policy {
+            name: name.to_string(),
+            sha256: hex_sha256(text.as_bytes()),
+            settings,
+            written: compiled.settings,
+            rules: compiled.rules,
+            by_program: HashMap::new(),
+            for_any_program: Vec::new(),
+            tests: compiled.tests,
+        };
+        policy.index();
+        Ok(policy)
+    }
+
+    /// Indexes rules by the base name of the programs they name.
+    fn index(&mut self) {
+        self.by_program.clear();
+        self.for_any_program.clear();
+        for (at, rule) in self.rules.iter().enumerate() {
             let names: Option<Vec<String>> = rule
                 .patterns
                 .as_ref()
@@ -119,24 +186,48 @@ impl Policy {
             match names {
                 Some(names) => {
                     for name in names {
-                        let slot = by_program.entry(name).or_default();
+                        let slot = self.by_program.entry(name).or_default();
                         if slot.last() != Some(&at) {
                             slot.push(at);
                         }
                     }
                 }
-                None => for_any_program.push(at),
+                None => self.for_any_program.push(at),
             }
         }
-        Ok(Policy {
-            name: name.to_string(),
-            sha256: hex_sha256(text.as_bytes()),
-            settings: compiled.settings,
-            rules: compiled.rules,
-            by_program,
-            for_any_program,
-            tests: compiled.tests,
-        })
+    }
+
+    /// This policy with another layer on top: the rules of both apply (the strictest wins), and
+    /// the upper layer's settings replace these, but a project layer may only tighten them.
+    fn stack(mut self, upper: Policy, project: bool) -> Result<Policy, PolicyError> {
+        let project_name = project.then_some(upper.name.as_str());
+        self.settings = self
+            .settings
+            .overlay(&upper.written, project_name)
+            .map_err(|why| PolicyError::Loosens { path: upper.name.clone(), why })?;
+        self.sha256 = hex_sha256(
+            format!("{}  {}\n{}  {}\n", self.sha256, self.name, upper.sha256, upper.name).as_bytes(),
+        );
+        self.name = format!("{} + {}", self.name, upper.name);
+        self.rules.extend(upper.rules);
+        self.tests.extend(upper.tests);
+        self.index();
+        Ok(self)
+    }
+
+    /// Loads every layer and stacks them, lowest first.
+    pub fn load_layers(layers: &Layers, home: &str) -> Result<Policy, PolicyError> {
+        let mut base = layers.base.iter().map(|choice| Policy::load(choice, home));
+        let mut policy = base.next().unwrap_or_else(|| Policy::load(&Choice::Builtin, home))?;
+        for upper in base {
+            policy = policy.stack(upper?, false)?;
+        }
+        if let Some(path) = &layers.project {
+            let text = read_text(path)?;
+            let upper = Policy::parse_layer(&path.display().to_string(), &text, home, true)?;
+            policy = policy.stack(upper, true)?;
+        }
+        Ok(policy)
     }
 
     /// Loads the policy a [`Choice`] names.
@@ -160,6 +251,12 @@ impl Policy {
         positions.sort_unstable();
         positions.into_iter().map(|at| &self.rules[at])
     }
+}
+
+fn read_text(path: &std::path::Path) -> Result<String, PolicyError> {
+    let bytes =
+        std::fs::read(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.to_path_buf() })
 }
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {

@@ -84,3 +84,44 @@ fn missing_explicit_policy_is_an_error_not_a_fallback() {
     let output = env.gate(&["check", "--policy", "/nonexistent/policy.toml", "--", "ls"]).output().unwrap();
     assert_eq!(output.status.code(), Some(78));
 }
+
+fn write_project_policy(env: &TestEnv, text: &str) {
+    let dir = env.work().join(".gate");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), text).unwrap();
+}
+
+#[test]
+fn project_layer_tightens_the_policy_below() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    write_project_policy(
+        &env,
+        "version = 1\n[[rules]]\nid = \"no-curl\"\ndecision = \"deny\"\nmatch = [\"curl\"]\nreason = \"project\"\n",
+    );
+    let json = check_json(&env, &["--", "curl", "https://example.com"]);
+    assert_eq!(json["decision"], "deny");
+    assert_eq!(json["rule"], "no-curl");
+    assert!(json["policy"].as_str().unwrap().contains(".gate/policy.toml"), "{json}");
+    assert_eq!(check_json(&env, &["--", "ls"])["decision"], "allow");
+}
+
+#[test]
+fn project_layer_may_not_allow_or_loosen() {
+    let env = TestEnv::new().with_policy(&policy("ask", ""));
+    write_project_policy(
+        &env,
+        "version = 1\n[[rules]]\nid = \"yes\"\ndecision = \"allow\"\nmatch = [\"rm\"]\n",
+    );
+    let output = env.gate(&["check", "--", "rm", "x"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(78));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("may only tighten"));
+
+    write_project_policy(&env, "version = 1\n[settings]\ndefault = \"allow\"\n");
+    let output = env.gate(&["check", "--", "rm", "x"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(78));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("may only tighten") && error.contains("settings.default"), "{error}");
+
+    write_project_policy(&env, "version = 1\n[settings]\ndefault = \"deny\"\n");
+    assert_eq!(check_json(&env, &["--", "frobnicate"])["decision"], "deny");
+}
