@@ -242,7 +242,25 @@ fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -
         Some(text) => {
             path_forms(&text, context.cwd).iter().any(|form| globs.iter().any(|glob| glob.matches(form)))
         }
-        None => !certain && globs.iter().any(|glob| glob.could_match(word, context.home)),
+        None if certain => false,
+        None => {
+            // A relative word names something under the working directory.
+            let relative = match word.pieces.first() {
+                Some(crate::shell::Piece::Text(text)) => !text.starts_with('/'),
+                Some(crate::shell::Piece::Home | crate::shell::Piece::Any) | None => false,
+                Some(_) => true,
+            };
+            let mut under_cwd = None;
+            if relative {
+                let mut pieces = vec![crate::shell::Piece::Text(format!("{}/", context.cwd.to_string_lossy()))];
+                pieces.extend(word.pieces.iter().cloned());
+                under_cwd = Some(Word { pieces, text: word.text.clone() });
+            }
+            globs.iter().any(|glob| {
+                glob.could_match(word, context.home)
+                    || under_cwd.as_ref().is_some_and(|joined| glob.could_match(joined, context.home))
+            })
+        }
     }
 }
 
