@@ -26,14 +26,17 @@ fn generated_policy() -> String {
             text.push_str("flags = [\"-f\", \"--force\"]\nargs = [\"/*\", \"~/.ssh/*\"]\n");
         }
     }
-    text.push_str("[[rules]]\nid = \"read\"\ndecision = \"allow\"\nmatch = [\"git status\", \"git diff\", \"head\"]\n");
+    text.push_str(
+        "[[rules]]\nid = \"read\"\ndecision = \"allow\"\nmatch = [\"git status\", \"git diff\", \"head\"]\n",
+    );
     text
 }
 
 fn bench(c: &mut Criterion) {
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin".into()));
     let env = |_: &str| None;
-    let context = Context { home: HOME, cwd: Path::new("/home/agent/project"), env: &env, resolver: &resolver };
+    let context =
+        Context { home: HOME, cwd: Path::new("/home/agent/project"), env: &env, resolver: &resolver };
     let default = Policy::parse("default", gate::policy::BUILTIN_DEFAULT, HOME).unwrap();
     let generated = Policy::parse("generated", &generated_policy(), HOME).unwrap();
 
@@ -47,7 +50,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| generated.classify(&gate::shell::analyze_line(black_box(TYPICAL)), &context))
     });
     c.bench_function("analyze+classify tool77 line, 10,000 rules", |b| {
-        b.iter(|| generated.classify(&gate::shell::analyze_line(black_box("tool77 sub0 -f /etc | tool78 sub1")), &context))
+        b.iter(|| {
+            generated.classify(
+                &gate::shell::analyze_line(black_box("tool77 sub0 -f /etc | tool78 sub1")),
+                &context,
+            )
+        })
     });
     c.bench_function("load default policy", |b| {
         b.iter(|| Policy::parse("default", black_box(gate::policy::BUILTIN_DEFAULT), HOME).unwrap())

@@ -2,8 +2,17 @@
 //! run, seeing through quoting, lists, pipelines, substitutions, `sh -c` scripts and wrappers.
 //! Whatever cannot be seen before it runs is reported as opaque, never dropped.
 
+mod ansi_c;
+mod interpreters;
+mod kind;
+mod optscan;
 mod types;
 mod walk;
+mod words;
+mod wrappers;
+
+#[cfg(test)]
+mod tests;
 
 pub use types::{Analysis, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
 

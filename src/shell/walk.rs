@@ -1,13 +1,35 @@
-//! Placeholder walk: treats the argument vector as one command. Replaced by the brush-parser walk.
+//! The walk from a bash syntax tree to the units that will run. Every place a command can hide
+//! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
+//! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
 
-use super::{Analysis, SimpleCommand, Unit, Word};
+use super::kind::{self, Kind, Source};
+use super::types::{Analysis, Redirect, RedirectKind, SimpleCommand, Unit, Word};
+use super::words::{self, Ctx, Sub};
+use brush_parser::ast;
 use std::ffi::OsString;
 
-pub(crate) fn analyze_line(_line: &str) -> Analysis {
-    Analysis { units: vec![], parse_error: Some("shell parsing not implemented yet".into()) }
+/// Scripts within scripts and wrappers within wrappers deeper than this are opaque: real
+/// commands never nest this far, and the limit bounds the work an input can cause.
+pub(crate) const MAX_DEPTH: usize = 16;
+
+pub(crate) fn analyze_line(line: &str) -> Analysis {
+    let mut walker = Walker::default();
+    walker.script(line);
+    walker.finish()
 }
 
 pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
+    let mut walker = Walker::default();
+    let Some(program) = argv.first() else {
+        return walker.finish();
+    };
+    if program.to_str().is_none() {
+        walker.units.push(Unit::Opaque {
+            text: program.to_string_lossy().into_owned(),
+            why: "program name is not valid UTF-8".into(),
+        });
+        return walker.finish();
+    }
     let words = argv
         .iter()
         .map(|arg| match arg.to_str() {
@@ -15,5 +37,516 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
             None => Word::unknown(arg.to_string_lossy()),
         })
         .collect();
-    Analysis { units: vec![Unit::Command(SimpleCommand { words, ..Default::default() })], parse_error: None }
+    walker.run(
+        SimpleCommand {
+            words,
+            ..Default::default()
+        },
+        None,
+    );
+    walker.finish()
+}
+
+/// Parses a script with bash syntax. The parser is a dependency; a panic in it must not take
+/// gate down, so it counts as a parse error.
+fn parse(text: &str) -> Result<ast::Program, String> {
+    let parsed = std::panic::catch_unwind(|| {
+        brush_parser::Parser::new(text.as_bytes(), words::options()).parse_program()
+    });
+    match parsed {
+        Ok(Ok(program)) => Ok(program),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err("the shell parser failed on this input".into()),
+    }
+}
+
+#[derive(Default)]
+struct Walker {
+    units: Vec<Unit>,
+    parse_error: Option<String>,
+    /// Wrappers around the code being walked, outermost first.
+    via: Vec<String>,
+    depth: usize,
+}
+
+impl Walker {
+    fn finish(self) -> Analysis {
+        Analysis {
+            units: self.units,
+            parse_error: self.parse_error,
+        }
+    }
+
+    fn opaque(&mut self, text: impl Into<String>, why: impl Into<String>) {
+        self.units.push(Unit::Opaque {
+            text: text.into(),
+            why: why.into(),
+        });
+    }
+
+    /// Parses and walks script text (a line, a `$(..)` body, an `sh -c` script).
+    fn script(&mut self, text: &str) {
+        if self.depth >= MAX_DEPTH {
+            self.opaque(text, "code is nested too deeply to follow");
+            return;
+        }
+        match parse(text) {
+            Ok(program) => {
+                self.depth += 1;
+                for list in &program.complete_commands {
+                    self.compound_list(list);
+                }
+                self.depth -= 1;
+            }
+            Err(err) => {
+                if self.depth > 0 {
+                    // Inner code that does not parse is code gate cannot see.
+                    self.opaque(text, format!("script does not parse: {err}"));
+                }
+                if self.parse_error.is_none() {
+                    self.parse_error = Some(match self.via.last() {
+                        Some(label) if self.depth > 0 => format!("{err} (in the {label} script)"),
+                        _ => err,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Walks a script run through a wrapper, with `label` added to `via`.
+    fn script_via(&mut self, via: &[String], label: &str, text: &str) {
+        let saved = std::mem::replace(&mut self.via, via.to_vec());
+        self.via.push(label.to_owned());
+        self.script(text);
+        self.via = saved;
+    }
+
+    fn subs(&mut self, subs: Vec<Sub>) {
+        for sub in subs {
+            match sub {
+                Sub::Script(text) => self.script(&text),
+                Sub::Unparsed(text) => {
+                    self.opaque(text, "a word gate cannot take apart may run code")
+                }
+            }
+        }
+    }
+
+    fn compound_list(&mut self, list: &ast::CompoundList) {
+        for ast::CompoundListItem(and_or, _) in &list.0 {
+            self.pipeline(&and_or.first);
+            for next in &and_or.additional {
+                let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
+                self.pipeline(p);
+            }
+        }
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline) {
+        let timed = pipeline.timed.as_ref().map(|timed| {
+            let mut words = vec![Word::literal("time")];
+            if matches!(timed, ast::PipelineTimed::TimedWithPosixOutput(_)) {
+                words.push(Word::literal("-p"));
+            }
+            self.units.push(Unit::Wrapper(SimpleCommand {
+                words,
+                via: self.via.clone(),
+                ..Default::default()
+            }));
+            self.via.push("time".into());
+        });
+        for command in &pipeline.seq {
+            self.command(command);
+        }
+        if timed.is_some() {
+            self.via.pop();
+        }
+    }
+
+    fn command(&mut self, command: &ast::Command) {
+        match command {
+            ast::Command::Simple(simple) => self.simple(simple),
+            ast::Command::Compound(compound, redirects) => {
+                self.compound(compound);
+                self.redirect_list(redirects.as_ref());
+            }
+            ast::Command::Function(function) => {
+                // The body is walked where it is defined: whatever calls it runs this code.
+                self.compound(&function.body.0);
+                self.redirect_list(function.body.1.as_ref());
+            }
+            ast::Command::ExtendedTest(test, redirects) => {
+                let mut subs = Vec::new();
+                extended_test(&test.expr, &mut subs);
+                self.subs(subs);
+                self.redirect_list(redirects.as_ref());
+            }
+        }
+    }
+
+    fn compound(&mut self, compound: &ast::CompoundCommand) {
+        use ast::CompoundCommand as C;
+        match compound {
+            C::Arithmetic(arith) => self.arithmetic(Some(&arith.expr)),
+            C::ArithmeticForClause(f) => {
+                self.arithmetic(f.initializer.as_ref());
+                self.arithmetic(f.condition.as_ref());
+                self.arithmetic(f.updater.as_ref());
+                self.compound_list(&f.body.list);
+            }
+            C::BraceGroup(group) => self.compound_list(&group.list),
+            C::Subshell(sub) => self.compound_list(&sub.list),
+            C::ForClause(f) => {
+                let mut subs = Vec::new();
+                for word in f.values.iter().flatten() {
+                    words::convert(&word.value, Ctx::Command, &mut subs);
+                }
+                self.subs(subs);
+                self.compound_list(&f.body.list);
+            }
+            C::CaseClause(case) => {
+                let mut subs = Vec::new();
+                words::convert(&case.value.value, Ctx::Plain, &mut subs);
+                self.subs(subs);
+                for item in &case.cases {
+                    let mut subs = Vec::new();
+                    for pattern in &item.patterns {
+                        words::convert(&pattern.value, Ctx::Plain, &mut subs);
+                    }
+                    self.subs(subs);
+                    if let Some(body) = &item.cmd {
+                        self.compound_list(body);
+                    }
+                }
+            }
+            C::IfClause(clause) => {
+                self.compound_list(&clause.condition);
+                self.compound_list(&clause.then);
+                for branch in clause.elses.iter().flatten() {
+                    if let Some(condition) = &branch.condition {
+                        self.compound_list(condition);
+                    }
+                    self.compound_list(&branch.body);
+                }
+            }
+            C::WhileClause(clause) | C::UntilClause(clause) => {
+                self.compound_list(&clause.0);
+                self.compound_list(&clause.1.list);
+            }
+            C::Coprocess(coproc) => self.command(&coproc.body),
+        }
+    }
+
+    fn arithmetic(&mut self, expr: Option<&ast::UnexpandedArithmeticExpr>) {
+        if let Some(expr) = expr.filter(|e| e.value.contains(['$', '`'])) {
+            let mut subs = Vec::new();
+            words::collect(&expr.value, &mut subs);
+            self.subs(subs);
+        }
+    }
+
+    /// Redirections on a compound command: their targets are written or read whatever runs
+    /// inside, so they become a command of their own with no words.
+    fn redirect_list(&mut self, list: Option<&ast::RedirectList>) {
+        let Some(list) = list else { return };
+        let mut found = Found::default();
+        for redirect in &list.0 {
+            found.redirect(redirect);
+        }
+        if !found.cmd.redirects.is_empty() {
+            found.cmd.via = self.via.clone();
+            self.units.push(Unit::Command(found.cmd));
+        }
+        self.subs(found.subs);
+        for list in found.processes {
+            self.compound_list(list);
+        }
+    }
+
+    fn simple(&mut self, simple: &ast::SimpleCommand) {
+        let mut found = Found::default();
+        for item in simple.prefix.iter().flat_map(|p| &p.0) {
+            found.item(item, true);
+        }
+        if let Some(word) = &simple.word_or_name {
+            found.word(&word.value);
+        }
+        for item in simple.suffix.iter().flat_map(|s| &s.0) {
+            found.item(item, false);
+        }
+        found.cmd.via = self.via.clone();
+        self.run(found.cmd, found.stdin.as_ref());
+        self.subs(found.subs);
+        for list in found.processes {
+            self.compound_list(list);
+        }
+    }
+
+    /// Emits the units for one simple command, seeing through wrappers and shells.
+    fn run(&mut self, cmd: SimpleCommand, stdin: Option<&Word>) {
+        let Some(program) = cmd.words.first() else {
+            self.units.push(Unit::Command(cmd));
+            return;
+        };
+        if program.is_dynamic() {
+            self.opaque(joined(&cmd.words), "program name is computed at run time");
+            return;
+        }
+        match kind::classify(kind::base_name(program), &cmd.words) {
+            Kind::Plain => self.units.push(Unit::Command(cmd)),
+            Kind::Opaque(why) => self.opaque(joined(&cmd.words), why),
+            Kind::Wrap {
+                split,
+                label,
+                inner,
+                assignments,
+                more_args,
+            } => {
+                if self.depth + cmd.via.len() >= MAX_DEPTH {
+                    self.opaque(
+                        joined(&cmd.words),
+                        "wrappers are nested too deeply to follow",
+                    );
+                    return;
+                }
+                let mut via = cmd.via.clone();
+                via.push(label.clone());
+                let mut inner_assignments = cmd.assignments.clone();
+                inner_assignments.extend(assignments);
+                let inner = SimpleCommand {
+                    assignments: inner_assignments,
+                    words: inner,
+                    more_args: cmd.more_args || more_args,
+                    redirects: cmd.redirects.clone(),
+                    via,
+                };
+                let mut wrapper = cmd;
+                wrapper.words.truncate(split);
+                self.units.push(Unit::Wrapper(wrapper));
+                // xargs reads its own standard input; other wrappers pass theirs on.
+                let stdin = if label == "xargs" { None } else { stdin };
+                self.run(inner, stdin);
+            }
+            Kind::Script { label, source } => {
+                let via = cmd.via.clone();
+                let text = joined(&cmd.words);
+                self.units.push(Unit::Wrapper(cmd));
+                match script_text(&source, stdin) {
+                    Ok(script) => self.script_via(&via, &label, &script),
+                    Err(why) => self.opaque(text, why),
+                }
+            }
+            Kind::Find {
+                own,
+                execs,
+                deletes,
+            } => {
+                let text = joined(&cmd.words);
+                let via = cmd.via.clone();
+                let mut find = cmd;
+                find.words = own;
+                self.units.push(Unit::Command(find));
+                if deletes {
+                    self.opaque(text, "find -delete deletes what it finds at run time");
+                }
+                for exec in execs.into_iter().filter(|e| !e.words.is_empty()) {
+                    let mut inner_via = via.clone();
+                    inner_via.push(exec.label);
+                    self.run(
+                        SimpleCommand {
+                            words: exec.words,
+                            more_args: exec.more_args,
+                            via: inner_via,
+                            ..Default::default()
+                        },
+                        None,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The script a shell-running wrapper will run, or why it cannot be known.
+fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> {
+    match source {
+        Source::Word(word) => word
+            .as_literal()
+            .ok_or_else(|| "script is only known at run time".to_owned()),
+        Source::Joined(list) => list
+            .iter()
+            .map(Word::as_literal)
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join(" "))
+            .ok_or_else(|| "script is only known at run time".to_owned()),
+        Source::Stdin => match stdin {
+            Some(doc) => doc
+                .as_literal()
+                .ok_or_else(|| "here-document script is only known at run time".to_owned()),
+            None => Err("shell reads commands from standard input".to_owned()),
+        },
+    }
+}
+
+fn joined(words: &[Word]) -> String {
+    let mut out = String::new();
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&word.text);
+    }
+    out
+}
+
+/// What one simple command (or a compound command's redirections) consists of.
+#[derive(Default)]
+struct Found<'a> {
+    cmd: SimpleCommand,
+    subs: Vec<Sub>,
+    processes: Vec<&'a ast::CompoundList>,
+    /// The here-document or here-string on standard input, if any.
+    stdin: Option<Word>,
+}
+
+impl<'a> Found<'a> {
+    fn item(&mut self, item: &'a ast::CommandPrefixOrSuffixItem, prefix: bool) {
+        use ast::CommandPrefixOrSuffixItem as I;
+        match item {
+            I::IoRedirect(redirect) => self.redirect(redirect),
+            I::Word(word) => self.word(&word.value),
+            // After the program, `a=b` is an ordinary argument (`export a=b`).
+            I::AssignmentWord(_, word) if !prefix || !self.cmd.words.is_empty() => {
+                self.word(&word.value);
+            }
+            I::AssignmentWord(assignment, _) => self.assignment(assignment),
+            I::ProcessSubstitution(kind, sub) => {
+                let text = match kind {
+                    ast::ProcessSubstitutionKind::Read => "<(..)",
+                    ast::ProcessSubstitutionKind::Write => ">(..)",
+                };
+                self.cmd.words.push(Word::unknown(text));
+                self.processes.push(&sub.list);
+            }
+        }
+    }
+
+    fn word(&mut self, raw: &str) {
+        let word = words::convert(raw, Ctx::Command, &mut self.subs);
+        self.cmd.words.push(word);
+    }
+
+    fn assignment(&mut self, assignment: &ast::Assignment) {
+        let name = match &assignment.name {
+            ast::AssignmentName::VariableName(name) => name.clone(),
+            ast::AssignmentName::ArrayElementName(name, index) => {
+                if index.contains(['$', '`']) {
+                    words::collect(index, &mut self.subs);
+                }
+                format!("{name}[{index}]")
+            }
+        };
+        let value = match &assignment.value {
+            ast::AssignmentValue::Scalar(word) => {
+                words::convert(&word.value, Ctx::Plain, &mut self.subs)
+            }
+            ast::AssignmentValue::Array(elements) => {
+                let mut text = String::from("(");
+                for (i, (key, value)) in elements.iter().enumerate() {
+                    if let Some(key) = key {
+                        words::collect(&key.value, &mut self.subs);
+                    }
+                    words::convert(&value.value, Ctx::Command, &mut self.subs);
+                    if i > 0 {
+                        text.push(' ');
+                    }
+                    text.push_str(&value.value);
+                }
+                text.push(')');
+                Word::unknown(text)
+            }
+        };
+        self.cmd.assignments.push((name, value));
+    }
+
+    fn redirect(&mut self, redirect: &'a ast::IoRedirect) {
+        use ast::IoFileRedirectKind as K;
+        use ast::IoFileRedirectTarget as T;
+        let on_stdin = |fd: &Option<ast::IoFd>| matches!(fd, None | Some(0));
+        match redirect {
+            ast::IoRedirect::File(fd, kind, target) => {
+                let kind_of = |k: &K| match k {
+                    K::Read | K::DuplicateInput => RedirectKind::Input,
+                    _ => RedirectKind::Output,
+                };
+                match target {
+                    T::Filename(word) => {
+                        let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
+                        if on_stdin(fd) && matches!(kind, K::Read) {
+                            self.stdin = None;
+                        }
+                        self.push_redirect(kind_of(kind), target);
+                    }
+                    T::Fd(_) => {}
+                    T::Duplicate(word) => {
+                        let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
+                        // `2>&1`, `>&-`, `<&3-` name descriptors; `>&file` writes a file.
+                        let is_fd = target.as_literal().is_some_and(|t| {
+                            let t = t.strip_suffix('-').unwrap_or(&t);
+                            t.chars().all(|c| c.is_ascii_digit())
+                        });
+                        if !is_fd {
+                            self.push_redirect(kind_of(kind), target);
+                        }
+                    }
+                    T::ProcessSubstitution(_, sub) => self.processes.push(&sub.list),
+                }
+            }
+            ast::IoRedirect::HereDocument(fd, doc) => {
+                let body = if doc.requires_expansion {
+                    words::convert_heredoc(&doc.doc.value, &mut self.subs)
+                } else {
+                    Word::literal(doc.doc.value.as_str())
+                };
+                if on_stdin(fd) {
+                    self.stdin = Some(body.clone());
+                }
+                self.push_redirect(RedirectKind::Input, body);
+            }
+            ast::IoRedirect::HereString(fd, word) => {
+                let body = words::convert(&word.value, Ctx::Plain, &mut self.subs);
+                if on_stdin(fd) {
+                    self.stdin = Some(body.clone());
+                }
+                self.push_redirect(RedirectKind::Input, body);
+            }
+            ast::IoRedirect::OutputAndError(word, _) => {
+                let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
+                self.push_redirect(RedirectKind::Output, target);
+            }
+        }
+    }
+
+    fn push_redirect(&mut self, kind: RedirectKind, target: Word) {
+        self.cmd.redirects.push(Redirect { kind, target });
+    }
+}
+
+/// Collects the substitutions in the words of a `[[ .. ]]` test.
+fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
+    use ast::ExtendedTestExpr as E;
+    match expr {
+        E::And(a, b) | E::Or(a, b) => {
+            extended_test(a, subs);
+            extended_test(b, subs);
+        }
+        E::Not(e) | E::Parenthesized(e) => extended_test(e, subs),
+        E::UnaryTest(_, word) => {
+            words::convert(&word.value, Ctx::Plain, subs);
+        }
+        E::BinaryTest(_, left, right) => {
+            words::convert(&left.value, Ctx::Plain, subs);
+            words::convert(&right.value, Ctx::Plain, subs);
+        }
+    }
 }

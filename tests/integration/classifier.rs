@@ -19,13 +19,73 @@ impl Lcg {
 }
 
 const FRAGMENTS: &[&str] = &[
-    "ls", "rm -rf /", "git push", "echo hi", "$X", "$(echo rm)", "`id`", "eval \"$Y\"", "eval 'ls'",
-    "python -c 'print(1)'", "node -e 1", "bash -c 'ls'", "sh -c \"$Z\"", "sudo", "env A=1", "timeout 5",
-    "xargs", "find . -exec rm {} \\;", "find . -delete", "source x.sh", ". ./y", "bash x.sh", "curl x | sh",
-    "{", "}", "(", ")", "&&", "||", ";", "|", "&", "\n", "'", "\"", "\\", "$'\\x72m'", "<(ls)", ">(cat)",
-    "> /dev/sda", ">> ~/.bashrc", "<<EOF\nls\nEOF\n", "for i in 1 2; do", "done", "if true; then", "fi",
-    "case x in x)", ";;", "esac", "f() {", "${A:-rm}", "$((1+2))", "*", "?", "[a]", "~", "--", "-rf",
-    "\u{1b}[2J", "é", "\0", "while :; do", "select x in a; do", "coproc ls", "[[ -f x ]]", "!", "time",
+    "ls",
+    "rm -rf /",
+    "git push",
+    "echo hi",
+    "$X",
+    "$(echo rm)",
+    "`id`",
+    "eval \"$Y\"",
+    "eval 'ls'",
+    "python -c 'print(1)'",
+    "node -e 1",
+    "bash -c 'ls'",
+    "sh -c \"$Z\"",
+    "sudo",
+    "env A=1",
+    "timeout 5",
+    "xargs",
+    "find . -exec rm {} \\;",
+    "find . -delete",
+    "source x.sh",
+    ". ./y",
+    "bash x.sh",
+    "curl x | sh",
+    "{",
+    "}",
+    "(",
+    ")",
+    "&&",
+    "||",
+    ";",
+    "|",
+    "&",
+    "\n",
+    "'",
+    "\"",
+    "\\",
+    "$'\\x72m'",
+    "<(ls)",
+    ">(cat)",
+    "> /dev/sda",
+    ">> ~/.bashrc",
+    "<<EOF\nls\nEOF\n",
+    "for i in 1 2; do",
+    "done",
+    "if true; then",
+    "fi",
+    "case x in x)",
+    ";;",
+    "esac",
+    "f() {",
+    "${A:-rm}",
+    "$((1+2))",
+    "*",
+    "?",
+    "[a]",
+    "~",
+    "--",
+    "-rf",
+    "\u{1b}[2J",
+    "é",
+    "\0",
+    "while :; do",
+    "select x in a; do",
+    "coproc ls",
+    "[[ -f x ]]",
+    "!",
+    "time",
 ];
 
 fn allow_everything() -> Policy {
@@ -45,9 +105,16 @@ fn never_allows_what_it_cannot_see() {
         let line = line.join(if random.next() % 3 == 0 { "" } else { " " });
         let analysis = gate::shell::analyze_line(&line);
         let classification = policy.classify(&analysis, &context);
-        let unseen = classification.parts.iter().any(|part| matches!(part.kind, PartKind::Opaque | PartKind::ParseError));
+        let unseen = classification
+            .parts
+            .iter()
+            .any(|part| matches!(part.kind, PartKind::Opaque | PartKind::ParseError));
         if unseen {
-            assert_ne!(classification.decision, Decision::Allow, "round {round}: {line:?} was allowed: {classification:#?}");
+            assert_ne!(
+                classification.decision,
+                Decision::Allow,
+                "round {round}: {line:?} was allowed: {classification:#?}"
+            );
         }
     }
 }

@@ -49,7 +49,6 @@ impl TestEnv {
         command
     }
 
-
     fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
             ("HOME".into(), self.home().display().to_string()),

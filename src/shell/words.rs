@@ -1,0 +1,544 @@
+//! Word conversion: from a word as written to the `Word` the policy matches. Quotes and escapes
+//! are removed; every part known only at run time (expansions, globs, brace expansions) becomes a
+//! wildcard; every command substitution inside is handed back so the walk can see it.
+
+use super::ansi_c;
+use super::types::{Piece, Word};
+use brush_parser::ParserOptions;
+use brush_parser::word::{self, TildeExpr, WordPiece, WordPieceWithSource};
+
+/// Code found inside a word that runs before the command does.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Sub {
+    /// A command substitution (`$(..)`, backticks) or similar script text, to parse and walk.
+    Script(String),
+    /// Text that may hold code but that the word parser could not take apart.
+    Unparsed(String),
+}
+
+/// Where a word stands, which decides whether pathname and brace expansion apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    /// A command word or redirection target: globs and braces expand.
+    Command,
+    /// An assignment value, here-string, `[[ ]]` or `case` word: no globbing, no braces.
+    Plain,
+}
+
+/// Bytes that can make a word differ from its text; a word without any is taken as written.
+fn is_special(b: u8) -> bool {
+    matches!(
+        b,
+        b'\'' | b'"' | b'\\' | b'$' | b'`' | b'*' | b'?' | b'[' | b'{' | b'~' | b'(' | b'\n'
+    )
+}
+
+pub(crate) fn options() -> &'static ParserOptions {
+    static OPTIONS: std::sync::OnceLock<ParserOptions> = std::sync::OnceLock::new();
+    OPTIONS.get_or_init(ParserOptions::default)
+}
+
+/// Converts one word as written; command substitutions found in it are appended to `subs`.
+pub(crate) fn convert(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
+    if !raw.bytes().any(is_special) {
+        return Word::literal(raw);
+    }
+    let pieces = match word::parse(raw, options()) {
+        Ok(pieces) => pieces,
+        Err(_) => return unparsed(raw, subs),
+    };
+    let mut atoms = Vec::with_capacity(raw.len());
+    let mut flat = Flattener {
+        raw,
+        subs,
+        atoms: &mut atoms,
+        broken: false,
+    };
+    flat.pieces(&pieces, false);
+    if flat.broken {
+        return unparsed(raw, subs);
+    }
+    Word {
+        pieces: assemble(&atoms, ctx),
+        text: raw.to_owned(),
+    }
+}
+
+/// Converts a here-document body that undergoes expansion (unquoted delimiter).
+pub(crate) fn convert_heredoc(body: &str, subs: &mut Vec<Sub>) -> Word {
+    if !body.bytes().any(|b| matches!(b, b'$' | b'`' | b'\\')) {
+        return Word::literal(body);
+    }
+    let pieces = match word::parse_heredoc(body, options()) {
+        Ok(pieces) => pieces,
+        Err(_) => return unparsed(body, subs),
+    };
+    let mut atoms = Vec::with_capacity(body.len());
+    let mut flat = Flattener {
+        raw: body,
+        subs,
+        atoms: &mut atoms,
+        broken: false,
+    };
+    // A heredoc body behaves like the inside of double quotes.
+    flat.pieces(&pieces, true);
+    if flat.broken {
+        return unparsed(body, subs);
+    }
+    Word {
+        pieces: assemble(&atoms, Ctx::Plain),
+        text: body.to_owned(),
+    }
+}
+
+/// True when the word, as written, may turn into several words or none at run time (unquoted
+/// expansion, glob or brace expansion): then what follows it cannot be placed.
+pub(crate) fn may_split(raw: &str) -> bool {
+    if !raw.bytes().any(is_special) {
+        return false;
+    }
+    let Ok(pieces) = word::parse(raw, options()) else {
+        return true;
+    };
+    pieces.iter().any(|p| match &p.piece {
+        WordPiece::Text(text) => text.contains(['*', '?', '[', '{']),
+        WordPiece::ParameterExpansion(_)
+        | WordPiece::CommandSubstitution(_)
+        | WordPiece::BackquotedCommandSubstitution(_)
+        | WordPiece::ArithmeticExpression(_) => true,
+        _ => false,
+    })
+}
+
+/// A word whose code could not be seen: unknown, and reported as such when it may hold code.
+fn unparsed(raw: &str, subs: &mut Vec<Sub>) -> Word {
+    if raw.contains(['$', '`']) {
+        subs.push(Sub::Unparsed(raw.to_owned()));
+    }
+    Word::unknown(raw)
+}
+
+/// One character of a word after quote removal, or a run-time part.
+#[derive(Clone, Copy, Debug)]
+enum Atom {
+    Char { c: char, quoted: bool },
+    Any,
+    Home,
+}
+
+struct Flattener<'a> {
+    raw: &'a str,
+    subs: &'a mut Vec<Sub>,
+    atoms: &'a mut Vec<Atom>,
+    broken: bool,
+}
+
+impl<'a> Flattener<'a> {
+    fn chars(&mut self, text: &str, quoted: bool) {
+        self.atoms
+            .extend(text.chars().map(|c| Atom::Char { c, quoted }));
+    }
+
+    fn pieces(&mut self, pieces: &[WordPieceWithSource], in_quotes: bool) {
+        for p in pieces {
+            self.piece(p, in_quotes);
+        }
+    }
+
+    fn piece(&mut self, p: &WordPieceWithSource, in_quotes: bool) {
+        match &p.piece {
+            WordPiece::Text(text) => {
+                // A `$` left as text before `{` or `(` means the parser gave up on an expansion.
+                if text.contains("${") || text.contains("$(") || text.contains("$[") {
+                    self.broken = true;
+                }
+                if in_quotes {
+                    // Inside double quotes a backslash-newline is a line continuation.
+                    self.chars(&text.replace("\\\n", ""), true);
+                } else {
+                    self.chars(text, false);
+                }
+            }
+            WordPiece::SingleQuotedText(text) => self.chars(text, true),
+            WordPiece::AnsiCQuotedText(text) => match ansi_c::decode(text) {
+                Some(decoded) => self.chars(&decoded, true),
+                None => self.atoms.push(Atom::Any),
+            },
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => self.pieces(inner, true),
+            WordPiece::TildeExpansion(TildeExpr::Home) => self.atoms.push(Atom::Home),
+            WordPiece::TildeExpansion(_) => self.atoms.push(Atom::Any),
+            WordPiece::EscapeSequence(seq) => {
+                let escaped = seq.strip_prefix('\\').unwrap_or(seq);
+                if escaped != "\n" {
+                    self.chars(escaped, true);
+                }
+            }
+            WordPiece::ParameterExpansion(_) => {
+                self.atoms.push(Atom::Any);
+                // `${X:-$(cmd)}` and friends run code; look inside the braces.
+                let source = self.source(p);
+                let inner = source.strip_prefix('$').unwrap_or(source);
+                if inner.contains(['$', '`']) {
+                    collect(inner, self.subs);
+                }
+            }
+            WordPiece::CommandSubstitution(script) => {
+                self.atoms.push(Atom::Any);
+                self.subs.push(Sub::Script(script.clone()));
+            }
+            WordPiece::BackquotedCommandSubstitution(script) => {
+                self.atoms.push(Atom::Any);
+                let source = self.source(p);
+                let body = source
+                    .strip_prefix('`')
+                    .and_then(|s| s.strip_suffix('`'))
+                    .map(|s| unescape_backquoted(s, in_quotes))
+                    .unwrap_or_else(|| script.clone());
+                self.subs.push(Sub::Script(body));
+            }
+            WordPiece::ArithmeticExpression(expr) => {
+                self.atoms.push(Atom::Any);
+                if expr.value.contains(['$', '`']) {
+                    collect(&expr.value, self.subs);
+                }
+            }
+        }
+    }
+
+    fn source(&self, p: &WordPieceWithSource) -> &'a str {
+        let raw: &'a str = self.raw;
+        raw.get(p.start_index..p.end_index).unwrap_or("")
+    }
+}
+
+/// Finds the command substitutions in text that is not a word of its own (inside `${..}` or
+/// `$((..))`). Quotes are taken as plain characters, which can only find more, never less.
+pub(crate) fn collect(text: &str, subs: &mut Vec<Sub>) {
+    let Ok(pieces) = word::parse_heredoc(text, options()) else {
+        subs.push(Sub::Unparsed(text.to_owned()));
+        return;
+    };
+    let mut ignored = Vec::new();
+    let mut flat = Flattener {
+        raw: text,
+        subs,
+        atoms: &mut ignored,
+        broken: false,
+    };
+    flat.pieces(&pieces, true);
+    if flat.broken {
+        subs.push(Sub::Unparsed(text.to_owned()));
+    }
+}
+
+/// Inside backticks a backslash keeps its meaning only before `$`, `` ` `` and `\` (and `"`
+/// within double quotes); the parser leaves `\$` in place, which would hide a `$(..)`.
+fn unescape_backquoted(body: &str, in_quotes: bool) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some(&next) if matches!(next, '$' | '`' | '\\') || (in_quotes && next == '"') => {
+                    out.push(next);
+                    chars.next();
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Turns atoms into pieces: unquoted glob and brace syntax becomes wildcards (in command
+/// context), and neighbouring text is merged.
+fn assemble(atoms: &[Atom], ctx: Ctx) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while i < atoms.len() {
+        match atoms[i] {
+            Atom::Any => push(&mut pieces, Piece::Any),
+            Atom::Home => push(&mut pieces, Piece::Home),
+            Atom::Char { c, quoted: true } => push_char(&mut pieces, c),
+            Atom::Char { c, quoted: false } => {
+                if ctx == Ctx::Plain {
+                    push_char(&mut pieces, c);
+                    i += 1;
+                    continue;
+                }
+                let open_paren = is_unquoted(atoms.get(i + 1), '(');
+                match c {
+                    '*' | '?' | '+' | '@' | '!' if open_paren => {
+                        // An extended glob `?(..)`, `*(..)`, `+(..)`, `@(..)`, `!(..)`.
+                        i = closing(atoms, i + 1, '(', ')').unwrap_or(atoms.len() - 1);
+                        push(&mut pieces, Piece::Any);
+                    }
+                    '*' => push(&mut pieces, Piece::Any),
+                    '?' => push(&mut pieces, Piece::AnyChar),
+                    '[' => match bracket_end(atoms, i) {
+                        Some(end) => {
+                            push(&mut pieces, Piece::AnyChar);
+                            i = end;
+                        }
+                        None => push_char(&mut pieces, c),
+                    },
+                    '{' => match brace_end(atoms, i) {
+                        Some(end) => {
+                            push(&mut pieces, Piece::Any);
+                            i = end;
+                        }
+                        None => push_char(&mut pieces, c),
+                    },
+                    _ => push_char(&mut pieces, c),
+                }
+            }
+        }
+        i += 1;
+    }
+    pieces
+}
+
+fn is_unquoted(atom: Option<&Atom>, want: char) -> bool {
+    matches!(atom, Some(Atom::Char { c, quoted: false }) if *c == want)
+}
+
+fn push_char(pieces: &mut Vec<Piece>, c: char) {
+    if let Some(Piece::Text(text)) = pieces.last_mut() {
+        text.push(c);
+    } else {
+        pieces.push(Piece::Text(c.to_string()));
+    }
+}
+
+fn push(pieces: &mut Vec<Piece>, piece: Piece) {
+    // Two wildcards in a row say no more than one.
+    if piece == Piece::Any && pieces.last() == Some(&Piece::Any) {
+        return;
+    }
+    pieces.push(piece);
+}
+
+/// The index of the unquoted `close` matching the unquoted `open` at `start`.
+fn closing(atoms: &[Atom], start: usize, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, atom) in atoms.iter().enumerate().skip(start) {
+        if is_unquoted(Some(atom), open) {
+            depth += 1;
+        } else if is_unquoted(Some(atom), close) {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(j);
+            }
+        }
+    }
+    None
+}
+
+/// The end of a bracket expression `[..]` opening at `start`, if it is one.
+fn bracket_end(atoms: &[Atom], start: usize) -> Option<usize> {
+    let mut j = start + 1;
+    if matches!(atoms.get(j), Some(Atom::Char { c: '!' | '^', .. })) {
+        j += 1;
+    }
+    // A `]` right after the opening bracket is a member, not the end.
+    if matches!(atoms.get(j), Some(Atom::Char { c: ']', .. })) {
+        j += 1;
+    }
+    while j < atoms.len() {
+        match atoms[j] {
+            Atom::Char { c: ']', .. } => return Some(j),
+            Atom::Char { c: '[', .. } => {
+                // A class like `[:alpha:]` inside the brackets.
+                if let Some(Atom::Char {
+                    c: ':' | '=' | '.', ..
+                }) = atoms.get(j + 1)
+                {
+                    let mut k = j + 2;
+                    while k + 1 < atoms.len() {
+                        if matches!(atoms[k + 1], Atom::Char { c: ']', .. })
+                            && matches!(
+                                atoms[k],
+                                Atom::Char {
+                                    c: ':' | '=' | '.',
+                                    ..
+                                }
+                            )
+                        {
+                            break;
+                        }
+                        k += 1;
+                    }
+                    j = k + 1;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The end of a brace expansion `{a,b}` or `{1..3}` opening at `start`, if it is one.
+fn brace_end(atoms: &[Atom], start: usize) -> Option<usize> {
+    let end = closing(atoms, start, '{', '}')?;
+    let inner = &atoms[start + 1..end];
+    let mut depth = 0usize;
+    for atom in inner {
+        match atom {
+            Atom::Char {
+                c: '{',
+                quoted: false,
+            } => depth += 1,
+            Atom::Char {
+                c: '}',
+                quoted: false,
+            } => depth = depth.saturating_sub(1),
+            Atom::Char {
+                c: ',',
+                quoted: false,
+            } if depth == 0 => return Some(end),
+            _ => {}
+        }
+    }
+    let text: Option<String> = inner
+        .iter()
+        .map(|a| match a {
+            Atom::Char { c, .. } => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let text = text?;
+    let parts: Vec<&str> = text.split("..").collect();
+    let is_sequence = matches!(parts.len(), 2 | 3)
+        && parts.iter().all(|p| {
+            let p = p.strip_prefix(['-', '+']).unwrap_or(p);
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    is_sequence.then_some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Piece {
+        Piece::Text(s.into())
+    }
+
+    #[test]
+    fn converts_words() {
+        use Piece::{Any, AnyChar, Home};
+        let cases: &[(&str, &[Piece])] = &[
+            ("rm", &[t("rm")]),
+            ("'rm'", &[t("rm")]),
+            ("r\"m\"", &[t("rm")]),
+            ("\\rm", &[t("rm")]),
+            ("r''m", &[t("rm")]),
+            ("$'\\x72\\x6d'", &[t("rm")]),
+            ("$'\\162\\155'", &[t("rm")]),
+            ("$'\\u0072m'", &[t("rm")]),
+            ("$\"rm\"", &[t("rm")]),
+            ("\"r\\\nm\"", &[t("rm")]),
+            ("~", &[Home]),
+            ("~/.bashrc", &[Home, t("/.bashrc")]),
+            ("~root/x", &[Any, t("/x")]),
+            ("\"~\"/x", &[t("~/x")]),
+            ("a~", &[t("a~")]),
+            ("$X", &[Any]),
+            ("${X}y", &[Any, t("y")]),
+            ("\"$X\"", &[Any]),
+            ("$(echo rm)", &[Any]),
+            ("`echo`", &[Any]),
+            ("$((1+2))", &[Any]),
+            ("*.rs", &[Any, t(".rs")]),
+            ("'*'.rs", &[t("*.rs")]),
+            ("\\*", &[t("*")]),
+            ("a?c", &[t("a"), AnyChar, t("c")]),
+            ("[ab]c", &[AnyChar, t("c")]),
+            ("[[:alpha:]]x", &[AnyChar, t("x")]),
+            ("[", &[t("[")]),
+            ("a{b,c}", &[t("a"), Any]),
+            ("{1..3}", &[Any]),
+            ("{rm,-rf,/}", &[Any]),
+            ("{}", &[t("{}")]),
+            ("{a}", &[t("{a}")]),
+            ("'{a,b}'", &[t("{a,b}")]),
+            ("{\"a\",b}", &[Any]),
+            ("@(a|b)", &[Any]),
+            ("x=$'\\n'", &[t("x=\n")]),
+            ("$'a\\0b'", &[Any]),
+        ];
+        for (raw, want) in cases {
+            let mut subs = Vec::new();
+            let got = convert(raw, Ctx::Command, &mut subs);
+            assert_eq!(got.pieces, *want, "{raw:?}");
+            assert_eq!(got.text, *raw);
+        }
+    }
+
+    #[test]
+    fn plain_context_keeps_globs() {
+        let mut subs = Vec::new();
+        let got = convert("*{a,b}?", Ctx::Plain, &mut subs);
+        assert_eq!(got.pieces, [t("*{a,b}?")]);
+    }
+
+    #[test]
+    fn finds_substitutions() {
+        let cases: &[(&str, &[&str])] = &[
+            ("$(git push)", &["git push"]),
+            ("\"$(git push)\"", &["git push"]),
+            ("`git push`", &["git push"]),
+            ("`echo \\$(rm)`", &["echo $(rm)"]),
+            ("${X:-$(rm -rf /)}", &["rm -rf /"]),
+            ("\"${X:-`rm`}\"", &["rm"]),
+            ("$((1+$(rm)))", &["rm"]),
+            ("a$(b)c$(d)", &["b", "d"]),
+            ("'$(rm)'", &[]),
+            ("\\$(rm)", &[]),
+        ];
+        for (raw, want) in cases {
+            let mut subs = Vec::new();
+            convert(raw, Ctx::Command, &mut subs);
+            let got: Vec<&str> = subs
+                .iter()
+                .map(|s| match s {
+                    Sub::Script(s) | Sub::Unparsed(s) => s.as_str(),
+                })
+                .collect();
+            assert_eq!(got, *want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn heredoc_bodies() {
+        let mut subs = Vec::new();
+        let got = convert_heredoc("rm -rf /\n", &mut subs);
+        assert_eq!(got.as_literal().as_deref(), Some("rm -rf /\n"));
+        let got = convert_heredoc("echo \\$HOME 'x'\n", &mut subs);
+        assert_eq!(got.as_literal().as_deref(), Some("echo $HOME 'x'\n"));
+        let got = convert_heredoc("a $(rm) b\n", &mut subs);
+        assert!(got.is_dynamic());
+        assert_eq!(subs, [Sub::Script("rm".into())]);
+    }
+
+    #[test]
+    fn splitting() {
+        let cases = [
+            ("abc", false),
+            ("\"$X\"", false),
+            ("$X", true),
+            ("a*", true),
+            ("'a*'", false),
+            ("{5,sh}", true),
+            ("\"$(x)\"", false),
+            ("$(x)", true),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(may_split(raw), want, "{raw:?}");
+        }
+    }
+}
