@@ -6,24 +6,11 @@ use super::kind::{Kind, Source};
 use super::types::Word;
 
 /// Shells whose scripts are bash-compatible enough to be parsed.
-const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "lksh", "posh", "rbash",
-];
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "lksh", "posh", "rbash"];
 
 /// Shells with another language: their code is never seen.
-const OTHER_SHELLS: &[&str] = &[
-    "fish",
-    "csh",
-    "tcsh",
-    "pwsh",
-    "powershell",
-    "nu",
-    "xonsh",
-    "elvish",
-    "rc",
-    "es",
-    "ion",
-];
+const OTHER_SHELLS: &[&str] =
+    &["fish", "csh", "tcsh", "pwsh", "powershell", "nu", "xonsh", "elvish", "rc", "es", "ion"];
 
 /// Sees `words` as an interpreter run, when its program (base name `name`) is one.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
@@ -31,9 +18,7 @@ pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
         return Some(shell(name, words));
     }
     if OTHER_SHELLS.contains(&name) {
-        return Some(Kind::opaque(format!(
-            "{name} runs code in a language gate does not parse"
-        )));
+        return Some(Kind::opaque(format!("{name} runs code in a language gate does not parse")));
     }
     let kind = match family(name)? {
         Family::Python => python(name, words),
@@ -69,8 +54,7 @@ enum Family {
 /// `python3.11` is `python`: a known stem followed by a version.
 fn family(name: &str) -> Option<Family> {
     let versioned = |stem: &str| {
-        name.strip_prefix(stem)
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        name.strip_prefix(stem).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
     };
     let family = if versioned("python") || versioned("pypy") {
         Family::Python
@@ -100,10 +84,7 @@ fn family(name: &str) -> Option<Family> {
 
 /// Options that only print information, so no code is read from standard input.
 fn informational(word: &str) -> bool {
-    matches!(
-        word,
-        "-V" | "-v" | "--version" | "-h" | "--help" | "-version"
-    )
+    matches!(word, "-V" | "-v" | "--version" | "-h" | "--help" | "-version")
 }
 
 fn shell(name: &str, words: &[Word]) -> Kind {
@@ -146,10 +127,9 @@ fn shell(name: &str, words: &[Word]) -> Kind {
     }
     if has_c {
         return match words.get(i) {
-            Some(script) => Kind::Script {
-                label: format!("{name} -c"),
-                source: Source::Word(script.clone()),
-            },
+            Some(script) => {
+                Kind::Script { label: format!("{name} -c"), source: Source::Word(script.clone()) }
+            }
             None => Kind::opaque(format!("{name} -c without a script")),
         };
     }
@@ -159,30 +139,20 @@ fn shell(name: &str, words: &[Word]) -> Kind {
     if info {
         return Kind::Plain;
     }
-    Kind::Script {
-        label: name.to_owned(),
-        source: Source::Stdin,
-    }
+    Kind::Script { label: name.to_owned(), source: Source::Stdin }
 }
 
 fn python(name: &str, words: &[Word]) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
         let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!(
-                "{name} argument {} is only known at run time",
-                word.text
-            ));
+            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
         };
         if text == "-" {
             break;
         }
         if text == "--" {
-            return if words.len() > i + 1 {
-                Kind::Plain
-            } else {
-                stdin(name)
-            };
+            return if words.len() > i + 1 { Kind::Plain } else { stdin(name) };
         }
         if informational(&text) {
             return Kind::Plain;
@@ -223,10 +193,7 @@ fn node(name: &str, words: &[Word]) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
         let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!(
-                "{name} argument {} is only known at run time",
-                word.text
-            ));
+            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
         };
         if informational(&text) {
             return Kind::Plain;
@@ -235,11 +202,7 @@ fn node(name: &str, words: &[Word]) -> Kind {
             break;
         }
         if text == "--" {
-            return if words.len() > i + 1 {
-                Kind::Plain
-            } else {
-                stdin(name)
-            };
+            return if words.len() > i + 1 { Kind::Plain } else { stdin(name) };
         }
         if let Some(long) = text.strip_prefix("--") {
             let long = long.split('=').next().unwrap_or(long);
@@ -281,10 +244,7 @@ fn letters(name: &str, words: &[Word], code: &str, attached: &str) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
         let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!(
-                "{name} argument {} is only known at run time",
-                word.text
-            ));
+            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
         };
         if informational(&text) {
             return Kind::Plain;
@@ -293,11 +253,7 @@ fn letters(name: &str, words: &[Word], code: &str, attached: &str) -> Kind {
             break;
         }
         if text == "--" {
-            return if words.len() > i + 1 {
-                Kind::Plain
-            } else {
-                stdin(name)
-            };
+            return if words.len() > i + 1 { Kind::Plain } else { stdin(name) };
         }
         if text.starts_with("--") {
             i += 1;
@@ -326,14 +282,10 @@ fn php(name: &str, words: &[Word]) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
         let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!(
-                "{name} argument {} is only known at run time",
-                word.text
-            ));
+            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
         };
         match text.as_str() {
-            "-r" | "-R" | "-B" | "-E" | "--run" | "--process-code" | "--process-begin"
-            | "--process-end" => {
+            "-r" | "-R" | "-B" | "-E" | "--run" | "--process-code" | "--process-begin" | "--process-end" => {
                 return Kind::opaque(format!("{name} {text} runs code given inline"));
             }
             "-a" | "--interactive" | "-" => return stdin(name),
@@ -341,8 +293,7 @@ fn php(name: &str, words: &[Word]) -> Kind {
                 return Kind::Plain;
             }
             "-f" | "--file" => return Kind::Plain,
-            "-c" | "-d" | "-z" | "-t" | "-S" | "-F" | "--php-ini" | "--define"
-            | "--zend-extension" => i += 2,
+            "-c" | "-d" | "-z" | "-t" | "-S" | "-F" | "--php-ini" | "--define" | "--zend-extension" => i += 2,
             t if t.starts_with('-') => i += 1,
             _ => return Kind::Plain,
         }
@@ -374,8 +325,8 @@ fn awk(name: &str, words: &[Word]) -> Kind {
                     program_file = true;
                     i += 1;
                 }
-                "-F" | "-v" | "--assign" | "--field-separator" | "-W" | "-i" | "--include"
-                | "-l" | "--load" => i += 1,
+                "-F" | "-v" | "--assign" | "--field-separator" | "-W" | "-i" | "--include" | "-l"
+                | "--load" => i += 1,
                 "--" => {}
                 t if t.starts_with("-f") && t.len() > 2 => program_file = true,
                 t if t.starts_with('-') && t.len() > 1 => {}

@@ -12,21 +12,11 @@ pub(crate) enum Kind {
     /// Runs code that cannot be seen.
     Opaque(String),
     /// `words[..split]` is the wrapper; `inner` is the command it runs.
-    Wrap {
-        split: usize,
-        label: String,
-        inner: Vec<Word>,
-        assignments: Vec<(String, Word)>,
-        more_args: bool,
-    },
+    Wrap { split: usize, label: String, inner: Vec<Word>, assignments: Vec<(String, Word)>, more_args: bool },
     /// The whole command is a wrapper that runs a shell script.
     Script { label: String, source: Source },
     /// `find` with `-exec`-like actions (and maybe `-delete`).
-    Find {
-        own: Vec<Word>,
-        execs: Vec<Exec>,
-        deletes: bool,
-    },
+    Find { own: Vec<Word>, execs: Vec<Exec>, deletes: bool },
 }
 
 /// Where a script comes from.
@@ -68,10 +58,9 @@ impl Kind {
 /// Decides what a command with a known program does. `name` is the program's base name.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Kind {
     match name {
-        "eval" if words.len() > 1 => Kind::Script {
-            label: "eval".into(),
-            source: Source::Joined(words[1..].to_vec()),
-        },
+        "eval" if words.len() > 1 => {
+            Kind::Script { label: "eval".into(), source: Source::Joined(words[1..].to_vec()) }
+        }
         "source" | "." => Kind::opaque(format!("{name} runs a script file")),
         _ => wrappers::classify(name, words)
             .or_else(|| interpreters::classify(name, words))

@@ -44,11 +44,7 @@ impl Scan {
     }
 
     pub(crate) fn value(&self, names: &[&str]) -> Option<&Word> {
-        self.seen
-            .iter()
-            .rev()
-            .find(|s| names.contains(&s.name.as_str()))
-            .and_then(|s| s.value.as_ref())
+        self.seen.iter().rev().find(|s| names.contains(&s.name.as_str())).and_then(|s| s.value.as_ref())
     }
 }
 
@@ -111,15 +107,9 @@ pub(crate) fn scan(words: &[Word], start: usize, spec: &OptSpec) -> Result<Scan,
             };
             let value = attached.then(|| rest_of(word, name.len() + 3));
             if spec.long_flags.contains(&name) && !attached {
-                seen.push(Seen {
-                    name: name.to_owned(),
-                    value: None,
-                });
+                seen.push(Seen { name: name.to_owned(), value: None });
             } else if spec.long_optional.contains(&name) {
-                seen.push(Seen {
-                    name: name.to_owned(),
-                    value,
-                });
+                seen.push(Seen { name: name.to_owned(), value });
             } else if spec.long_valued.contains(&name) {
                 let value = match value {
                     Some(value) => value,
@@ -128,10 +118,7 @@ pub(crate) fn scan(words: &[Word], start: usize, spec: &OptSpec) -> Result<Scan,
                         take_value(words, i, word)?
                     }
                 };
-                seen.push(Seen {
-                    name: name.to_owned(),
-                    value: Some(value),
-                });
+                seen.push(Seen { name: name.to_owned(), value: Some(value) });
             } else {
                 return Err(format!("option --{name} is not known to gate"));
             }
@@ -140,10 +127,7 @@ pub(crate) fn scan(words: &[Word], start: usize, spec: &OptSpec) -> Result<Scan,
         }
         let cluster = &prefix[1..];
         if spec.numbers && whole && cluster.chars().all(|c| c.is_ascii_digit()) {
-            seen.push(Seen {
-                name: cluster.to_owned(),
-                value: None,
-            });
+            seen.push(Seen { name: cluster.to_owned(), value: None });
             i += 1;
             continue;
         }
@@ -151,10 +135,7 @@ pub(crate) fn scan(words: &[Word], start: usize, spec: &OptSpec) -> Result<Scan,
         for (pos, c) in cluster.char_indices() {
             let after = pos + c.len_utf8();
             if spec.flags.contains(c) {
-                seen.push(Seen {
-                    name: c.to_string(),
-                    value: None,
-                });
+                seen.push(Seen { name: c.to_string(), value: None });
             } else if spec.valued.contains(c) || spec.optional.contains(c) {
                 let rest_empty = after == cluster.len() && whole;
                 let value = if !rest_empty {
@@ -165,10 +146,7 @@ pub(crate) fn scan(words: &[Word], start: usize, spec: &OptSpec) -> Result<Scan,
                 } else {
                     None
                 };
-                seen.push(Seen {
-                    name: c.to_string(),
-                    value,
-                });
+                seen.push(Seen { name: c.to_string(), value });
                 break;
             } else {
                 return Err(format!("option -{c} is not known to gate"));
@@ -192,9 +170,7 @@ fn cluster_ends_in_value(cluster: &str, spec: &OptSpec) -> bool {
 }
 
 fn take_value(words: &[Word], i: usize, option: &Word) -> Result<Word, String> {
-    let value = words
-        .get(i)
-        .ok_or_else(|| format!("option {} lacks its value", option.text))?;
+    let value = words.get(i).ok_or_else(|| format!("option {} lacks its value", option.text))?;
     if !is_fixed(value) {
         return Err(format!("argument {} is only known at run time", value.text));
     }
@@ -245,15 +221,9 @@ mod tests {
 
     #[test]
     fn dynamic_words() {
-        let dynamic = Word {
-            pieces: vec![Piece::Any],
-            text: "$X".into(),
-        };
+        let dynamic = Word { pieces: vec![Piece::Any], text: "$X".into() };
         let mut w = words("sudo -u");
-        w.push(Word {
-            pieces: vec![Piece::Any],
-            text: "\"$U\"".into(),
-        });
+        w.push(Word { pieces: vec![Piece::Any], text: "\"$U\"".into() });
         w.push(Word::literal("rm"));
         assert_eq!(scan(&w, 1, &SUDO).map(|s| s.next), Ok(3));
         let w = vec![Word::literal("sudo"), dynamic.clone()];

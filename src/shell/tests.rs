@@ -53,10 +53,7 @@ fn check(cases: &[(&str, &[&str])]) {
         let analysis = analyze_line(line);
         let got = summaries(&analysis);
         if analysis.parse_error.is_some() || got != *want {
-            failures.push(format!(
-                "{line:?}\n   want {want:?}\n   got  {got:?} {:?}",
-                analysis.parse_error
-            ));
+            failures.push(format!("{line:?}\n   want {want:?}\n   got  {got:?} {:?}", analysis.parse_error));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -65,18 +62,12 @@ fn check(cases: &[(&str, &[&str])]) {
 #[test]
 fn lists_and_pipelines() {
     check(&[
-        (
-            "ls -l | grep rs | wc -l",
-            &["C ls -l", "C grep rs", "C wc -l"],
-        ),
+        ("ls -l | grep rs | wc -l", &["C ls -l", "C grep rs", "C wc -l"]),
         ("git status && git diff", &["C git status", "C git diff"]),
         ("a || b; c & d\ne", &["C a", "C b", "C c", "C d", "C e"]),
         ("a |& b", &["C a", "C b"]),
         ("! a", &["C a"]),
-        (
-            "git status && ./deploy.sh",
-            &["C git status", "C ./deploy.sh"],
-        ),
+        ("git status && ./deploy.sh", &["C git status", "C ./deploy.sh"]),
         ("nohup git push &", &["W nohup", "C git push @nohup"]),
         ("", &[]),
         ("# only a comment", &[]),
@@ -91,10 +82,7 @@ fn compound_commands() {
         ("(git push)", &["C git push"]),
         ("{ git push; }", &["C git push"]),
         ("if true; then rm -rf /; fi", &["C true", "C rm -rf /"]),
-        (
-            "if a; then b; elif c; then d; else e; fi",
-            &["C a", "C b", "C c", "C d", "C e"],
-        ),
+        ("if a; then b; elif c; then d; else e; fi", &["C a", "C b", "C c", "C d", "C e"]),
         ("for f in *; do rm -rf \"$f\"; done", &["C rm -rf ⟨*⟩"]),
         ("for f in $(ls); do :; done", &["C ls", "C :"]),
         ("while a; do b; done", &["C a", "C b"]),
@@ -159,26 +147,17 @@ fn substitutions() {
         ("x=$(rm -rf /)", &["C x=⟨*⟩", "C rm -rf /"]),
         ("echo > \"$(rm -rf /)\"", &["C echo >⟨*⟩", "C rm -rf /"]),
         ("cat <(git push)", &["C cat ⟨*⟩", "C git push"]),
-        (
-            "tee >(git push) < /dev/null",
-            &["C tee ⟨*⟩ </dev/null", "C git push"],
-        ),
+        ("tee >(git push) < /dev/null", &["C tee ⟨*⟩ </dev/null", "C git push"]),
         ("ls > >(git push)", &["C ls", "C git push"]),
         ("echo ${X:-$(rm -rf /)}", &["C echo ⟨*⟩", "C rm -rf /"]),
         ("echo $((1 + $(rm)))", &["C echo ⟨*⟩", "C rm"]),
         ("echo $(a $(b))", &["C echo ⟨*⟩", "C a ⟨*⟩", "C b"]),
-        (
-            "echo `echo \\`rm\\``",
-            &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"],
-        ),
+        ("echo `echo \\`rm\\``", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
         ("echo `echo \\$(rm)`", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
         ("a[$(rm)]=1", &["C a[$(rm)]=1", "C rm"]),
         ("arr=(1 $(rm) 3)", &["C arr=⟨*⟩", "C rm"]),
         ("export A=$(rm)", &["C export A=⟨*⟩", "C rm"]),
-        (
-            "cat <<EOF\n$(rm -rf /)\nEOF",
-            &["C cat <⟨*⟩\n", "C rm -rf /"],
-        ),
+        ("cat <<EOF\n$(rm -rf /)\nEOF", &["C cat <⟨*⟩\n", "C rm -rf /"]),
         ("cat <<'EOF'\n$(rm -rf /)\nEOF", &["C cat <$(rm -rf /)\n"]),
     ]);
 }
@@ -190,10 +169,7 @@ fn assignments_and_redirects() {
         ("FOO=1 BAR=~/x", &["C FOO=1 BAR=~/x"]),
         ("> out", &["C >out"]),
         ("cat disk.img > /dev/sda", &["C cat disk.img >/dev/sda"]),
-        (
-            "a >> f 2> g &> h &>> i >| j <> k 3> l",
-            &["C a >f >g >h >i >j >k >l"],
-        ),
+        ("a >> f 2> g &> h &>> i >| j <> k 3> l", &["C a >f >g >h >i >j >k >l"]),
         ("a < f 2>&1 >&- 3<&0", &["C a <f"]),
         ("a >& f", &["C a >f"]),
         ("a <<< 'x y'", &["C a <x y"]),
@@ -207,80 +183,35 @@ fn shells() {
     check(&[
         (
             "bash -c 'git status && rm -rf /'",
-            &[
-                "W bash -c git status && rm -rf /",
-                "C git status @bash -c",
-                "C rm -rf / @bash -c",
-            ],
+            &["W bash -c git status && rm -rf /", "C git status @bash -c", "C rm -rf / @bash -c"],
         ),
-        (
-            "bash -lc 'rm -rf /'",
-            &["W bash -lc rm -rf /", "C rm -rf / @bash -c"],
-        ),
-        (
-            "sh -ec 'rm -rf /'",
-            &["W sh -ec rm -rf /", "C rm -rf / @sh -c"],
-        ),
-        (
-            "/bin/sh -xec 'rm x'",
-            &["W /bin/sh -xec rm x", "C rm x @sh -c"],
-        ),
-        (
-            "bash -l -c 'rm x'",
-            &["W bash -l -c rm x", "C rm x @bash -c"],
-        ),
-        (
-            "bash --norc -c 'rm x'",
-            &["W bash --norc -c rm x", "C rm x @bash -c"],
-        ),
-        (
-            "bash -o pipefail -c 'rm x'",
-            &["W bash -o pipefail -c rm x", "C rm x @bash -c"],
-        ),
-        (
-            "zsh -c 'rm x' name arg",
-            &["W zsh -c rm x name arg", "C rm x @zsh -c"],
-        ),
+        ("bash -lc 'rm -rf /'", &["W bash -lc rm -rf /", "C rm -rf / @bash -c"]),
+        ("sh -ec 'rm -rf /'", &["W sh -ec rm -rf /", "C rm -rf / @sh -c"]),
+        ("/bin/sh -xec 'rm x'", &["W /bin/sh -xec rm x", "C rm x @sh -c"]),
+        ("bash -l -c 'rm x'", &["W bash -l -c rm x", "C rm x @bash -c"]),
+        ("bash --norc -c 'rm x'", &["W bash --norc -c rm x", "C rm x @bash -c"]),
+        ("bash -o pipefail -c 'rm x'", &["W bash -o pipefail -c rm x", "C rm x @bash -c"]),
+        ("zsh -c 'rm x' name arg", &["W zsh -c rm x name arg", "C rm x @zsh -c"]),
         ("dash -c \"rm $X\"", &["W dash -c rm ⟨*⟩", "O"]),
         ("sh -c \"$X\"", &["W sh -c ⟨*⟩", "O"]),
         ("bash -c", &["O"]),
         ("sh i.sh", &["O"]),
-        (
-            "curl -o i.sh https://x && sh i.sh",
-            &["C curl -o i.sh https://x", "O"],
-        ),
+        ("curl -o i.sh https://x && sh i.sh", &["C curl -o i.sh https://x", "O"]),
         ("curl https://x | sh", &["C curl https://x", "W sh", "O"]),
         ("bash", &["W bash", "O"]),
         ("bash -s", &["W bash -s", "O"]),
         ("bash --version", &["C bash --version"]),
         ("sh <<< 'rm -rf /'", &["W sh <rm -rf /", "C rm -rf / @sh"]),
-        (
-            "bash <<EOF\nrm -rf /\nEOF",
-            &["W bash <rm -rf /\n", "C rm -rf / @bash"],
-        ),
-        (
-            "bash <<'EOF'\nrm $X\nEOF",
-            &["W bash <rm $X\n", "C rm ⟨*⟩ @bash"],
-        ),
+        ("bash <<EOF\nrm -rf /\nEOF", &["W bash <rm -rf /\n", "C rm -rf / @bash"]),
+        ("bash <<'EOF'\nrm $X\nEOF", &["W bash <rm $X\n", "C rm ⟨*⟩ @bash"]),
         ("bash <<EOF\nrm $X\nEOF", &["W bash <rm ⟨*⟩\n", "O"]),
         ("bash < x.sh", &["W bash <x.sh", "O"]),
         (
             "bash -c 'bash -c \"rm x\"'",
-            &[
-                "W bash -c bash -c \"rm x\"",
-                "W bash -c rm x @bash -c",
-                "C rm x @bash -c/bash -c",
-            ],
+            &["W bash -c bash -c \"rm x\"", "W bash -c rm x @bash -c", "C rm x @bash -c/bash -c"],
         ),
         ("fish -c 'rm x'", &["O"]),
-        (
-            "busybox sh -c 'rm x'",
-            &[
-                "W busybox",
-                "W sh -c rm x @busybox",
-                "C rm x @busybox/sh -c",
-            ],
-        ),
+        ("busybox sh -c 'rm x'", &["W busybox", "W sh -c rm x @busybox", "C rm x @busybox/sh -c"]),
         ("busybox rm -rf /", &["W busybox", "C rm -rf / @busybox"]),
     ]);
 }
@@ -331,10 +262,7 @@ fn wrappers() {
     check(&[
         ("sudo -E rm -rf /", &["W sudo -E", "C rm -rf / @sudo"]),
         ("sudo -u root rm x", &["W sudo -u root", "C rm x @sudo"]),
-        (
-            "sudo --user=root -- rm x",
-            &["W sudo --user=root --", "C rm x @sudo"],
-        ),
+        ("sudo --user=root -- rm x", &["W sudo --user=root --", "C rm x @sudo"]),
         ("sudo FOO=1 rm x", &["W sudo FOO=1", "C FOO=1 rm x @sudo"]),
         ("sudo -l", &["C sudo -l"]),
         ("sudo -s", &["O"]),
@@ -342,28 +270,16 @@ fn wrappers() {
         ("sudo $X", &["O"]),
         ("doas -u root rm x", &["W doas -u root", "C rm x @doas"]),
         ("env", &["C env"]),
-        (
-            "env -i PATH=/bin rm x",
-            &["W env -i PATH=/bin", "C PATH=/bin rm x @env"],
-        ),
-        (
-            "env -u HOME -C /tmp rm x",
-            &["W env -u HOME -C /tmp", "C rm x @env"],
-        ),
-        (
-            "env -S 'rm -rf /' x",
-            &["W env -S rm -rf /", "C rm -rf / x @env"],
-        ),
+        ("env -i PATH=/bin rm x", &["W env -i PATH=/bin", "C PATH=/bin rm x @env"]),
+        ("env -u HOME -C /tmp rm x", &["W env -u HOME -C /tmp", "C rm x @env"]),
+        ("env -S 'rm -rf /' x", &["W env -S rm -rf /", "C rm -rf / x @env"]),
         ("env -S \"$X\"", &["O"]),
         ("env FOO=$X rm", &["O"]),
         ("env FOO=\"$X\" rm", &["W env FOO=⟨*⟩", "C FOO=⟨*⟩ rm @env"]),
         ("nice -n 5 rm x", &["W nice -n 5", "C rm x @nice"]),
         ("nice -10 rm x", &["W nice -10", "C rm x @nice"]),
         ("timeout 5 rm x", &["W timeout 5", "C rm x @timeout"]),
-        (
-            "timeout -s KILL -k 1 5s rm x",
-            &["W timeout -s KILL -k 1 5s", "C rm x @timeout"],
-        ),
+        ("timeout -s KILL -k 1 5s rm x", &["W timeout -s KILL -k 1 5s", "C rm x @timeout"]),
         ("timeout $T rm x", &["O"]),
         ("timeout \"$T\" rm x", &["O"]),
         ("timeout 5 \"$T\" x", &["W timeout 5", "O"]),
@@ -379,10 +295,7 @@ fn wrappers() {
         ("taskset -c 0 rm x", &["W taskset -c 0", "C rm x @taskset"]),
         ("chroot /srv rm x", &["W chroot /srv", "C rm x @chroot"]),
         ("chroot /srv", &["O"]),
-        (
-            "/usr/bin/time -v rm x",
-            &["W /usr/bin/time -v", "C rm x @time"],
-        ),
+        ("/usr/bin/time -v rm x", &["W /usr/bin/time -v", "C rm x @time"]),
         (
             "sudo -u root -- env -i PATH=/bin timeout -s KILL 5 nice -n 5 rm -rf /",
             &[
@@ -403,37 +316,19 @@ fn wrappers() {
                 "C FOO=1 rm -rf / @sudo/env/timeout/nohup",
             ],
         ),
-        (
-            "sudo bash -c 'rm x'",
-            &["W sudo", "W bash -c rm x @sudo", "C rm x @sudo/bash -c"],
-        ),
+        ("sudo bash -c 'rm x'", &["W sudo", "W bash -c rm x @sudo", "C rm x @sudo/bash -c"]),
         ("sudo rm x > f", &["W sudo >f", "C rm x >f @sudo"]),
-        (
-            "FOO=1 nohup rm x",
-            &["W FOO=1 nohup", "C FOO=1 rm x @nohup"],
-        ),
+        ("FOO=1 nohup rm x", &["W FOO=1 nohup", "C FOO=1 rm x @nohup"]),
         ("sudo $(which rm) x", &["O", "C which rm"]),
         ("su -c 'rm x' root", &["W su -c rm x root", "C rm x @su -c"]),
         ("su - root", &["O"]),
-        (
-            "runuser -u bob -- rm x",
-            &["W runuser -u bob --", "C rm x @runuser"],
-        ),
+        ("runuser -u bob -- rm x", &["W runuser -u bob --", "C rm x @runuser"]),
         ("flock /tmp/l rm x", &["W flock /tmp/l", "C rm x @flock"]),
-        (
-            "flock -n /tmp/l -c 'rm x'",
-            &["W flock -n /tmp/l -c rm x", "C rm x @flock -c"],
-        ),
+        ("flock -n /tmp/l -c 'rm x'", &["W flock -n /tmp/l -c rm x", "C rm x @flock -c"]),
         ("watch -n 1 rm x", &["W watch -n 1 rm x", "C rm x @watch"]),
-        (
-            "watch 'ls | wc'",
-            &["W watch ls | wc", "C ls @watch", "C wc @watch"],
-        ),
+        ("watch 'ls | wc'", &["W watch ls | wc", "C ls @watch", "C wc @watch"]),
         ("watch -x rm x", &["W watch -x", "C rm x @watch"]),
-        (
-            "nsenter -t 1 -m rm x",
-            &["W nsenter -t 1 -m", "C rm x @nsenter"],
-        ),
+        ("nsenter -t 1 -m rm x", &["W nsenter -t 1 -m", "C rm x @nsenter"]),
         ("unshare -r rm x", &["W unshare -r", "C rm x @unshare"]),
     ]);
 }
@@ -441,48 +336,24 @@ fn wrappers() {
 #[test]
 fn xargs_and_find() {
     check(&[
-        (
-            "find . | xargs rm -rf",
-            &["C find .", "W xargs", "C rm -rf +more @xargs"],
-        ),
+        ("find . | xargs rm -rf", &["C find .", "W xargs", "C rm -rf +more @xargs"]),
         ("xargs", &["W xargs", "C echo +more @xargs"]),
-        (
-            "xargs -0 -n 1 -P 4 rm",
-            &["W xargs -0 -n 1 -P 4", "C rm +more @xargs"],
-        ),
-        (
-            "xargs -I{} mv {} {}.bak",
-            &["W xargs -I{}", "C mv ⟨*⟩ ⟨*⟩.bak +more @xargs"],
-        ),
-        (
-            "xargs -I % sh -c 'rm %'",
-            &["W xargs -I %", "W sh -c rm ⟨*⟩ +more @xargs", "O"],
-        ),
+        ("xargs -0 -n 1 -P 4 rm", &["W xargs -0 -n 1 -P 4", "C rm +more @xargs"]),
+        ("xargs -I{} mv {} {}.bak", &["W xargs -I{}", "C mv ⟨*⟩ ⟨*⟩.bak +more @xargs"]),
+        ("xargs -I % sh -c 'rm %'", &["W xargs -I %", "W sh -c rm ⟨*⟩ +more @xargs", "O"]),
         (
             "xargs sh -c 'rm \"$@\"' _",
-            &[
-                "W xargs",
-                "W sh -c rm \"$@\" _ +more @xargs",
-                "C rm ⟨*⟩ @xargs/sh -c",
-            ],
+            &["W xargs", "W sh -c rm \"$@\" _ +more @xargs", "C rm ⟨*⟩ @xargs/sh -c"],
         ),
         ("xargs -I{} {} -rf /", &["W xargs -I{}", "O"]),
-        (
-            "find . -name '*.tmp' -exec rm {} \\;",
-            &["C find . -name *.tmp", "C rm ⟨*⟩ @find -exec"],
-        ),
+        ("find . -name '*.tmp' -exec rm {} \\;", &["C find . -name *.tmp", "C rm ⟨*⟩ @find -exec"]),
         (
             "find . -type f -exec rm -f {} + -print",
             &["C find . -type f -print", "C rm -f ⟨*⟩ +more @find -exec"],
         ),
         (
             "find . -execdir sh -c 'rm x' \\; -ok ls ';'",
-            &[
-                "C find .",
-                "W sh -c rm x @find -execdir",
-                "C rm x @find -execdir/sh -c",
-                "C ls @find -ok",
-            ],
+            &["C find .", "W sh -c rm x @find -execdir", "C rm x @find -execdir/sh -c", "C ls @find -ok"],
         ),
         ("find . -delete", &["C find . -delete", "O"]),
         ("find . -name \"$N\"", &["C find . -name ⟨*⟩"]),
@@ -500,14 +371,7 @@ fn inner_parse_errors() {
 
 #[test]
 fn parse_errors() {
-    for line in [
-        "ls 'unterminated",
-        "ls \"x",
-        "if true; then",
-        "a |",
-        "(ls",
-        "echo $(ls",
-    ] {
+    for line in ["ls 'unterminated", "ls \"x", "if true; then", "a |", "(ls", "echo $(ls"] {
         let analysis = analyze_line(line);
         assert!(analysis.parse_error.is_some(), "{line:?}: {analysis:?}");
     }
@@ -517,31 +381,16 @@ fn parse_errors() {
 fn depth_is_bounded() {
     let line = format!("{}rm x", "eval ".repeat(40));
     let analysis = analyze_line(&line);
-    assert!(
-        analysis
-            .units
-            .iter()
-            .any(|u| matches!(u, Unit::Opaque { .. }))
-    );
+    assert!(analysis.units.iter().any(|u| matches!(u, Unit::Opaque { .. })));
     let mut line = "rm x".to_owned();
     for _ in 0..40 {
         line = format!("echo $({line})");
     }
     let analysis = analyze_line(&line);
-    assert!(
-        analysis
-            .units
-            .iter()
-            .any(|u| matches!(u, Unit::Opaque { .. }))
-    );
+    assert!(analysis.units.iter().any(|u| matches!(u, Unit::Opaque { .. })));
     let line = format!("{}rm x", "nohup ".repeat(40));
     let analysis = analyze_line(&line);
-    assert!(
-        analysis
-            .units
-            .iter()
-            .any(|u| matches!(u, Unit::Opaque { .. }))
-    );
+    assert!(analysis.units.iter().any(|u| matches!(u, Unit::Opaque { .. })));
 }
 
 #[test]
@@ -552,10 +401,7 @@ fn argv() {
         (&["rm", "-rf", "/"], &["C rm -rf /"]),
         (&["rm", "$X", "*"], &["C rm $X *"]),
         (&["sudo", "rm", "x"], &["W sudo", "C rm x @sudo"]),
-        (
-            &["bash", "-c", "a && b"],
-            &["W bash -c a && b", "C a @bash -c", "C b @bash -c"],
-        ),
+        (&["bash", "-c", "a && b"], &["W bash -c a && b", "C a @bash -c", "C b @bash -c"]),
         (&["$X"], &["C $X"]),
         (&[], &[]),
     ];

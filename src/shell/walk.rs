@@ -37,13 +37,7 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
             None => Word::unknown(arg.to_string_lossy()),
         })
         .collect();
-    walker.run(
-        SimpleCommand {
-            words,
-            ..Default::default()
-        },
-        None,
-    );
+    walker.run(SimpleCommand { words, ..Default::default() }, None);
     walker.finish()
 }
 
@@ -71,17 +65,11 @@ struct Walker {
 
 impl Walker {
     fn finish(self) -> Analysis {
-        Analysis {
-            units: self.units,
-            parse_error: self.parse_error,
-        }
+        Analysis { units: self.units, parse_error: self.parse_error }
     }
 
     fn opaque(&mut self, text: impl Into<String>, why: impl Into<String>) {
-        self.units.push(Unit::Opaque {
-            text: text.into(),
-            why: why.into(),
-        });
+        self.units.push(Unit::Opaque { text: text.into(), why: why.into() });
     }
 
     /// Parses and walks script text (a line, a `$(..)` body, an `sh -c` script).
@@ -125,9 +113,7 @@ impl Walker {
         for sub in subs {
             match sub {
                 Sub::Script(text) => self.script(&text),
-                Sub::Unparsed(text) => {
-                    self.opaque(text, "a word gate cannot take apart may run code")
-                }
+                Sub::Unparsed(text) => self.opaque(text, "a word gate cannot take apart may run code"),
             }
         }
     }
@@ -295,18 +281,9 @@ impl Walker {
         match kind::classify(kind::base_name(program), &cmd.words) {
             Kind::Plain => self.units.push(Unit::Command(cmd)),
             Kind::Opaque(why) => self.opaque(joined(&cmd.words), why),
-            Kind::Wrap {
-                split,
-                label,
-                inner,
-                assignments,
-                more_args,
-            } => {
+            Kind::Wrap { split, label, inner, assignments, more_args } => {
                 if self.depth + cmd.via.len() >= MAX_DEPTH {
-                    self.opaque(
-                        joined(&cmd.words),
-                        "wrappers are nested too deeply to follow",
-                    );
+                    self.opaque(joined(&cmd.words), "wrappers are nested too deeply to follow");
                     return;
                 }
                 let mut via = cmd.via.clone();
@@ -336,11 +313,7 @@ impl Walker {
                     Err(why) => self.opaque(text, why),
                 }
             }
-            Kind::Find {
-                own,
-                execs,
-                deletes,
-            } => {
+            Kind::Find { own, execs, deletes } => {
                 let text = joined(&cmd.words);
                 let via = cmd.via.clone();
                 let mut find = cmd;
@@ -370,9 +343,7 @@ impl Walker {
 /// The script a shell-running wrapper will run, or why it cannot be known.
 fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> {
     match source {
-        Source::Word(word) => word
-            .as_literal()
-            .ok_or_else(|| "script is only known at run time".to_owned()),
+        Source::Word(word) => word.as_literal().ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Joined(list) => list
             .iter()
             .map(Word::as_literal)
@@ -380,9 +351,9 @@ fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> 
             .map(|parts| parts.join(" "))
             .ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Stdin => match stdin {
-            Some(doc) => doc
-                .as_literal()
-                .ok_or_else(|| "here-document script is only known at run time".to_owned()),
+            Some(doc) => {
+                doc.as_literal().ok_or_else(|| "here-document script is only known at run time".to_owned())
+            }
             None => Err("shell reads commands from standard input".to_owned()),
         },
     }
@@ -447,9 +418,7 @@ impl<'a> Found<'a> {
             }
         };
         let value = match &assignment.value {
-            ast::AssignmentValue::Scalar(word) => {
-                words::convert(&word.value, Ctx::Plain, &mut self.subs)
-            }
+            ast::AssignmentValue::Scalar(word) => words::convert(&word.value, Ctx::Plain, &mut self.subs),
             ast::AssignmentValue::Array(elements) => {
                 let mut text = String::from("(");
                 for (i, (key, value)) in elements.iter().enumerate() {

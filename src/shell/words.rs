@@ -27,10 +27,7 @@ pub(crate) enum Ctx {
 
 /// Bytes that can make a word differ from its text; a word without any is taken as written.
 fn is_special(b: u8) -> bool {
-    matches!(
-        b,
-        b'\'' | b'"' | b'\\' | b'$' | b'`' | b'*' | b'?' | b'[' | b'{' | b'~' | b'(' | b'\n'
-    )
+    matches!(b, b'\'' | b'"' | b'\\' | b'$' | b'`' | b'*' | b'?' | b'[' | b'{' | b'~' | b'(' | b'\n')
 }
 
 pub(crate) fn options() -> &'static ParserOptions {
@@ -48,20 +45,12 @@ pub(crate) fn convert(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(raw, subs),
     };
     let mut atoms = Vec::with_capacity(raw.len());
-    let mut flat = Flattener {
-        raw,
-        subs,
-        atoms: &mut atoms,
-        broken: false,
-    };
+    let mut flat = Flattener { raw, subs, atoms: &mut atoms, broken: false };
     flat.pieces(&pieces, false);
     if flat.broken {
         return unparsed(raw, subs);
     }
-    Word {
-        pieces: assemble(&atoms, ctx),
-        text: raw.to_owned(),
-    }
+    Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
 }
 
 /// Converts a here-document body that undergoes expansion (unquoted delimiter).
@@ -74,21 +63,13 @@ pub(crate) fn convert_heredoc(body: &str, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(body, subs),
     };
     let mut atoms = Vec::with_capacity(body.len());
-    let mut flat = Flattener {
-        raw: body,
-        subs,
-        atoms: &mut atoms,
-        broken: false,
-    };
+    let mut flat = Flattener { raw: body, subs, atoms: &mut atoms, broken: false };
     // A heredoc body behaves like the inside of double quotes.
     flat.pieces(&pieces, true);
     if flat.broken {
         return unparsed(body, subs);
     }
-    Word {
-        pieces: assemble(&atoms, Ctx::Plain),
-        text: body.to_owned(),
-    }
+    Word { pieces: assemble(&atoms, Ctx::Plain), text: body.to_owned() }
 }
 
 /// True when the word, as written, may turn into several words or none at run time (unquoted
@@ -135,8 +116,7 @@ struct Flattener<'a> {
 
 impl<'a> Flattener<'a> {
     fn chars(&mut self, text: &str, quoted: bool) {
-        self.atoms
-            .extend(text.chars().map(|c| Atom::Char { c, quoted }));
+        self.atoms.extend(text.chars().map(|c| Atom::Char { c, quoted }));
     }
 
     fn pieces(&mut self, pieces: &[WordPieceWithSource], in_quotes: bool) {
@@ -164,8 +144,9 @@ impl<'a> Flattener<'a> {
                 Some(decoded) => self.chars(&decoded, true),
                 None => self.atoms.push(Atom::Any),
             },
-            WordPiece::DoubleQuotedSequence(inner)
-            | WordPiece::GettextDoubleQuotedSequence(inner) => self.pieces(inner, true),
+            WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                self.pieces(inner, true)
+            }
             WordPiece::TildeExpansion(TildeExpr::Home) => self.atoms.push(Atom::Home),
             WordPiece::TildeExpansion(_) => self.atoms.push(Atom::Any),
             WordPiece::EscapeSequence(seq) => {
@@ -220,12 +201,7 @@ pub(crate) fn collect(text: &str, subs: &mut Vec<Sub>) {
         return;
     };
     let mut ignored = Vec::new();
-    let mut flat = Flattener {
-        raw: text,
-        subs,
-        atoms: &mut ignored,
-        broken: false,
-    };
+    let mut flat = Flattener { raw: text, subs, atoms: &mut ignored, broken: false };
     flat.pieces(&pieces, true);
     if flat.broken {
         subs.push(Sub::Unparsed(text.to_owned()));
@@ -352,20 +328,11 @@ fn bracket_end(atoms: &[Atom], start: usize) -> Option<usize> {
             Atom::Char { c: ']', .. } => return Some(j),
             Atom::Char { c: '[', .. } => {
                 // A class like `[:alpha:]` inside the brackets.
-                if let Some(Atom::Char {
-                    c: ':' | '=' | '.', ..
-                }) = atoms.get(j + 1)
-                {
+                if let Some(Atom::Char { c: ':' | '=' | '.', .. }) = atoms.get(j + 1) {
                     let mut k = j + 2;
                     while k + 1 < atoms.len() {
                         if matches!(atoms[k + 1], Atom::Char { c: ']', .. })
-                            && matches!(
-                                atoms[k],
-                                Atom::Char {
-                                    c: ':' | '=' | '.',
-                                    ..
-                                }
-                            )
+                            && matches!(atoms[k], Atom::Char { c: ':' | '=' | '.', .. })
                         {
                             break;
                         }
@@ -388,18 +355,9 @@ fn brace_end(atoms: &[Atom], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     for atom in inner {
         match atom {
-            Atom::Char {
-                c: '{',
-                quoted: false,
-            } => depth += 1,
-            Atom::Char {
-                c: '}',
-                quoted: false,
-            } => depth = depth.saturating_sub(1),
-            Atom::Char {
-                c: ',',
-                quoted: false,
-            } if depth == 0 => return Some(end),
+            Atom::Char { c: '{', quoted: false } => depth += 1,
+            Atom::Char { c: '}', quoted: false } => depth = depth.saturating_sub(1),
+            Atom::Char { c: ',', quoted: false } if depth == 0 => return Some(end),
             _ => {}
         }
     }

@@ -66,11 +66,7 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["nice"],
-        spec: OptSpec {
-            long_valued: &["adjustment"],
-            numbers: true,
-            ..spec("", "n")
-        },
+        spec: OptSpec { long_valued: &["adjustment"], numbers: true, ..spec("", "n") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -97,19 +93,10 @@ const SIMPLE: &[Simple] = &[
         no_command: &[],
         alone: Alone::Plain,
     },
-    Simple {
-        names: &["exec"],
-        spec: spec("cl", "a"),
-        operands: 0,
-        no_command: &[],
-        alone: Alone::Plain,
-    },
+    Simple { names: &["exec"], spec: spec("cl", "a"), operands: 0, no_command: &[], alone: Alone::Plain },
     Simple {
         names: &["stdbuf"],
-        spec: OptSpec {
-            long_valued: &["input", "output", "error"],
-            ..spec("", "ioe")
-        },
+        spec: OptSpec { long_valued: &["input", "output", "error"], ..spec("", "ioe") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -127,10 +114,7 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["setsid"],
-        spec: OptSpec {
-            long_flags: &["ctty", "fork", "wait"],
-            ..spec("cfw", "")
-        },
+        spec: OptSpec { long_flags: &["ctty", "fork", "wait"], ..spec("cfw", "") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -161,28 +145,15 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["taskset"],
-        spec: OptSpec {
-            long_flags: &["all-tasks", "pid", "cpu-list"],
-            ..spec("apc", "")
-        },
+        spec: OptSpec { long_flags: &["all-tasks", "pid", "cpu-list"], ..spec("apc", "") },
         operands: 1,
         no_command: &["p", "pid"],
         alone: Alone::Plain,
     },
-    Simple {
-        names: &["unbuffer"],
-        spec: spec("p", ""),
-        operands: 0,
-        no_command: &[],
-        alone: Alone::Plain,
-    },
+    Simple { names: &["unbuffer"], spec: spec("p", ""), operands: 0, no_command: &[], alone: Alone::Plain },
     Simple {
         names: &["chroot"],
-        spec: OptSpec {
-            long_flags: &["skip-chdir"],
-            long_valued: &["userspec", "groups"],
-            ..spec("", "")
-        },
+        spec: OptSpec { long_flags: &["skip-chdir"], long_valued: &["userspec", "groups"], ..spec("", "") },
         operands: 1,
         no_command: &[],
         alone: Alone::Shell,
@@ -192,9 +163,7 @@ const SIMPLE: &[Simple] = &[
         spec: OptSpec {
             long_flags: &["all", "preserve-credentials", "no-fork", "follow-context"],
             long_valued: &["target", "setuid", "setgid", "env"],
-            long_optional: &[
-                "mount", "uts", "ipc", "net", "pid", "cgroup", "user", "time", "root", "wd",
-            ],
+            long_optional: &["mount", "uts", "ipc", "net", "pid", "cgroup", "user", "time", "root", "wd"],
             ..spec("amuinpUCTFZre", "tSGw")
         },
         operands: 0,
@@ -204,14 +173,7 @@ const SIMPLE: &[Simple] = &[
     Simple {
         names: &["unshare"],
         spec: OptSpec {
-            long_flags: &[
-                "fork",
-                "map-root-user",
-                "map-current-user",
-                "keep-caps",
-                "map-auto",
-                "kill-child",
-            ],
+            long_flags: &["fork", "map-root-user", "map-current-user", "keep-caps", "map-auto", "kill-child"],
             long_valued: &[
                 "propagation",
                 "setgroups",
@@ -226,17 +188,7 @@ const SIMPLE: &[Simple] = &[
                 "monotonic",
                 "boottime",
             ],
-            long_optional: &[
-                "mount",
-                "uts",
-                "ipc",
-                "net",
-                "pid",
-                "user",
-                "cgroup",
-                "time",
-                "mount-proc",
-            ],
+            long_optional: &["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time", "mount-proc"],
             ..spec("muinpUCTfrc", "RwSG")
         },
         operands: 0,
@@ -292,9 +244,8 @@ fn finish(
         return Kind::Plain;
     }
     let split = scan.next + operands;
-    if let Some(bad) = words
-        .get(scan.next..split.min(words.len()))
-        .and_then(|w| w.iter().find(|w| !is_fixed(w)))
+    if let Some(bad) =
+        words.get(scan.next..split.min(words.len())).and_then(|w| w.iter().find(|w| !is_fixed(w)))
     {
         return Kind::opaque(format!("argument {} is only known at run time", bad.text));
     }
@@ -354,9 +305,8 @@ fn sudo(words: &[Word]) -> Kind {
         Err(why) => return Kind::Opaque(why),
     };
     // Editing files, listing or checking rights runs no command.
-    if scan.has(&[
-        "e", "edit", "l", "list", "V", "version", "h", "help", "K", "k", "v",
-    ]) && scan.next >= words.len()
+    if scan.has(&["e", "edit", "l", "list", "V", "version", "h", "help", "K", "k", "v"])
+        && scan.next >= words.len()
     {
         return Kind::Plain;
     }
@@ -364,12 +314,7 @@ fn sudo(words: &[Word]) -> Kind {
         return Kind::Plain;
     }
     let shell = scan.has(&["s", "shell", "i", "login"]);
-    with_assignments(
-        words,
-        scan.next,
-        "sudo",
-        if shell { Alone::Shell } else { Alone::Plain },
-    )
+    with_assignments(words, scan.next, "sudo", if shell { Alone::Shell } else { Alone::Plain })
 }
 
 fn doas(words: &[Word]) -> Kind {
@@ -378,11 +323,7 @@ fn doas(words: &[Word]) -> Kind {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
-    let alone = if scan.has(&["s"]) {
-        Alone::Shell
-    } else {
-        Alone::Plain
-    };
+    let alone = if scan.has(&["s"]) { Alone::Shell } else { Alone::Plain };
     with_assignments(words, scan.next, "doas", alone)
 }
 
@@ -394,10 +335,7 @@ fn with_assignments(words: &[Word], start: usize, label: &str, alone: Alone) -> 
         match split_assignment(word) {
             Some(pair) => {
                 if !is_fixed(word) {
-                    return Kind::opaque(format!(
-                        "argument {} is only known at run time",
-                        word.text
-                    ));
+                    return Kind::opaque(format!("argument {} is only known at run time", word.text));
                 }
                 assignments.push(pair);
                 i += 1;
@@ -440,10 +378,7 @@ pub(crate) fn split_assignment(word: &Word) -> Option<(String, Word)> {
     if pieces.is_empty() {
         pieces.push(Piece::Text(String::new()));
     }
-    let text = word
-        .text
-        .split_once('=')
-        .map_or_else(String::new, |(_, v)| v.to_owned());
+    let text = word.text.split_once('=').map_or_else(String::new, |(_, v)| v.to_owned());
     Some((name.to_owned(), Word { pieces, text }))
 }
 
@@ -451,12 +386,7 @@ const ENV: OptSpec = OptSpec {
     flags: "0iv",
     valued: "uCSP",
     optional: "",
-    long_flags: &[
-        "ignore-environment",
-        "null",
-        "debug",
-        "list-signal-handling",
-    ],
+    long_flags: &["ignore-environment", "null", "debug", "list-signal-handling"],
     long_valued: &["unset", "chdir", "split-string"],
     long_optional: &["default-signal", "ignore-signal", "block-signal"],
     numbers: false,
@@ -494,13 +424,7 @@ fn env(words: &[Word]) -> Kind {
     if inner.is_empty() {
         return Kind::Plain;
     }
-    Kind::Wrap {
-        split: i,
-        label: "env".into(),
-        inner,
-        assignments,
-        more_args: false,
-    }
+    Kind::Wrap { split: i, label: "env".into(), inner, assignments, more_args: false }
 }
 
 /// Splits an `env -S` string as env does: blanks separate, quotes group, `${NAME}` expands.
@@ -518,10 +442,7 @@ fn split_string(text: &str) -> Option<Vec<Word>> {
     while let Some(c) = chars.next() {
         if quote.is_none() && (c == ' ' || c == '\t' || c == '\n') {
             if started {
-                out.push(Word {
-                    pieces: std::mem::take(&mut pieces),
-                    text: std::mem::take(&mut raw),
-                });
+                out.push(Word { pieces: std::mem::take(&mut pieces), text: std::mem::take(&mut raw) });
                 started = false;
             }
             continue;
@@ -591,14 +512,7 @@ const XARGS: OptSpec = OptSpec {
         "help",
         "version",
     ],
-    long_valued: &[
-        "arg-file",
-        "delimiter",
-        "max-args",
-        "max-procs",
-        "max-chars",
-        "process-slot-var",
-    ],
+    long_valued: &["arg-file", "delimiter", "max-args", "max-procs", "max-chars", "process-slot-var"],
     long_optional: &["replace", "max-lines", "eof"],
     numbers: false,
 };
@@ -608,12 +522,7 @@ fn xargs(words: &[Word]) -> Kind {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
-    let replace = match scan
-        .seen
-        .iter()
-        .rev()
-        .find(|s| matches!(s.name.as_str(), "I" | "i" | "replace"))
-    {
+    let replace = match scan.seen.iter().rev().find(|s| matches!(s.name.as_str(), "I" | "i" | "replace")) {
         None => None,
         Some(seen) => match &seen.value {
             None => Some("{}".to_owned()),
@@ -631,13 +540,7 @@ fn xargs(words: &[Word]) -> Kind {
     if let Some(replace) = replace {
         inner = inner.iter().map(|w| replace_text(w, &replace)).collect();
     }
-    Kind::Wrap {
-        split: scan.next,
-        label: "xargs".into(),
-        inner,
-        assignments: Vec::new(),
-        more_args: true,
-    }
+    Kind::Wrap { split: scan.next, label: "xargs".into(), inner, assignments: Vec::new(), more_args: true }
 }
 
 /// Marks every occurrence of `needle` in the word's known text as a run-time part.
@@ -662,10 +565,7 @@ fn replace_text(word: &Word, needle: &str) -> Word {
             other => pieces.push(other.clone()),
         }
     }
-    Word {
-        pieces,
-        text: word.text.clone(),
-    }
+    Word { pieces, text: word.text.clone() }
 }
 
 /// `find` primaries that take one value (two for `-fprintf`).
@@ -729,12 +629,8 @@ fn find(words: &[Word]) -> Kind {
                 .last()
                 .and_then(Word::as_literal)
                 .is_some_and(|p| FIND_VALUED.contains(&p.as_str()) || p.starts_with("-newer"));
-            if !is_fixed(word) || (!after_valued && (prefix.is_empty() || prefix.starts_with('-')))
-            {
-                return Kind::opaque(format!(
-                    "find argument {} is only known at run time",
-                    word.text
-                ));
+            if !is_fixed(word) || (!after_valued && (prefix.is_empty() || prefix.starts_with('-'))) {
+                return Kind::opaque(format!("find argument {} is only known at run time", word.text));
             }
             own.push(word.clone());
             i += 1;
@@ -759,15 +655,8 @@ fn find(words: &[Word]) -> Kind {
                     }
                     end += 1;
                 }
-                let inner = words[start..end]
-                    .iter()
-                    .map(|w| replace_text(w, "{}"))
-                    .collect();
-                execs.push(Exec {
-                    label: format!("find {text}"),
-                    words: inner,
-                    more_args: plus,
-                });
+                let inner = words[start..end].iter().map(|w| replace_text(w, "{}")).collect();
+                execs.push(Exec { label: format!("find {text}"), words: inner, more_args: plus });
                 i = end + 1;
             }
             "-delete" => {
@@ -792,19 +681,15 @@ fn find(words: &[Word]) -> Kind {
     if execs.is_empty() && !deletes {
         return Kind::Plain;
     }
-    Kind::Find {
-        own,
-        execs,
-        deletes,
-    }
+    Kind::Find { own, execs, deletes }
 }
 
 fn watch(words: &[Word]) -> Kind {
     let spec = OptSpec {
         optional: "d",
         long_flags: &[
-            "beep", "color", "no-color", "errexit", "chgexit", "no-title", "no-wrap", "exec",
-            "precise", "no-rerun",
+            "beep", "color", "no-color", "errexit", "chgexit", "no-title", "no-wrap", "exec", "precise",
+            "no-rerun",
         ],
         long_valued: &["interval", "equexit"],
         long_optional: &["differences"],
@@ -821,24 +706,12 @@ fn watch(words: &[Word]) -> Kind {
         return Kind::wrap(words, scan.next, "watch");
     }
     // Without -x, watch hands its arguments, joined by spaces, to `sh -c`.
-    Kind::Script {
-        label: "watch".into(),
-        source: Source::Joined(words[scan.next..].to_vec()),
-    }
+    Kind::Script { label: "watch".into(), source: Source::Joined(words[scan.next..].to_vec()) }
 }
 
 fn flock(words: &[Word]) -> Kind {
     let spec = OptSpec {
-        long_flags: &[
-            "shared",
-            "exclusive",
-            "unlock",
-            "nonblock",
-            "nb",
-            "close",
-            "no-fork",
-            "verbose",
-        ],
+        long_flags: &["shared", "exclusive", "unlock", "nonblock", "nb", "close", "no-fork", "verbose"],
         long_valued: &["timeout", "wait", "conflict-exit-code"],
         ..spec("sexnuoF", "wE")
     };
@@ -852,17 +725,11 @@ fn flock(words: &[Word]) -> Kind {
         return Kind::Plain;
     }
     if !is_fixed(&words[scan.next]) {
-        return Kind::opaque(format!(
-            "argument {} is only known at run time",
-            words[scan.next].text
-        ));
+        return Kind::opaque(format!("argument {} is only known at run time", words[scan.next].text));
     }
     match words[split].as_literal().as_deref() {
         Some("-c" | "--command") => match words.get(split + 1) {
-            Some(script) => Kind::Script {
-                label: "flock -c".into(),
-                source: Source::Word(script.clone()),
-            },
+            Some(script) => Kind::Script { label: "flock -c".into(), source: Source::Word(script.clone()) },
             None => Kind::Plain,
         },
         _ => Kind::wrap(words, split, "flock"),
@@ -902,10 +769,7 @@ fn su(words: &[Word], runuser: bool) -> Kind {
                 break;
             }
             if !is_fixed(&words[i]) {
-                return Kind::opaque(format!(
-                    "argument {} is only known at run time",
-                    words[i].text
-                ));
+                return Kind::opaque(format!("argument {} is only known at run time", words[i].text));
             }
             positionals.push(i);
             i += 1;
@@ -939,10 +803,7 @@ fn su(words: &[Word], runuser: bool) -> Kind {
     }
     let name = if runuser { "runuser" } else { "su" };
     match script {
-        Some(script) => Kind::Script {
-            label: format!("{name} -c"),
-            source: Source::Word(script),
-        },
+        Some(script) => Kind::Script { label: format!("{name} -c"), source: Source::Word(script) },
         None => Kind::opaque(format!("{name} starts an interactive shell")),
     }
 }

@@ -102,7 +102,7 @@ fn never_allows_what_it_cannot_see() {
     for round in 0..20_000 {
         let count = 1 + random.next() % 8;
         let line: Vec<&str> = (0..count).map(|_| random.pick(FRAGMENTS)).collect();
-        let line = line.join(if random.next() % 3 == 0 { "" } else { " " });
+        let line = line.join(if random.next().is_multiple_of(3) { "" } else { " " });
         let analysis = gate::shell::analyze_line(&line);
         let classification = policy.classify(&analysis, &context);
         let unseen = classification
