@@ -127,11 +127,20 @@ impl Policy {
         let (decision, rule, reason) = match decisive {
             Some(rule) => (Some(rule.decision), Some(rule.id.clone()), rule.reason.clone()),
             None if kind == PartKind::Wrapper => (None, None, "a wrapper no rule names".into()),
-            None => (
-                Some(self.settings.default),
-                None,
-                format!("no rule matches `{}`; settings.default", base.as_deref().unwrap_or("the command")),
-            ),
+            None => {
+                let program = base.as_deref().unwrap_or("the command");
+                let writer = self
+                    .candidates(base.as_deref())
+                    .find(|rule| rule.matches_but_for_writes(command, context));
+                let reason = match writer {
+                    Some(rule) => format!(
+                        "rule {} allows `{program}` but not its output to a file; settings.default",
+                        rule.id
+                    ),
+                    None => format!("no rule matches `{program}`; settings.default"),
+                };
+                (Some(self.settings.default), None, reason)
+            }
         };
         Part { kind, text, via: command.via.clone(), decision, rule, reason }
     }

@@ -35,7 +35,9 @@ enum WordStep {
     Char(char),
     /// Any run at all, possibly empty (an expansion).
     AnyRun,
-    /// Any one character.
+    /// Any run without `/` (a file-name glob), possibly empty.
+    Star,
+    /// Any one character but `/`.
     One,
 }
 
@@ -98,6 +100,7 @@ impl Glob {
                 Piece::Text(text) => steps.extend(text.chars().map(WordStep::Char)),
                 Piece::Home => steps.extend(home.chars().map(WordStep::Char)),
                 Piece::Any => steps.push(WordStep::AnyRun),
+                Piece::Star => steps.push(WordStep::Star),
                 Piece::AnyChar => steps.push(WordStep::One),
             }
         }
@@ -126,7 +129,7 @@ impl Glob {
                 }
             };
             // Moves that consume nothing: an expansion or a star may be empty.
-            if let Some(WordStep::AnyRun) = word.get(i) {
+            if let Some(WordStep::AnyRun | WordStep::Star) = word.get(i) {
                 push(i + 1, j);
             }
             if let Some(Token::Star | Token::AnyRun) = self.tokens.get(j) {
@@ -135,15 +138,17 @@ impl Glob {
             let (Some(step), Some(token)) = (word.get(i), self.tokens.get(j)) else {
                 continue;
             };
-            // Moves that consume one character that both sides accept.
+            // Moves that consume one character that both sides accept. A run on one side stays
+            // put while the other side advances.
             match (step, token) {
                 (WordStep::Char(c), Token::Star) if *c != '/' => push(i + 1, j),
                 (WordStep::Char(_), Token::AnyRun) => push(i + 1, j),
                 (WordStep::Char(c), token) if token.accepts(*c) => push(i + 1, j + 1),
                 (WordStep::One, Token::Star | Token::AnyRun) => push(i + 1, j),
-                (WordStep::One, _) => push(i + 1, j + 1),
-                (WordStep::AnyRun, Token::Star | Token::AnyRun) => {}
+                (WordStep::One, token) if token.accepts_some_but_slash() => push(i + 1, j + 1),
+                (WordStep::AnyRun | WordStep::Star, Token::Star | Token::AnyRun) => {}
                 (WordStep::AnyRun, _) => push(i, j + 1),
+                (WordStep::Star, token) if token.accepts_some_but_slash() => push(i, j + 1),
                 _ => {}
             }
         }
@@ -152,6 +157,17 @@ impl Glob {
 }
 
 impl Token {
+    /// Whether a single-character token accepts some character other than `/`.
+    fn accepts_some_but_slash(&self) -> bool {
+        match self {
+            Token::Char(c) => *c != '/',
+            Token::One => true,
+            // Over-approximate: a set almost always holds something besides `/`.
+            Token::Class { .. } => true,
+            Token::Star | Token::AnyRun => false,
+        }
+    }
+
     /// Whether a single-character token accepts `c`.
     fn accepts(&self, c: char) -> bool {
         match self {
@@ -248,6 +264,15 @@ mod tests {
             ("*.tmp", vec![text("x"), Piece::AnyChar, text(".tmp")], true),
             ("push", vec![text("pu"), any.clone()], true),
             ("push", vec![text("pull")], false),
+            ("/*", vec![Piece::Star], false),
+            ("/*", vec![text("/"), Piece::Star], true),
+            ("/home/u/project/*", vec![text("/home/u/project/"), Piece::Star], true),
+            ("/", vec![text("/home/u/project/"), Piece::Star], false),
+            ("*.o", vec![Piece::Star, text(".o")], true),
+            ("/etc", vec![text("/e"), Piece::Star], true),
+            ("/etc/passwd", vec![text("/e"), Piece::Star, text("/passwd")], true),
+            ("/etc/passwd", vec![text("/e"), Piece::Star], false),
+            ("a/b", vec![text("a"), Piece::AnyChar, text("b")], false),
         ];
         for (pattern, pieces, expected) in cases {
             let glob = Glob::new(pattern, "/home/u").unwrap();

@@ -49,6 +49,17 @@ pub struct Context<'a> {
 impl Rule {
     /// Whether the rule holds for the command: every condition it has must hold.
     pub fn matches(&self, command: &SimpleCommand, context: &Context) -> bool {
+        self.matches_with(command, context, true)
+    }
+
+    /// Whether an allow rule would match but for the files the command writes.
+    pub fn matches_but_for_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
+        self.decision == Decision::Allow
+            && !self.covers_writes(command, context)
+            && self.matches_with(command, context, false)
+    }
+
+    fn matches_with(&self, command: &SimpleCommand, context: &Context, check_writes: bool) -> bool {
         let certain = self.decision == Decision::Allow;
         let args = command.args();
         // Arguments not consumed by the `match` words; those are what `args` looks at.
@@ -67,7 +78,7 @@ impl Rule {
                 None => return false,
             }
         }
-        if certain && !self.covers_writes(command, context) {
+        if certain && check_writes && !self.covers_writes(command, context) {
             return false;
         }
         let flags_hold = self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain));
@@ -199,7 +210,7 @@ fn could_be_option(word: &Word) -> bool {
     use crate::shell::Piece;
     match word.pieces.first() {
         Some(Piece::Text(text)) => text.starts_with('-') && text != "--",
-        Some(Piece::Any | Piece::AnyChar) => true,
+        Some(Piece::Any | Piece::Star | Piece::AnyChar) => true,
         _ => false,
     }
 }
@@ -280,7 +291,7 @@ pub(super) fn literal_text(word: &Word, home: &str) -> Option<String> {
         match piece {
             Piece::Text(text) => out.push_str(text),
             Piece::Home => out.push_str(home),
-            Piece::Any | Piece::AnyChar => return None,
+            Piece::Any | Piece::Star | Piece::AnyChar => return None,
         }
     }
     Some(out)

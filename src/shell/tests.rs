@@ -3,7 +3,8 @@
 use super::{Analysis, Piece, RedirectKind, Unit, Word, analyze_argv, analyze_line};
 
 /// `C`ommand, `W`rapper or `O`paque, then assignments, words, `+more`, redirections and `@via`.
-/// Wildcards print as `⟨*⟩` (any) and `⟨?⟩` (any one character); home as `~`.
+/// Wildcards print as `⟨*⟩` (any), `⟨f*⟩` (a file-name star) and `⟨?⟩` (any one character);
+/// home as `~`.
 fn summary(unit: &Unit) -> String {
     let (letter, cmd) = match unit {
         Unit::Command(cmd) => ("C", cmd),
@@ -38,6 +39,7 @@ fn render(word: &Word) -> String {
             Piece::Text(t) => t.clone(),
             Piece::Home => "~".into(),
             Piece::Any => "⟨*⟩".into(),
+            Piece::Star => "⟨f*⟩".into(),
             Piece::AnyChar => "⟨?⟩".into(),
         })
         .collect()
@@ -119,7 +121,7 @@ fn quoting() {
         ("echo '$(rm)' \"\\$(rm)\"", &["C echo $(rm) $(rm)"]),
         ("ls > ~/.bashrc", &["C ls >~/.bashrc"]),
         ("ls ~root", &["C ls ⟨*⟩"]),
-        ("rm -rf *.tmp a?b [ab]", &["C rm -rf ⟨*⟩.tmp a⟨?⟩b ⟨?⟩"]),
+        ("rm -rf *.tmp a?b [ab]", &["C rm -rf ⟨f*⟩.tmp a⟨?⟩b ⟨?⟩"]),
         ("cp f{,.bak}", &["C cp f⟨*⟩"]),
     ]);
 }
@@ -173,7 +175,7 @@ fn assignments_and_redirects() {
         ("a < f 2>&1 >&- 3<&0", &["C a <f"]),
         ("a >& f", &["C a >f"]),
         ("a <<< 'x y'", &["C a <x y"]),
-        ("echo a=*", &["C echo a=⟨*⟩"]),
+        ("echo a=*", &["C echo a=⟨f*⟩"]),
         ("X=* Y={a,b}", &["C X=* Y={a,b}"]),
     ]);
 }

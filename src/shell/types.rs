@@ -20,7 +20,9 @@ pub enum Piece {
     /// Any string, possibly several words: an expansion (`$X`, `$(..)`, `$((..))`), an unquoted
     /// `*`, a brace expansion, or an argument supplied at run time.
     Any,
-    /// Any one character: an unquoted `?` or bracket expression.
+    /// Any run of characters without `/`: an unquoted `*`, expanded against file names.
+    Star,
+    /// Any one character but `/`: an unquoted `?` or bracket expression.
     AnyChar,
 }
 
@@ -50,7 +52,7 @@ impl Word {
 
     /// True when the word has a part that is only known at run time (`Home` counts as known).
     pub fn is_dynamic(&self) -> bool {
-        self.pieces.iter().any(|p| matches!(p, Piece::Any | Piece::AnyChar))
+        self.pieces.iter().any(|p| matches!(p, Piece::Any | Piece::Star | Piece::AnyChar))
     }
 }
 

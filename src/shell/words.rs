@@ -252,7 +252,7 @@ fn assemble(atoms: &[Atom], ctx: Ctx) -> Vec<Piece> {
                         i = closing(atoms, i + 1, '(', ')').unwrap_or(atoms.len() - 1);
                         push(&mut pieces, Piece::Any);
                     }
-                    '*' => push(&mut pieces, Piece::Any),
+                    '*' => push(&mut pieces, Piece::Star),
                     '?' => push(&mut pieces, Piece::AnyChar),
                     '[' => match bracket_end(atoms, i) {
                         Some(end) => {
@@ -388,7 +388,7 @@ mod tests {
 
     #[test]
     fn converts_words() {
-        use Piece::{Any, AnyChar, Home};
+        use Piece::{Any, AnyChar, Home, Star};
         let cases: &[(&str, &[Piece])] = &[
             ("rm", &[t("rm")]),
             ("'rm'", &[t("rm")]),
@@ -411,7 +411,7 @@ mod tests {
             ("$(echo rm)", &[Any]),
             ("`echo`", &[Any]),
             ("$((1+2))", &[Any]),
-            ("*.rs", &[Any, t(".rs")]),
+            ("*.rs", &[Star, t(".rs")]),
             ("'*'.rs", &[t("*.rs")]),
             ("\\*", &[t("*")]),
             ("a?c", &[t("a"), AnyChar, t("c")]),

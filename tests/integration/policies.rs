@@ -53,12 +53,16 @@ fn holds(expect: &str, got: Decision) -> bool {
     }
 }
 
-#[test]
-fn sample_cases_hold() {
+/// Judges every `[[case]]` of `cases_file` under the policy at `policy_file` (both in tests/data,
+/// or the built-in default when `policy_file` is None); returns the ones that went wrong.
+fn wrong_cases(policy_file: Option<&str>, cases_file: &str) -> Vec<String> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let policy = load(&data.join("sample-policy.toml"));
+    let policy = match policy_file {
+        Some(file) => load(&data.join(file)),
+        None => Policy::parse("default", gate::policy::BUILTIN_DEFAULT, HOME).unwrap(),
+    };
     let cases: toml::Value =
-        toml::from_str(&std::fs::read_to_string(data.join("sample-cases.toml")).unwrap()).unwrap();
+        toml::from_str(&std::fs::read_to_string(data.join(cases_file)).unwrap()).unwrap();
     let mut wrong = Vec::new();
     with_context(|context| {
         for case in cases["case"].as_array().unwrap() {
@@ -70,5 +74,17 @@ fn sample_cases_hold() {
             }
         }
     });
+    wrong
+}
+
+#[test]
+fn sample_cases_hold() {
+    let wrong = wrong_cases(Some("sample-policy.toml"), "sample-cases.toml");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn default_policy_cases_hold() {
+    let wrong = wrong_cases(None, "default-cases.toml");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
