@@ -12,6 +12,8 @@ mod raw;
 mod resolve;
 mod rule;
 mod testing;
+#[cfg(test)]
+mod tests;
 
 pub use classify::{Classification, Part, PartKind};
 pub use decision::Decision;

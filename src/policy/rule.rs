@@ -263,8 +263,10 @@ fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -
             };
             let mut under_cwd = None;
             if relative {
-                let mut pieces =
-                    vec![crate::shell::Piece::Text(format!("{}/", context.cwd.to_string_lossy()))];
+                let mut pieces = vec![crate::shell::Piece::Text(format!(
+                    "{}/",
+                    context.cwd.to_string_lossy().trim_end_matches('/')
+                ))];
                 pieces.extend(word.pieces.iter().cloned());
                 under_cwd = Some(Word { pieces, text: word.text.clone() });
             }

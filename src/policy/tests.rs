@@ -1,0 +1,210 @@
+//! Table tests of the policy language: each condition, allow-narrowly/deny-broadly, strictest wins.
+
+use super::{Context, Decision, Policy, Resolver};
+use std::path::Path;
+
+const HOME: &str = "/home/agent";
+
+const POLICY: &str = r#"
+version = 1
+[settings]
+default = "ask"
+
+[[rules]]
+id = "read"
+decision = "allow"
+match = ["ls", "cat", "git status", "echo"]
+
+[[rules]]
+id = "root-delete"
+decision = "deny"
+match = ["rm"]
+flags = ["-r", "--recursive"]
+args = ["/", "~"]
+
+[[rules]]
+id = "force-push"
+decision = "deny"
+match = ["git push"]
+flags = ["--force", "-f"]
+
+[[rules]]
+id = "push"
+decision = "ask"
+match = ["git push"]
+
+[[rules]]
+id = "secrets"
+decision = "deny"
+redirects = ["/etc/*", "~/.ssh/**"]
+
+[[rules]]
+id = "prod-env"
+decision = "deny"
+env = { DEPLOY_ENV = "prod*" }
+
+[[rules]]
+id = "tmp-only"
+decision = "allow"
+match = ["touch"]
+cwd = ["/tmp/**"]
+
+[[rules]]
+id = "sudo"
+decision = "ask"
+match = ["sudo"]
+
+[[rules]]
+id = "logs"
+decision = "allow"
+match = ["tee"]
+redirects = ["/var/log/app/*"]
+args = ["/var/log/app/*"]
+"#;
+
+fn judge(line: &str, cwd: &str, env: &[(&str, &str)]) -> (Decision, Option<String>) {
+    let policy = Policy::parse("test.toml", POLICY, HOME).unwrap();
+    let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin".into()));
+    let lookup = |name: &str| env.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string());
+    let context = Context { home: HOME, cwd: Path::new(cwd), env: &lookup, resolver: &resolver };
+    let classification = policy.classify(&crate::shell::analyze_line(line), &context);
+    (classification.decision, classification.rule)
+}
+
+#[test]
+fn conditions() {
+    use Decision::*;
+    let cases: &[(&str, Decision, Option<&str>)] = &[
+        // flags in every spelling; nothing after `--` is a flag
+        ("rm -rf /", Deny, Some("root-delete")),
+        ("rm -fr /", Deny, Some("root-delete")),
+        ("rm -r -f /", Deny, Some("root-delete")),
+        ("rm --recursive /", Deny, Some("root-delete")),
+        ("rm -f -- -r /", Ask, None),
+        ("rm -rf /tmp/x", Ask, None),
+        // args as written and normalised, `~` as home
+        ("rm -rf //", Deny, Some("root-delete")),
+        ("rm -rf /./", Deny, Some("root-delete")),
+        ("rm -rf /tmp/../", Deny, Some("root-delete")),
+        ("rm -rf ~", Deny, Some("root-delete")),
+        ("rm -rf /home/agent", Deny, Some("root-delete")),
+        ("rm -rf /home/agent/", Deny, Some("root-delete")),
+        // words known only at run time could be anything
+        ("rm -rf $DIR", Deny, Some("root-delete")),
+        ("rm $FLAGS /", Deny, Some("root-delete")),
+        ("git push $ARGS", Deny, Some("force-push")),
+        // a file-name glob never holds '/', and is relative to the cwd
+        ("rm -rf *", Ask, None),
+        ("--long-flag", Ask, None),
+        // `--force=x` holds `--force`; options between words
+        ("git push --force=yes", Deny, Some("force-push")),
+        ("git -C repo push origin", Ask, Some("push")),
+        ("git push origin main", Ask, Some("push")),
+        // redirects
+        ("echo x > /etc/passwd", Deny, Some("secrets")),
+        ("echo x >> ~/.ssh/authorized_keys", Deny, Some("secrets")),
+        ("echo x > $F", Deny, Some("secrets")),
+        ("cat /etc/passwd", Allow, Some("read")),
+        ("echo x > /dev/null", Allow, Some("read")),
+        ("tee /var/log/app/x.log > /var/log/app/y.log", Allow, Some("logs")),
+        ("tee /var/log/app/x.log > /tmp/y.log", Ask, None),
+        // env: on the command, or in gate's environment
+        ("DEPLOY_ENV=prod-eu ls", Deny, Some("prod-env")),
+        ("env DEPLOY_ENV=production ls", Deny, Some("prod-env")),
+        ("DEPLOY_ENV=staging ls", Allow, Some("read")),
+        ("DEPLOY_ENV=$E ls", Deny, Some("prod-env")),
+        // allow narrowly: the same file, the exact words
+        ("ls", Allow, Some("read")),
+        ("/bin/ls", Allow, Some("read")),
+        ("./ls", Ask, None),
+        ("/tmp/ls", Ask, None),
+        ("PATH=/tmp ls", Ask, None),
+        ("PATH=$P ls", Ask, None),
+        ("git status", Allow, Some("read")),
+        ("git -c core.fsmonitor=x status", Ask, None),
+        ("git status; git push", Ask, Some("push")),
+        // wrappers count only where named; strictest wins
+        ("nohup ls", Allow, Some("read")),
+        ("sudo ls", Ask, Some("sudo")),
+        ("sudo rm -rf /", Deny, Some("root-delete")),
+        ("ls && rm -rf / || git push", Deny, Some("root-delete")),
+    ];
+    let mut wrong = Vec::new();
+    for (line, decision, rule) in cases {
+        let got = judge(line, "/home/agent/project", &[]);
+        if got != (*decision, rule.map(str::to_string)) {
+            wrong.push(format!("{line:?}: expected {decision} {rule:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn environment_and_cwd_conditions() {
+    assert_eq!(judge("ls", "/home/agent", &[("DEPLOY_ENV", "prod")]).0, Decision::Deny);
+    assert_eq!(judge("ls", "/home/agent", &[("DEPLOY_ENV", "dev")]).0, Decision::Allow);
+    assert_eq!(judge("touch x", "/tmp/work", &[]).0, Decision::Allow);
+    assert_eq!(judge("touch x", "/home/agent", &[]).0, Decision::Ask);
+    assert_eq!(judge("rm -rf *", "/", &[]).0, Decision::Deny, "a glob in / can name /etc");
+}
+
+#[test]
+fn settings_judge_what_rules_cannot() {
+    let policy = Policy::parse(
+        "p.toml",
+        "version = 1\n[settings]\ndefault = \"allow\"\nopaque = \"deny\"\non_parse_error = \"deny\"\n",
+        HOME,
+    )
+    .unwrap();
+    let resolver = Resolver::new(None);
+    let context = Context { home: HOME, cwd: Path::new("/"), env: &|_| None, resolver: &resolver };
+    let decide = |line: &str| policy.classify(&crate::shell::analyze_line(line), &context).decision;
+    assert_eq!(decide("frobnicate --now"), Decision::Allow);
+    assert_eq!(decide("eval \"$X\""), Decision::Deny);
+    assert_eq!(decide("ls 'open"), Decision::Deny);
+}
+
+#[test]
+fn rejects_what_can_never_match_or_loosens() {
+    let cases = [
+        ("version = 2", "unsupported policy version"),
+        ("version = 1\n[settings]\nopaque = \"allow\"", "never allowed"),
+        ("version = 1\n[settings]\non_parse_error = \"allow\"", "never allowed"),
+        ("version = 1\n[settings]\napproval_timeout = 0", "approval_timeout"),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"", "no condition"),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = []", "can never match"),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nflags = [\"r\"]", "can never match"),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nargs = []", "can never match"),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = [\"\"]", "empty command"),
+        ("version = 1\n[[rules]]\nid = \"a b\"\ndecision = \"deny\"\nmatch = [\"x\"]", "rule id"),
+        (
+            "version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = [\"x\"]\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = [\"y\"]",
+            "duplicate rule id",
+        ),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"maybe\"\nmatch = [\"x\"]", "unknown variant"),
+        (
+            "version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = [\"x\"]\nmatches = []",
+            "unknown field",
+        ),
+        ("version = 1\nrule = 1", "unknown key"),
+        ("[settings]", "missing `version = 1`"),
+        (
+            "version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nenv = { \"1X\" = \"*\" }",
+            "environment variable",
+        ),
+        (
+            "version = 1\n[[tests]]\ncommand = \"ls\"\nexpect = \"allow\"\nrule = \"nope\"",
+            "no rule has the id",
+        ),
+        ("version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nargs = [\"[z-a]\"]", "bad glob"),
+        (
+            "version = 1\n[[rules]]\nid = \"a\"\ndecision = \"deny\"\nmatch = [\"git 'push\"]",
+            "unterminated quote",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = Policy::parse("p.toml", text, HOME).expect_err(text).to_string();
+        assert!(error.contains(expected), "{text:?}: {error}");
+        assert!(error.contains("p.toml:"), "{text:?} names no position: {error}");
+    }
+}
