@@ -64,10 +64,10 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     let mut settings = None;
     let mut rules = Vec::new();
     let mut tests = Vec::new();
-    for (key, value) in document.get_ref().iter() {
+    for (key, value) in document.into_inner() {
         match key.get_ref().as_ref() {
-            "version" => version = one(checker, value.clone()),
-            "settings" => settings = one(checker, value.clone()),
+            "version" => version = one(checker, value),
+            "settings" => settings = one(checker, value),
             "rules" => rules = each(checker, value, "rules"),
             "tests" => tests = each(checker, value, "tests"),
             other => checker.error(
@@ -94,14 +94,11 @@ fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeVal
 }
 
 /// An array of tables (`[[rules]]`), each entry read on its own.
-fn each<T: for<'de> Deserialize<'de>>(
-    checker: &mut Checker,
-    value: &Spanned<DeValue<'_>>,
-    key: &str,
-) -> Vec<T> {
-    let Some(array) = value.get_ref().as_array() else {
-        checker.error(value.span(), format!("`{key}` must be an array of tables: write each as [[{key}]]"));
+fn each<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>, key: &str) -> Vec<T> {
+    let span = value.span();
+    let DeValue::Array(array) = value.into_inner() else {
+        checker.error(span, format!("`{key}` must be an array of tables: write each as [[{key}]]"));
         return Vec::new();
     };
-    array.iter().filter_map(|item| one(checker, item.clone())).collect()
+    array.into_iter().filter_map(|item| one(checker, item)).collect()
 }
