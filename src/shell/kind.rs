@@ -3,7 +3,7 @@
 //! in `wrappers` and `interpreters`.
 
 use super::types::{Piece, Word};
-use super::{interpreters, wrappers};
+use super::{builtins, interpreters, wrappers};
 
 #[derive(Debug)]
 pub(crate) enum Kind {
@@ -67,16 +67,10 @@ impl Kind {
 
 /// Decides what a command with a known program does. `name` is the program's base name.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Kind {
-    match name {
-        "eval" if words.len() > 1 => Kind::Script {
-            label: "eval".into(),
-            source: Source::Joined(words[1..].to_vec()),
-        },
-        "source" | "." => Kind::opaque(format!("{name} runs a script file")),
-        _ => wrappers::classify(name, words)
-            .or_else(|| interpreters::classify(name, words))
-            .unwrap_or(Kind::Plain),
-    }
+    builtins::classify(name, words)
+        .or_else(|| wrappers::classify(name, words))
+        .or_else(|| interpreters::classify(name, words))
+        .unwrap_or(Kind::Plain)
 }
 
 /// The program's name without its directory (`/usr/bin/sudo` is `sudo`).
