@@ -8,6 +8,7 @@ mod interpreters;
 mod kind;
 mod optscan;
 mod parse;
+mod runners;
 mod types;
 mod walk;
 mod words;
