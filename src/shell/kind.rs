@@ -3,7 +3,7 @@
 //! in `wrappers` and `interpreters`.
 
 use super::types::{Piece, Word};
-use super::{interpreters, wrappers};
+use super::{builtins, interpreters, wrappers};
 
 #[derive(Debug)]
 pub(crate) enum Kind {
@@ -12,11 +12,21 @@ pub(crate) enum Kind {
     /// Runs code that cannot be seen.
     Opaque(String),
     /// `words[..split]` is the wrapper; `inner` is the command it runs.
-    Wrap { split: usize, label: String, inner: Vec<Word>, assignments: Vec<(String, Word)>, more_args: bool },
+    Wrap {
+        split: usize,
+        label: String,
+        inner: Vec<Word>,
+        assignments: Vec<(String, Word)>,
+        more_args: bool,
+    },
     /// The whole command is a wrapper that runs a shell script.
     Script { label: String, source: Source },
     /// `find` with `-exec`-like actions (and maybe `-delete`).
-    Find { own: Vec<Word>, execs: Vec<Exec>, deletes: bool },
+    Find {
+        own: Vec<Word>,
+        execs: Vec<Exec>,
+        deletes: bool,
+    },
 }
 
 /// Where a script comes from.
@@ -57,15 +67,10 @@ impl Kind {
 
 /// Decides what a command with a known program does. `name` is the program's base name.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Kind {
-    match name {
-        "eval" if words.len() > 1 => {
-            Kind::Script { label: "eval".into(), source: Source::Joined(words[1..].to_vec()) }
-        }
-        "source" | "." => Kind::opaque(format!("{name} runs a script file")),
-        _ => wrappers::classify(name, words)
-            .or_else(|| interpreters::classify(name, words))
-            .unwrap_or(Kind::Plain),
-    }
+    builtins::classify(name, words)
+        .or_else(|| wrappers::classify(name, words))
+        .or_else(|| interpreters::classify(name, words))
+        .unwrap_or(Kind::Plain)
 }
 
 /// The program's name without its directory (`/usr/bin/sudo` is `sudo`).

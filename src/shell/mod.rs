@@ -3,14 +3,19 @@
 //! Whatever cannot be seen before it runs is reported as opaque, never dropped.
 
 mod ansi_c;
+mod builtins;
 mod interpreters;
 mod kind;
 mod optscan;
+mod parse;
+mod runners;
 mod types;
 mod walk;
 mod words;
 mod wrappers;
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 

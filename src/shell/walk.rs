@@ -3,6 +3,7 @@
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
 
 use super::kind::{self, Kind, Source};
+use super::parse;
 use super::types::{Analysis, Redirect, RedirectKind, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
 use brush_parser::ast;
@@ -41,19 +42,6 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
     walker.finish()
 }
 
-/// Parses a script with bash syntax. The parser is a dependency; a panic in it must not take
-/// gate down, so it counts as a parse error.
-fn parse(text: &str) -> Result<ast::Program, String> {
-    let parsed = std::panic::catch_unwind(|| {
-        brush_parser::Parser::new(text.as_bytes(), words::options()).parse_program()
-    });
-    match parsed {
-        Ok(Ok(program)) => Ok(program),
-        Ok(Err(err)) => Err(err.to_string()),
-        Err(_) => Err("the shell parser failed on this input".into()),
-    }
-}
-
 #[derive(Default)]
 struct Walker {
     units: Vec<Unit>,
@@ -61,6 +49,7 @@ struct Walker {
     /// Wrappers around the code being walked, outermost first.
     via: Vec<String>,
     depth: usize,
+    budget: parse::Budget,
 }
 
 impl Walker {
@@ -78,7 +67,7 @@ impl Walker {
             self.opaque(text, "code is nested too deeply to follow");
             return;
         }
-        match parse(text) {
+        match parse::parse(text, &mut self.budget) {
             Ok(program) => {
                 self.depth += 1;
                 for list in &program.complete_commands {
@@ -307,6 +296,14 @@ impl Walker {
             Kind::Script { label, source } => {
                 let via = cmd.via.clone();
                 let text = joined(&cmd.words);
+                // A shell started with BASH_ENV or ENV set first runs that file.
+                if cmd
+                    .assignments
+                    .iter()
+                    .any(|(n, _)| n == "BASH_ENV" || n == "ENV")
+                {
+                    self.opaque(text.clone(), "BASH_ENV makes the shell run a file first");
+                }
                 self.units.push(Unit::Wrapper(cmd));
                 match script_text(&source, stdin) {
                     Ok(script) => self.script_via(&via, &label, &script),

@@ -120,7 +120,14 @@ impl<'a> Flattener<'a> {
     }
 
     fn pieces(&mut self, pieces: &[WordPieceWithSource], in_quotes: bool) {
-        for p in pieces {
+        for (i, p) in pieces.iter().enumerate() {
+            // `$` then `{..}` as two texts also means the parser gave up on an expansion.
+            if let (WordPiece::Text(text), Some(next)) = (&p.piece, pieces.get(i + 1))
+                && text.ends_with('$')
+                && matches!(&next.piece, WordPiece::Text(t) if t.starts_with(['{', '(', '[']))
+            {
+                self.broken = true;
+            }
             self.piece(p, in_quotes);
         }
     }
@@ -428,6 +435,7 @@ mod tests {
             ("@(a|b)", &[Any]),
             ("x=$'\\n'", &[t("x=\n")]),
             ("$'a\\0b'", &[Any]),
+            ("${!x[@]:1}", &[Any]),
         ];
         for (raw, want) in cases {
             let mut subs = Vec::new();
