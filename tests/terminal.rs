@@ -304,3 +304,30 @@ fn gate_exec_without_terminal_refuses_at_once() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("terminal"), "{stderr}");
 }
+
+#[test]
+fn gate_exec_records_ctrl_c_at_the_prompt_as_a_refusal() {
+    let exec = Exec::new(20);
+    let ran = exec.path("ran");
+    let mut pty = exec.spawn(&["touch", ran.to_str().unwrap()]);
+    pty.wait_for("[y/N]");
+    pty.send("\x03");
+    let _ = pty.wait();
+    // The shell around gate may die of the same Ctrl-C first; wait for gate's own record.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let verdict = loop {
+        let found = rusqlite::Connection::open(exec.path("audit.db")).ok().and_then(|db| {
+            db.query_row("SELECT verdict FROM entries WHERE kind = 'decision'", [], |row| {
+                row.get::<_, String>(0)
+            })
+            .ok()
+        });
+        match found {
+            Some(verdict) => break verdict,
+            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            None => panic!("no decision recorded after Ctrl-C\n{}", pty.output()),
+        }
+    };
+    assert_eq!(verdict, "rejected");
+    assert!(!ran.exists());
+}

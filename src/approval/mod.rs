@@ -1,6 +1,7 @@
 //! Asking a human. Every channel (the terminal now; the broker for Slack, Teams and webhooks later)
 //! sits behind [`Approver`]. No answer in time, or no way to ask, means no.
 
+mod interrupt;
 mod terminal;
 mod tty;
 

@@ -11,8 +11,10 @@
 //! read in the terminal's own line mode, waited for with `poll`, needs neither, keeps the kernel's
 //! line editing, and behaves the same on a real terminal and a pseudo-terminal.
 //!
-//! Ctrl-C while asking is the terminal's SIGINT as usual: it ends gate, and the command never runs.
+//! A signal while asking (Ctrl-C, `kill`) ends the question with a no that is recorded like any
+//! other answer; the command never runs.
 
+use super::interrupt::Interrupts;
 use super::tty::{Read, Tty};
 use super::{ApprovalRequest, Approver, Verdict};
 use crate::display::escape_controls;
@@ -52,7 +54,8 @@ impl TerminalApprover {
         if let Err(error) = tty.write_all(&question(request)) {
             return lost(&error);
         }
-        let (verdict, note) = match tty.read_line(request.timeout) {
+        let interrupts = Interrupts::watch();
+        let (verdict, note) = match tty.read_line(request.timeout, &|| interrupts.received()) {
             Ok(Read::Line(answer)) if approves(&answer) => {
                 (Verdict::Approved { approver, channel: CHANNEL }, "gate: approved once\n".to_owned())
             }
@@ -65,6 +68,14 @@ impl TerminalApprover {
             Ok(Read::TimedOut) => (
                 Verdict::TimedOut { channel: CHANNEL },
                 format!("\ngate: no answer within {}, denied\n", humantime::format_duration(request.timeout)),
+            ),
+            // The human at the terminal pressed Ctrl-C: that is a no.
+            Ok(Read::Interrupted(signal)) if signal == nix::libc::SIGINT => {
+                (Verdict::Rejected { approver, channel: CHANNEL }, "\ngate: interrupted, denied\n".to_owned())
+            }
+            Ok(Read::Interrupted(signal)) => (
+                Verdict::NoApprover { why: format!("gate was stopped by signal {signal} while asking") },
+                "\ngate: stopped, denied\n".to_owned(),
             ),
             Err(error) => return lost(&error),
         };

@@ -27,6 +27,8 @@ pub(super) enum Read {
     Eof,
     /// The deadline passed first.
     TimedOut,
+    /// A signal arrived first (Ctrl-C at the terminal, or a `kill`).
+    Interrupted(i32),
 }
 
 /// An open terminal in line mode. Dropping it restores the modes it found.
@@ -97,10 +99,18 @@ impl Tty {
     }
 
     /// Reads one line, waiting at most `timeout`. On timeout, whatever was half typed is discarded.
-    pub(super) fn read_line(&mut self, timeout: Duration) -> io::Result<Read> {
+    pub(super) fn read_line(
+        &mut self,
+        timeout: Duration,
+        interrupted: &dyn Fn() -> Option<i32>,
+    ) -> io::Result<Read> {
         let deadline = Instant::now() + timeout;
         let mut line = Vec::new();
         loop {
+            if let Some(signal) = interrupted() {
+                let _ = tcflush(&self.file, FlushArg::TCIFLUSH);
+                return Ok(Read::Interrupted(signal));
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 let _ = tcflush(&self.file, FlushArg::TCIFLUSH);

@@ -94,7 +94,11 @@ fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeVal
 }
 
 /// An array of tables (`[[rules]]`), each entry read on its own.
-fn each<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>, key: &str) -> Vec<T> {
+fn each<T: for<'de> Deserialize<'de>>(
+    checker: &mut Checker,
+    value: Spanned<DeValue<'_>>,
+    key: &str,
+) -> Vec<T> {
     let span = value.span();
     let DeValue::Array(array) = value.into_inner() else {
         checker.error(span, format!("`{key}` must be an array of tables: write each as [[{key}]]"));

@@ -12,6 +12,9 @@
 mod forward;
 mod spawn;
 
+/// The signals gate passes on to a running command (and that end a question to a human).
+pub(crate) use forward::FORWARDED as FORWARDED_SIGNALS;
+
 use crate::exit_code;
 use std::ffi::OsString;
 use std::time::{Duration, Instant};

@@ -9,18 +9,15 @@ use super::wrappers::split_assignment;
 /// Sees `words` as a builtin run, when its program is one of these.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
     let kind = match name {
-        "eval" if words.len() > 1 => Kind::Script {
-            label: "eval".into(),
-            source: Source::Joined(words[1..].to_vec()),
-        },
+        "eval" if words.len() > 1 => {
+            Kind::Script { label: "eval".into(), source: Source::Joined(words[1..].to_vec()) }
+        }
         "source" | "." => Kind::opaque(format!("{name} runs a script file")),
         "alias" => alias(words),
         "trap" => trap(words),
         "mapfile" | "readarray" => mapfile(name, words),
         "hash" if has_short(words, 'p') => Kind::opaque("hash -p makes a name run another program"),
-        "enable" if has_short(words, 'f') => {
-            Kind::opaque("enable -f loads code from a shared library")
-        }
+        "enable" if has_short(words, 'f') => Kind::opaque("enable -f loads code from a shared library"),
         // Arithmetic evaluation expands `$(..)` in array subscripts of quoted text.
         "let" if words[1..].iter().any(|w| w.text.contains(['$', '`'])) => {
             Kind::opaque("let evaluates text that may run commands")
@@ -32,10 +29,8 @@ pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
 
 fn has_short(words: &[Word], letter: char) -> bool {
     words[1..].iter().any(|w| {
-        w.as_literal().is_none_or(|t| {
-            t.strip_prefix('-')
-                .is_some_and(|c| !c.starts_with('-') && c.contains(letter))
-        })
+        w.as_literal()
+            .is_none_or(|t| t.strip_prefix('-').is_some_and(|c| !c.starts_with('-') && c.contains(letter)))
     })
 }
 
@@ -57,22 +52,12 @@ fn alias(words: &[Word]) -> Kind {
     if values.is_empty() {
         return Kind::Plain;
     }
-    Kind::Script {
-        label: "alias".into(),
-        source: Source::Word(Word::literal(values.join("\n"))),
-    }
+    Kind::Script { label: "alias".into(), source: Source::Word(Word::literal(values.join("\n"))) }
 }
 
 /// `trap ACTION SIGNAL..`: the action runs when the signal comes.
 fn trap(words: &[Word]) -> Kind {
-    let scan = match optscan::scan(
-        words,
-        1,
-        &OptSpec {
-            flags: "lpP",
-            ..OptSpec::default()
-        },
-    ) {
+    let scan = match optscan::scan(words, 1, &OptSpec { flags: "lpP", ..OptSpec::default() }) {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
@@ -82,29 +67,21 @@ fn trap(words: &[Word]) -> Kind {
     }
     match rest[0].as_literal().as_deref() {
         Some("" | "-") => Kind::Plain,
-        _ => Kind::Script {
-            label: "trap".into(),
-            source: Source::Word(rest[0].clone()),
-        },
+        _ => Kind::Script { label: "trap".into(), source: Source::Word(rest[0].clone()) },
     }
 }
 
 /// `mapfile -C CALLBACK`: the callback is evaluated as code.
 fn mapfile(name: &str, words: &[Word]) -> Kind {
-    let spec = OptSpec {
-        flags: "t",
-        valued: "dnOsuCc",
-        ..OptSpec::default()
-    };
+    let spec = OptSpec { flags: "t", valued: "dnOsuCc", ..OptSpec::default() };
     let scan = match optscan::scan(words, 1, &spec) {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
     match scan.value(&["C"]) {
-        Some(callback) => Kind::Script {
-            label: format!("{name} -C"),
-            source: Source::Word(callback.clone()),
-        },
+        Some(callback) => {
+            Kind::Script { label: format!("{name} -C"), source: Source::Word(callback.clone()) }
+        }
         None => Kind::Plain,
     }
 }

@@ -74,22 +74,15 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as usize
     }
 }
 
 fn parses(line: &str) -> bool {
     let options = brush_parser::ParserOptions::default();
-    std::panic::catch_unwind(|| {
-        brush_parser::Parser::new(line.as_bytes(), &options)
-            .parse_program()
-            .is_ok()
-    })
-    .unwrap_or(false)
+    std::panic::catch_unwind(|| brush_parser::Parser::new(line.as_bytes(), &options).parse_program().is_ok())
+        .unwrap_or(false)
 }
 
 #[test]
@@ -97,9 +90,7 @@ fn generated_lines_never_panic() {
     let mut rng = Lcg(0x5eed);
     for _ in 0..3000 {
         let count = 1 + rng.next() % 12;
-        let line: String = (0..count)
-            .map(|_| FRAGMENTS[rng.next() % FRAGMENTS.len()])
-            .collect();
+        let line: String = (0..count).map(|_| FRAGMENTS[rng.next() % FRAGMENTS.len()]).collect();
         let analysis = analyze_line(&line);
         if !parses(&line) {
             assert!(analysis.parse_error.is_some(), "{line:?}");

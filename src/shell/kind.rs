@@ -12,21 +12,11 @@ pub(crate) enum Kind {
     /// Runs code that cannot be seen.
     Opaque(String),
     /// `words[..split]` is the wrapper; `inner` is the command it runs.
-    Wrap {
-        split: usize,
-        label: String,
-        inner: Vec<Word>,
-        assignments: Vec<(String, Word)>,
-        more_args: bool,
-    },
+    Wrap { split: usize, label: String, inner: Vec<Word>, assignments: Vec<(String, Word)>, more_args: bool },
     /// The whole command is a wrapper that runs a shell script.
     Script { label: String, source: Source },
     /// `find` with `-exec`-like actions (and maybe `-delete`).
-    Find {
-        own: Vec<Word>,
-        execs: Vec<Exec>,
-        deletes: bool,
-    },
+    Find { own: Vec<Word>, execs: Vec<Exec>, deletes: bool },
 }
 
 /// Where a script comes from.

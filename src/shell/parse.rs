@@ -30,9 +30,7 @@ pub(crate) fn parse(text: &str, budget: &mut Budget) -> Result<ast::Program, Str
     if structure <= RISKY_STRUCTURE {
         return parse_now(text);
     }
-    let deadline = *budget
-        .deadline
-        .get_or_insert_with(|| Instant::now() + BUDGET);
+    let deadline = *budget.deadline.get_or_insert_with(|| Instant::now() + BUDGET);
     let remaining = deadline.saturating_duration_since(Instant::now());
     if remaining.is_zero() {
         return Err("the line is too complex to parse in time".into());
@@ -40,10 +38,8 @@ pub(crate) fn parse(text: &str, budget: &mut Budget) -> Result<ast::Program, Str
     let (send, receive) = std::sync::mpsc::channel();
     let owned = text.to_owned();
     // The default thread stack is smaller than the main one; give the parser room.
-    let spawned = std::thread::Builder::new()
-        .name("gate-parse".into())
-        .stack_size(16 << 20)
-        .spawn(move || {
+    let spawned =
+        std::thread::Builder::new().name("gate-parse".into()).stack_size(16 << 20).spawn(move || {
             let _ = send.send(parse_now(&owned));
         });
     if spawned.is_err() {

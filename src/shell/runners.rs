@@ -21,14 +21,7 @@ const XARGS: OptSpec = OptSpec {
         "help",
         "version",
     ],
-    long_valued: &[
-        "arg-file",
-        "delimiter",
-        "max-args",
-        "max-procs",
-        "max-chars",
-        "process-slot-var",
-    ],
+    long_valued: &["arg-file", "delimiter", "max-args", "max-procs", "max-chars", "process-slot-var"],
     long_optional: &["replace", "max-lines", "eof"],
     numbers: false,
 };
@@ -38,12 +31,7 @@ pub(crate) fn xargs(words: &[Word]) -> Kind {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
-    let replace = match scan
-        .seen
-        .iter()
-        .rev()
-        .find(|s| matches!(s.name.as_str(), "I" | "i" | "replace"))
-    {
+    let replace = match scan.seen.iter().rev().find(|s| matches!(s.name.as_str(), "I" | "i" | "replace")) {
         None => None,
         Some(seen) => match &seen.value {
             None => Some("{}".to_owned()),
@@ -61,13 +49,7 @@ pub(crate) fn xargs(words: &[Word]) -> Kind {
     if let Some(replace) = replace {
         inner = inner.iter().map(|w| replace_text(w, &replace)).collect();
     }
-    Kind::Wrap {
-        split: scan.next,
-        label: "xargs".into(),
-        inner,
-        assignments: Vec::new(),
-        more_args: true,
-    }
+    Kind::Wrap { split: scan.next, label: "xargs".into(), inner, assignments: Vec::new(), more_args: true }
 }
 
 /// Marks every occurrence of `needle` in the word's known text as a run-time part.
@@ -92,10 +74,7 @@ fn replace_text(word: &Word, needle: &str) -> Word {
             other => pieces.push(other.clone()),
         }
     }
-    Word {
-        pieces,
-        text: word.text.clone(),
-    }
+    Word { pieces, text: word.text.clone() }
 }
 
 /// `find` primaries that take one value (two for `-fprintf`).
@@ -159,12 +138,8 @@ pub(crate) fn find(words: &[Word]) -> Kind {
                 .last()
                 .and_then(Word::as_literal)
                 .is_some_and(|p| FIND_VALUED.contains(&p.as_str()) || p.starts_with("-newer"));
-            if !is_fixed(word) || (!after_valued && (prefix.is_empty() || prefix.starts_with('-')))
-            {
-                return Kind::opaque(format!(
-                    "find argument {} is only known at run time",
-                    word.text
-                ));
+            if !is_fixed(word) || (!after_valued && (prefix.is_empty() || prefix.starts_with('-'))) {
+                return Kind::opaque(format!("find argument {} is only known at run time", word.text));
             }
             own.push(word.clone());
             i += 1;
@@ -189,15 +164,8 @@ pub(crate) fn find(words: &[Word]) -> Kind {
                     }
                     end += 1;
                 }
-                let inner = words[start..end]
-                    .iter()
-                    .map(|w| replace_text(w, "{}"))
-                    .collect();
-                execs.push(Exec {
-                    label: format!("find {text}"),
-                    words: inner,
-                    more_args: plus,
-                });
+                let inner = words[start..end].iter().map(|w| replace_text(w, "{}")).collect();
+                execs.push(Exec { label: format!("find {text}"), words: inner, more_args: plus });
                 i = end + 1;
             }
             "-delete" => {
@@ -222,19 +190,15 @@ pub(crate) fn find(words: &[Word]) -> Kind {
     if execs.is_empty() && !deletes {
         return Kind::Plain;
     }
-    Kind::Find {
-        own,
-        execs,
-        deletes,
-    }
+    Kind::Find { own, execs, deletes }
 }
 
 pub(crate) fn watch(words: &[Word]) -> Kind {
     let spec = OptSpec {
         optional: "d",
         long_flags: &[
-            "beep", "color", "no-color", "errexit", "chgexit", "no-title", "no-wrap", "exec",
-            "precise", "no-rerun",
+            "beep", "color", "no-color", "errexit", "chgexit", "no-title", "no-wrap", "exec", "precise",
+            "no-rerun",
         ],
         long_valued: &["interval", "equexit"],
         long_optional: &["differences"],
@@ -251,24 +215,12 @@ pub(crate) fn watch(words: &[Word]) -> Kind {
         return Kind::wrap(words, scan.next, "watch");
     }
     // Without -x, watch hands its arguments, joined by spaces, to `sh -c`.
-    Kind::Script {
-        label: "watch".into(),
-        source: Source::Joined(words[scan.next..].to_vec()),
-    }
+    Kind::Script { label: "watch".into(), source: Source::Joined(words[scan.next..].to_vec()) }
 }
 
 pub(crate) fn flock(words: &[Word]) -> Kind {
     let spec = OptSpec {
-        long_flags: &[
-            "shared",
-            "exclusive",
-            "unlock",
-            "nonblock",
-            "nb",
-            "close",
-            "no-fork",
-            "verbose",
-        ],
+        long_flags: &["shared", "exclusive", "unlock", "nonblock", "nb", "close", "no-fork", "verbose"],
         long_valued: &["timeout", "wait", "conflict-exit-code"],
         ..spec("sexnuoF", "wE")
     };
@@ -282,17 +234,11 @@ pub(crate) fn flock(words: &[Word]) -> Kind {
         return Kind::Plain;
     }
     if !is_fixed(&words[scan.next]) {
-        return Kind::opaque(format!(
-            "argument {} is only known at run time",
-            words[scan.next].text
-        ));
+        return Kind::opaque(format!("argument {} is only known at run time", words[scan.next].text));
     }
     match words[split].as_literal().as_deref() {
         Some("-c" | "--command") => match words.get(split + 1) {
-            Some(script) => Kind::Script {
-                label: "flock -c".into(),
-                source: Source::Word(script.clone()),
-            },
+            Some(script) => Kind::Script { label: "flock -c".into(), source: Source::Word(script.clone()) },
             None => Kind::Plain,
         },
         _ => Kind::wrap(words, split, "flock"),
@@ -332,10 +278,7 @@ pub(crate) fn su(words: &[Word], runuser: bool) -> Kind {
                 break;
             }
             if !is_fixed(&words[i]) {
-                return Kind::opaque(format!(
-                    "argument {} is only known at run time",
-                    words[i].text
-                ));
+                return Kind::opaque(format!("argument {} is only known at run time", words[i].text));
             }
             positionals.push(i);
             i += 1;
@@ -369,10 +312,7 @@ pub(crate) fn su(words: &[Word], runuser: bool) -> Kind {
     }
     let name = if runuser { "runuser" } else { "su" };
     match script {
-        Some(script) => Kind::Script {
-            label: format!("{name} -c"),
-            source: Source::Word(script),
-        },
+        Some(script) => Kind::Script { label: format!("{name} -c"), source: Source::Word(script) },
         None => Kind::opaque(format!("{name} starts an interactive shell")),
     }
 }

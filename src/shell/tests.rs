@@ -227,31 +227,19 @@ fn eval_and_source() {
         ("eval 'a; b'", &["W eval a; b", "C a @eval", "C b @eval"]),
         ("source x.sh", &["O"]),
         (". ./x.sh", &["O"]),
-        (
-            "alias x='rm -rf /'; x",
-            &["W alias x=rm -rf /", "C rm -rf / @alias", "C x"],
-        ),
+        ("alias x='rm -rf /'; x", &["W alias x=rm -rf /", "C rm -rf / @alias", "C x"]),
         ("alias", &["C alias"]),
         ("alias x=\"$Y\"", &["O"]),
-        (
-            "trap 'rm -rf /' EXIT",
-            &["W trap rm -rf / EXIT", "C rm -rf / @trap"],
-        ),
+        ("trap 'rm -rf /' EXIT", &["W trap rm -rf / EXIT", "C rm -rf / @trap"]),
         ("trap - EXIT", &["C trap - EXIT"]),
         ("trap \"$X\" EXIT", &["O"]),
         ("trap -- \"$X\" EXIT", &["W trap -- ⟨*⟩ EXIT", "O"]),
-        (
-            "mapfile -t -C 'rm x' -c 1 a < f",
-            &["W mapfile -t -C rm x -c 1 a <f", "C rm x @mapfile -C"],
-        ),
+        ("mapfile -t -C 'rm x' -c 1 a < f", &["W mapfile -t -C rm x -c 1 a <f", "C rm x @mapfile -C"]),
         ("hash -p /bin/rm ls", &["O"]),
         ("enable -f ./x.so x", &["O"]),
         ("let 'a[$(rm)]=1'", &["O"]),
         ("let x=1", &["C let x=1"]),
-        (
-            "BASH_ENV=./x.sh bash -c ls",
-            &["O", "W BASH_ENV=./x.sh bash -c ls", "C ls @bash -c"],
-        ),
+        ("BASH_ENV=./x.sh bash -c ls", &["O", "W BASH_ENV=./x.sh bash -c ls", "C ls @bash -c"]),
     ]);
 }
 

@@ -297,11 +297,7 @@ impl Walker {
                 let via = cmd.via.clone();
                 let text = joined(&cmd.words);
                 // A shell started with BASH_ENV or ENV set first runs that file.
-                if cmd
-                    .assignments
-                    .iter()
-                    .any(|(n, _)| n == "BASH_ENV" || n == "ENV")
-                {
+                if cmd.assignments.iter().any(|(n, _)| n == "BASH_ENV" || n == "ENV") {
                     self.opaque(text.clone(), "BASH_ENV makes the shell run a file first");
                 }
                 self.units.push(Unit::Wrapper(cmd));

@@ -67,11 +67,7 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["nice"],
-        spec: OptSpec {
-            long_valued: &["adjustment"],
-            numbers: true,
-            ..spec("", "n")
-        },
+        spec: OptSpec { long_valued: &["adjustment"], numbers: true, ..spec("", "n") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -98,19 +94,10 @@ const SIMPLE: &[Simple] = &[
         no_command: &[],
         alone: Alone::Plain,
     },
-    Simple {
-        names: &["exec"],
-        spec: spec("cl", "a"),
-        operands: 0,
-        no_command: &[],
-        alone: Alone::Plain,
-    },
+    Simple { names: &["exec"], spec: spec("cl", "a"), operands: 0, no_command: &[], alone: Alone::Plain },
     Simple {
         names: &["stdbuf"],
-        spec: OptSpec {
-            long_valued: &["input", "output", "error"],
-            ..spec("", "ioe")
-        },
+        spec: OptSpec { long_valued: &["input", "output", "error"], ..spec("", "ioe") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -128,10 +115,7 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["setsid"],
-        spec: OptSpec {
-            long_flags: &["ctty", "fork", "wait"],
-            ..spec("cfw", "")
-        },
+        spec: OptSpec { long_flags: &["ctty", "fork", "wait"], ..spec("cfw", "") },
         operands: 0,
         no_command: &[],
         alone: Alone::Plain,
@@ -162,28 +146,15 @@ const SIMPLE: &[Simple] = &[
     },
     Simple {
         names: &["taskset"],
-        spec: OptSpec {
-            long_flags: &["all-tasks", "pid", "cpu-list"],
-            ..spec("apc", "")
-        },
+        spec: OptSpec { long_flags: &["all-tasks", "pid", "cpu-list"], ..spec("apc", "") },
         operands: 1,
         no_command: &["p", "pid"],
         alone: Alone::Plain,
     },
-    Simple {
-        names: &["unbuffer"],
-        spec: spec("p", ""),
-        operands: 0,
-        no_command: &[],
-        alone: Alone::Plain,
-    },
+    Simple { names: &["unbuffer"], spec: spec("p", ""), operands: 0, no_command: &[], alone: Alone::Plain },
     Simple {
         names: &["chroot"],
-        spec: OptSpec {
-            long_flags: &["skip-chdir"],
-            long_valued: &["userspec", "groups"],
-            ..spec("", "")
-        },
+        spec: OptSpec { long_flags: &["skip-chdir"], long_valued: &["userspec", "groups"], ..spec("", "") },
         operands: 1,
         no_command: &[],
         alone: Alone::Shell,
@@ -193,9 +164,7 @@ const SIMPLE: &[Simple] = &[
         spec: OptSpec {
             long_flags: &["all", "preserve-credentials", "no-fork", "follow-context"],
             long_valued: &["target", "setuid", "setgid", "env"],
-            long_optional: &[
-                "mount", "uts", "ipc", "net", "pid", "cgroup", "user", "time", "root", "wd",
-            ],
+            long_optional: &["mount", "uts", "ipc", "net", "pid", "cgroup", "user", "time", "root", "wd"],
             ..spec("amuinpUCTFZre", "tSGw")
         },
         operands: 0,
@@ -205,14 +174,7 @@ const SIMPLE: &[Simple] = &[
     Simple {
         names: &["unshare"],
         spec: OptSpec {
-            long_flags: &[
-                "fork",
-                "map-root-user",
-                "map-current-user",
-                "keep-caps",
-                "map-auto",
-                "kill-child",
-            ],
+            long_flags: &["fork", "map-root-user", "map-current-user", "keep-caps", "map-auto", "kill-child"],
             long_valued: &[
                 "propagation",
                 "setgroups",
@@ -227,17 +189,7 @@ const SIMPLE: &[Simple] = &[
                 "monotonic",
                 "boottime",
             ],
-            long_optional: &[
-                "mount",
-                "uts",
-                "ipc",
-                "net",
-                "pid",
-                "user",
-                "cgroup",
-                "time",
-                "mount-proc",
-            ],
+            long_optional: &["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time", "mount-proc"],
             ..spec("muinpUCTfrc", "RwSG")
         },
         operands: 0,
@@ -293,9 +245,8 @@ fn finish(
         return Kind::Plain;
     }
     let split = scan.next + operands;
-    if let Some(bad) = words
-        .get(scan.next..split.min(words.len()))
-        .and_then(|w| w.iter().find(|w| !is_fixed(w)))
+    if let Some(bad) =
+        words.get(scan.next..split.min(words.len())).and_then(|w| w.iter().find(|w| !is_fixed(w)))
     {
         return Kind::opaque(format!("argument {} is only known at run time", bad.text));
     }
@@ -355,9 +306,8 @@ fn sudo(words: &[Word]) -> Kind {
         Err(why) => return Kind::Opaque(why),
     };
     // Editing files, listing or checking rights runs no command.
-    if scan.has(&[
-        "e", "edit", "l", "list", "V", "version", "h", "help", "K", "k", "v",
-    ]) && scan.next >= words.len()
+    if scan.has(&["e", "edit", "l", "list", "V", "version", "h", "help", "K", "k", "v"])
+        && scan.next >= words.len()
     {
         return Kind::Plain;
     }
@@ -365,12 +315,7 @@ fn sudo(words: &[Word]) -> Kind {
         return Kind::Plain;
     }
     let shell = scan.has(&["s", "shell", "i", "login"]);
-    with_assignments(
-        words,
-        scan.next,
-        "sudo",
-        if shell { Alone::Shell } else { Alone::Plain },
-    )
+    with_assignments(words, scan.next, "sudo", if shell { Alone::Shell } else { Alone::Plain })
 }
 
 fn doas(words: &[Word]) -> Kind {
@@ -379,11 +324,7 @@ fn doas(words: &[Word]) -> Kind {
         Ok(scan) => scan,
         Err(why) => return Kind::Opaque(why),
     };
-    let alone = if scan.has(&["s"]) {
-        Alone::Shell
-    } else {
-        Alone::Plain
-    };
+    let alone = if scan.has(&["s"]) { Alone::Shell } else { Alone::Plain };
     with_assignments(words, scan.next, "doas", alone)
 }
 
@@ -395,10 +336,7 @@ fn with_assignments(words: &[Word], start: usize, label: &str, alone: Alone) -> 
         match split_assignment(word) {
             Some(pair) => {
                 if !is_fixed(word) {
-                    return Kind::opaque(format!(
-                        "argument {} is only known at run time",
-                        word.text
-                    ));
+                    return Kind::opaque(format!("argument {} is only known at run time", word.text));
                 }
                 assignments.push(pair);
                 i += 1;
@@ -441,10 +379,7 @@ pub(crate) fn split_assignment(word: &Word) -> Option<(String, Word)> {
     if pieces.is_empty() {
         pieces.push(Piece::Text(String::new()));
     }
-    let text = word
-        .text
-        .split_once('=')
-        .map_or_else(String::new, |(_, v)| v.to_owned());
+    let text = word.text.split_once('=').map_or_else(String::new, |(_, v)| v.to_owned());
     Some((name.to_owned(), Word { pieces, text }))
 }
 
@@ -452,12 +387,7 @@ const ENV: OptSpec = OptSpec {
     flags: "0iv",
     valued: "uCSP",
     optional: "",
-    long_flags: &[
-        "ignore-environment",
-        "null",
-        "debug",
-        "list-signal-handling",
-    ],
+    long_flags: &["ignore-environment", "null", "debug", "list-signal-handling"],
     long_valued: &["unset", "chdir", "split-string"],
     long_optional: &["default-signal", "ignore-signal", "block-signal"],
     numbers: false,
@@ -495,13 +425,7 @@ fn env(words: &[Word]) -> Kind {
     if inner.is_empty() {
         return Kind::Plain;
     }
-    Kind::Wrap {
-        split: i,
-        label: "env".into(),
-        inner,
-        assignments,
-        more_args: false,
-    }
+    Kind::Wrap { split: i, label: "env".into(), inner, assignments, more_args: false }
 }
 
 /// Splits an `env -S` string as env does: blanks separate, quotes group, `${NAME}` expands.
@@ -519,10 +443,7 @@ fn split_string(text: &str) -> Option<Vec<Word>> {
     while let Some(c) = chars.next() {
         if quote.is_none() && (c == ' ' || c == '\t' || c == '\n') {
             if started {
-                out.push(Word {
-                    pieces: std::mem::take(&mut pieces),
-                    text: std::mem::take(&mut raw),
-                });
+                out.push(Word { pieces: std::mem::take(&mut pieces), text: std::mem::take(&mut raw) });
                 started = false;
             }
             continue;
