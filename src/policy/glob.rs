@@ -9,9 +9,17 @@ use crate::shell::{Piece, Word};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Glob {
-    tokens: Vec<Token>,
+    form: Form,
     /// The pattern as written, for messages.
     pub text: String,
+}
+
+/// Most patterns are plain words (`git`, `push`, `/`): those are compared as strings, and only
+/// turned into tokens on the rare path that needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Form {
+    Literal(String),
+    Pattern(Vec<Token>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +56,9 @@ impl Glob {
             Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
             _ => pattern.to_string(),
         };
+        if !expanded.contains(['*', '?', '[', '\\']) {
+            return Ok(Glob { form: Form::Literal(expanded), text: pattern.to_string() });
+        }
         let mut tokens = Vec::new();
         let mut chars = expanded.chars().peekable();
         while let Some(c) = chars.next() {
@@ -71,22 +82,22 @@ impl Glob {
                 c => tokens.push(Token::Char(c)),
             }
         }
-        Ok(Glob { tokens, text: pattern.to_string() })
+        Ok(Glob { form: Form::Pattern(tokens), text: pattern.to_string() })
     }
 
-    /// True when the pattern has no wildcard: it matches exactly one text.
-    pub fn literal(&self) -> Option<String> {
-        self.tokens
-            .iter()
-            .map(|token| match token {
-                Token::Char(c) => Some(*c),
-                _ => None,
-            })
-            .collect()
+    /// The one text the pattern matches, when it has no wildcard.
+    pub fn literal(&self) -> Option<&str> {
+        match &self.form {
+            Form::Literal(text) => Some(text),
+            Form::Pattern(_) => None,
+        }
     }
 
     /// Whether the glob matches this exact text.
     pub fn matches(&self, text: &str) -> bool {
+        if let Form::Literal(literal) = &self.form {
+            return literal == text;
+        }
         let steps: Vec<WordStep> = text.chars().map(WordStep::Char).collect();
         self.intersects(&steps)
     }
@@ -94,6 +105,9 @@ impl Glob {
     /// Whether some value the word may take at run time matches the glob. `home` stands for a
     /// leading `~`.
     pub fn could_match(&self, word: &Word, home: &str) -> bool {
+        if let [Piece::Text(text)] = word.pieces.as_slice() {
+            return self.matches(text);
+        }
         let mut steps = Vec::new();
         for piece in &word.pieces {
             match piece {
@@ -110,7 +124,15 @@ impl Glob {
     /// Is there a string that both the word pattern and the glob accept? A search over pairs of
     /// positions, so its cost is bounded by the product of the two lengths.
     fn intersects(&self, word: &[WordStep]) -> bool {
-        let (n, m) = (word.len(), self.tokens.len());
+        let spelled: Vec<Token>;
+        let tokens = match &self.form {
+            Form::Pattern(tokens) => tokens,
+            Form::Literal(text) => {
+                spelled = text.chars().map(Token::Char).collect();
+                &spelled
+            }
+        };
+        let (n, m) = (word.len(), tokens.len());
         let width = m + 1;
         let mut seen = vec![false; (n + 1) * width];
         let mut stack = vec![(0usize, 0usize)];
@@ -132,10 +154,10 @@ impl Glob {
             if let Some(WordStep::AnyRun | WordStep::Star) = word.get(i) {
                 push(i + 1, j);
             }
-            if let Some(Token::Star | Token::AnyRun) = self.tokens.get(j) {
+            if let Some(Token::Star | Token::AnyRun) = tokens.get(j) {
                 push(i, j + 1);
             }
-            let (Some(step), Some(token)) = (word.get(i), self.tokens.get(j)) else {
+            let (Some(step), Some(token)) = (word.get(i), tokens.get(j)) else {
                 continue;
             };
             // Moves that consume one character that both sides accept. A run on one side stays
@@ -293,7 +315,7 @@ mod tests {
 
     #[test]
     fn literal_only_without_wildcards() {
-        assert_eq!(Glob::new("git", "/").unwrap().literal().as_deref(), Some("git"));
+        assert_eq!(Glob::new("git", "/").unwrap().literal(), Some("git"));
         assert_eq!(Glob::new("g*", "/").unwrap().literal(), None);
     }
 }

@@ -42,7 +42,7 @@ impl Resolver {
         match assigned {
             Some((_, value)) if !name.contains('/') => {
                 let path = literal_text(value, home)?;
-                lookup(name, Some(&OsString::from(path)), cwd)
+                lookup(name, Some(&OsString::from(path.as_ref())), cwd)
             }
             _ => self.resolve(name, cwd),
         }

@@ -167,7 +167,7 @@ impl Pattern {
         // `./ls` or `PATH=/tmp ls` run some other file.
         let expected = match self.program.literal() {
             Some(literal) => literal,
-            None if self.program.matches(base_name(&written)) => base_name(&written).to_string(),
+            None if self.program.matches(base_name(&written)) => base_name(&written),
             None => return false,
         };
         let actual = context.resolver.resolve_command(&written, command, context.home, context.cwd);
@@ -286,8 +286,11 @@ fn env_matches(command: &SimpleCommand, name: &str, glob: &Glob, certain: bool, 
 }
 
 /// The text of a word known before it runs, with `~` resolved.
-pub(super) fn literal_text(word: &Word, home: &str) -> Option<String> {
+pub(super) fn literal_text<'a>(word: &'a Word, home: &str) -> Option<std::borrow::Cow<'a, str>> {
     use crate::shell::Piece;
+    if let [Piece::Text(text)] = word.pieces.as_slice() {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
     let mut out = String::new();
     for piece in &word.pieces {
         match piece {
@@ -296,7 +299,7 @@ pub(super) fn literal_text(word: &Word, home: &str) -> Option<String> {
             Piece::Any | Piece::Star | Piece::AnyChar => return None,
         }
     }
-    Some(out)
+    Some(std::borrow::Cow::Owned(out))
 }
 
 pub(super) fn base_name(path: &str) -> &str {
