@@ -34,7 +34,7 @@ pub struct Pattern {
 impl Pattern {
     /// The base name this pattern's program is indexed under, when it is not a glob.
     pub fn index_name(&self) -> Option<String> {
-        self.program.literal().map(|name| base_name(&name).to_string())
+        self.program.literal().map(|name| base_name(name).to_string())
     }
 }
 
@@ -171,7 +171,7 @@ impl Pattern {
             None => return false,
         };
         let actual = context.resolver.resolve_command(&written, command, context.home, context.cwd);
-        actual.is_some() && actual == context.resolver.resolve(&expected, context.cwd)
+        actual.is_some() && actual == context.resolver.resolve(expected, context.cwd)
     }
 }
 
