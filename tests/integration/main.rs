@@ -1,5 +1,7 @@
 //! Integration tests: the real `gate` binary in a temporary home with a cleared environment.
 
+mod audit_concurrency;
+mod audit_tamper;
 mod check;
 mod completions;
 mod exec;

@@ -6,7 +6,7 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::row::{self, BadRow, COLUMNS};
@@ -73,19 +73,30 @@ impl ReadLog {
     /// The highest seq, and the log id of the first row: where to split a log for two verifiers.
     pub fn bounds(&self) -> Result<Option<(i64, String)>, AuditError> {
         let sql = "SELECT (SELECT max(seq) FROM entries), (SELECT log_id FROM entries ORDER BY seq LIMIT 1)";
-        let found: (Option<i64>, Option<rusqlite::types::Value>) =
-            self.conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.read_error(e))?;
+        // Read leniently: a damaged row is for the verifier to name, not for this to fail on.
+        let lenient = |value: ValueRef<'_>| match value {
+            ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+            _ => None,
+        };
+        let found: (Option<i64>, Option<String>) = self
+            .conn
+            .query_row(sql, [], |r| Ok((r.get(0)?, lenient(r.get_ref(1)?))))
+            .map_err(|e| self.read_error(e))?;
         Ok(match found {
-            (Some(max), Some(SqlValue::Text(log_id))) => Some((max, log_id)),
+            (Some(max), Some(log_id)) => Some((max, log_id)),
             _ => None,
         })
     }
 
     /// The seq and stored hash of the last row before `seq`.
     pub fn before(&self, seq: i64) -> Result<Option<(i64, String)>, AuditError> {
-        let sql = "SELECT seq, CAST(hash AS TEXT) FROM entries WHERE seq < ?1 ORDER BY seq DESC LIMIT 1";
+        let sql = "SELECT seq, hash FROM entries WHERE seq < ?1 ORDER BY seq DESC LIMIT 1";
+        let lenient = |value: ValueRef<'_>| match value {
+            ValueRef::Text(text) => String::from_utf8_lossy(text).into_owned(),
+            _ => String::new(),
+        };
         self.conn
-            .query_row(sql, [seq], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+            .query_row(sql, [seq], |r| Ok((r.get(0)?, lenient(r.get_ref(1)?))))
             .optional()
             .map_err(|e| self.read_error(e))
     }
