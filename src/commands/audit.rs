@@ -374,7 +374,7 @@ fn export(path: &Path, format: ExportFormat, filter: &Filter) -> anyhow::Result<
 fn format_csv_header(format: ExportFormat, out: &mut impl Write) -> std::io::Result<()> {
     match format {
         ExportFormat::Jsonl => Ok(()),
-        ExportFormat::Csv => writeln!(out, "{}", crate::audit::export_columns().join(",")),
+        ExportFormat::Csv => write!(out, "{}\r\n", crate::audit::export_columns().join(",")),
     }
 }
 

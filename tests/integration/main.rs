@@ -1,6 +1,8 @@
 //! Integration tests: the real `gate` binary in a temporary home with a cleared environment.
 
+mod audit_checkpoint;
 mod audit_concurrency;
+mod audit_read;
 mod audit_tamper;
 mod check;
 mod completions;
