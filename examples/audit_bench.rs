@@ -22,7 +22,7 @@ fn main() {
     while written < entries {
         batch.clear();
         while batch.len() < 10_000 && written + (batch.len() as u64) < entries {
-            let id = format!("{:032x}", u128::from(n) * 0x9e37_79b9_7f4a_7c15);
+            let id = format!("{:032x}", u128::from(n / 2) * 0x9e37_79b9_7f4a_7c15);
             batch.push(if n.is_multiple_of(2) { decision(n, &id) } else { outcome(&id) });
             n += 1;
         }

@@ -183,7 +183,10 @@ pub struct Verifier {
     log_id: String,
     /// Reused for every entry's encoding: no allocation per entry on the common path.
     buffer: Vec<u8>,
-    /// Decisions that let a command run, by request id, until their outcome shows up.
+    /// The latest decision that let a command run, until its outcome or the next such decision:
+    /// most outcomes follow their decision closely, and then the map below is never touched.
+    latest: Option<(u128, i64)>,
+    /// Older decisions that let a command run, by request id, until their outcome shows up.
     waiting: HashMap<u128, i64, RequestIdHasher>,
     /// For a verifier resumed mid-log: outcomes whose decision came before it started.
     resumed: bool,
@@ -211,8 +214,10 @@ impl Verifier {
         if later.entries > 0 {
             self.last = later.last;
         }
+        self.waiting.extend(self.latest.take());
         self.waiting.retain(|id, _| !later.orphans.contains(id));
         self.waiting.extend(later.waiting);
+        self.waiting.extend(later.latest);
         self
     }
 
@@ -313,11 +318,15 @@ impl Verifier {
         let Some(request_id) = entry.text(encoding::REQUEST_ID) else { return };
         match kind {
             Some(Kind::Decision) if matches!(entry.text(encoding::VERDICT), Some("allowed" | "approved")) => {
-                self.waiting.insert(request_key(request_id), seq);
+                if let Some((key, seq)) = self.latest.replace((request_key(request_id), seq)) {
+                    self.waiting.insert(key, seq);
+                }
             }
             Some(Kind::Outcome) => {
                 let key = request_key(request_id);
-                if self.waiting.remove(&key).is_none() && self.resumed {
+                if self.latest.is_some_and(|(latest, _)| latest == key) {
+                    self.latest = None;
+                } else if self.waiting.remove(&key).is_none() && self.resumed {
                     self.orphans.insert(key);
                 }
             }
@@ -334,7 +343,8 @@ impl Verifier {
                 "the log is empty: the genesis entry is missing".to_string(),
             )),
             Some((_, head_hash)) => {
-                let mut incomplete: Vec<i64> = self.waiting.into_values().collect();
+                let mut incomplete: Vec<i64> =
+                    self.waiting.into_values().chain(self.latest.map(|l| l.1)).collect();
                 incomplete.sort_unstable();
                 Ok(Summary {
                     entries: self.entries,

@@ -33,9 +33,6 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| classify(path, e, |source| AuditError::Open { path: path.to_path_buf(), source }))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(path, e, read))?;
-    // Reading pages through a memory map saves copying the whole file once more: most of a
-    // full scan's system time. SQLite caps it at its own limit (2 GB by default).
-    conn.pragma_update(None, "mmap_size", 1i64 << 40).map_err(|e| classify(path, e, read))?;
     let version = schema::user_version(&conn).map_err(|e| classify(path, e, read))?;
     check_version(path, version)?;
     if version == 0 {
@@ -59,6 +56,10 @@ impl ReadLog {
         (first, last): (i64, i64),
         mut visit: impl FnMut(Result<EntryView<'_>, BadRow>) -> ControlFlow<()>,
     ) -> Result<(), AuditError> {
+        // Reading pages through a memory map saves copying the whole file once more. SQLite caps
+        // it at its own limit (2 GB by default). Export does not: its memory would look as big
+        // as the file.
+        self.conn.pragma_update(None, "mmap_size", 1i64 << 40).map_err(|e| self.read_error(e))?;
         let sql = format!("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", *COLUMNS);
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.read_error(e))?;
         let mut rows = stmt.query([first, last]).map_err(|e| self.read_error(e))?;
