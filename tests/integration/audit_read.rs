@@ -106,3 +106,30 @@ fn a_decision_without_its_outcome_is_incomplete_not_damage() {
         serde_json::from_str(&stdout(&env.gate(&["audit", "verify", "--json"]).output().unwrap())).unwrap();
     assert_eq!(json["incomplete"], serde_json::json!([2]));
 }
+
+#[test]
+fn gate_killed_while_its_command_runs_leaves_an_incomplete_request() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    env.gate(&["exec", "--", "true"]).assert().success();
+    let mut gate = env.gate_process(&["exec", "--", "sleep", "30"]).spawn().unwrap();
+    // Wait for the command to start: gate has a child once the decision is on disk.
+    let children = format!("/proc/{0}/task/{0}/children", gate.id());
+    let started = std::time::Instant::now();
+    let child = loop {
+        let text = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(pid) = text.split_whitespace().next() {
+            break pid.parse::<i32>().unwrap();
+        }
+        assert!(started.elapsed().as_secs() < 10, "the command never started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    gate.kill().unwrap();
+    gate.wait().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), nix::sys::signal::Signal::SIGKILL).unwrap();
+
+    let output = env.gate(&["audit", "verify", "--json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["entries"], 4);
+    assert_eq!(report["incomplete"], serde_json::json!([4]));
+}
