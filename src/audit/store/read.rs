@@ -13,6 +13,7 @@ use super::row::{self, BadRow, COLUMNS};
 use super::{BUSY_TIMEOUT, check_version, classify, schema};
 use crate::audit::AuditError;
 use crate::audit::chain::EntryView;
+use crate::audit::encoding::{FIELD_COUNT, Value};
 use crate::audit::entry::Entry;
 use crate::audit::filter::Filter;
 
@@ -64,7 +65,8 @@ impl ReadLog {
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.read_error(e))?;
         let mut rows = stmt.query([first, last]).map_err(|e| self.read_error(e))?;
         while let Some(found) = rows.next().map_err(|e| self.read_error(e))? {
-            if visit(row::view(found)).is_break() {
+            let mut values = [Value::Null; FIELD_COUNT];
+            if visit(row::view(found, &mut values)).is_break() {
                 break;
             }
         }

@@ -51,13 +51,15 @@ pub(crate) struct BadRow {
 }
 
 /// Reads a row selected as `COLUMNS` into a borrowed view, checking every column's type.
-pub(super) fn view<'r>(row: &'r Row<'_>) -> Result<EntryView<'r>, BadRow> {
+pub(super) fn view<'r>(
+    row: &'r Row<'_>,
+    values: &'r mut [Value<'r>; FIELD_COUNT],
+) -> Result<EntryView<'r>, BadRow> {
     let seq = match row.get_ref(encoding::SEQ) {
         Ok(ValueRef::Integer(seq)) => seq,
         Ok(other) => return Err(bad(None, format!("seq holds {} instead of an integer", type_name(other)))),
         Err(error) => return Err(bad(None, format!("column seq: {error}"))),
     };
-    let mut values = [Value::Null; FIELD_COUNT];
     for (index, value) in values.iter_mut().enumerate() {
         *value = field(row, index).map_err(|detail| bad(Some(seq), detail))?;
     }
@@ -78,14 +80,16 @@ pub(super) fn view<'r>(row: &'r Row<'_>) -> Result<EntryView<'r>, BadRow> {
         Ok(None) => Err(bad(Some(seq), format!("{name} is null"))),
         Err(detail) => Err(bad(Some(seq), detail)),
     };
-    Ok(EntryView { values, prev_hash: hash(FIELD_COUNT, "prev_hash")?, hash: hash(FIELD_COUNT + 1, "hash")? })
+    let (prev_hash, hash) = (hash(FIELD_COUNT, "prev_hash")?, hash(FIELD_COUNT + 1, "hash")?);
+    Ok(EntryView { values, prev_hash, hash })
 }
 
 const TIME: usize = 22;
 
 /// Reads a row selected as `COLUMNS` into an owned entry.
 pub(super) fn entry(row: &Row<'_>) -> Result<Entry, BadRow> {
-    let view = view(row)?;
+    let mut values = [Value::Null; FIELD_COUNT];
+    let view = view(row, &mut values)?;
     Ok(to_entry(&view))
 }
 
