@@ -153,14 +153,22 @@ pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
             println!("{}", secret_key()?.public().to_text());
             Ok(exit_code::SUCCESS)
         }
-        AuditCommand::Log { database, count, filter, json } => {
-            log(&database.path()?, count, &filter.parse()?, json)
-        }
+        AuditCommand::Log { database, count, filter, json } => match filter.parse() {
+            Ok(filter) => log(&database.path()?, count, &filter, json),
+            Err(message) => usage(&message),
+        },
         AuditCommand::Show { database, seq, json } => show(&database.path()?, seq, json),
-        AuditCommand::Export { database, format, filter } => {
-            export(&database.path()?, format, &filter.parse()?)
-        }
+        AuditCommand::Export { database, format, filter } => match filter.parse() {
+            Ok(filter) => export(&database.path()?, format, &filter),
+            Err(message) => usage(&message),
+        },
     }
+}
+
+/// A value on the command line that cannot be used: said like clap says it, with its exit code.
+fn usage(message: &str) -> anyhow::Result<i32> {
+    eprintln!("gate: {}", escape_controls(message));
+    Ok(exit_code::USAGE)
 }
 
 impl DatabaseArg {
@@ -171,11 +179,10 @@ impl DatabaseArg {
 }
 
 impl FilterArgs {
-    fn parse(self) -> anyhow::Result<Filter> {
+    fn parse(self) -> Result<Filter, String> {
         let now = std::time::SystemTime::now();
-        let time = |flag: &str, text: Option<String>| -> anyhow::Result<Option<String>> {
-            text.map(|t| crate::audit::parse_time(&t, now).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
-                .transpose()
+        let time = |flag: &str, text: Option<String>| -> Result<Option<String>, String> {
+            text.map(|t| crate::audit::parse_time(&t, now).map_err(|e| format!("{flag}: {e}"))).transpose()
         };
         Ok(Filter {
             since: time("--since", self.since)?,
