@@ -29,7 +29,7 @@ complete -c gate -n "__fish_gate_needs_command" -s V -l version -d 'Print versio
 complete -c gate -n "__fish_gate_needs_command" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
 complete -c gate -n "__fish_gate_needs_command" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
 complete -c gate -n "__fish_gate_needs_command" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
-complete -c gate -n "__fish_gate_needs_command" -f -a "audit" -d 'Verify and read the audit log'
+complete -c gate -n "__fish_gate_needs_command" -f -a "audit" -d 'Verify, checkpoint and read the audit log'
 complete -c gate -n "__fish_gate_needs_command" -f -a "completions" -d 'Print the completion script for a shell.'
 complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
@@ -49,28 +49,63 @@ complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcom
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -s h -l help -d 'Print help'
-complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
-complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "log" -d 'Show the latest entries'
-complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "checkpoint" -d 'Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "key" -d 'Print the public key that verifies this machine\'s checkpoints (made on first use)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "log" -d 'Show entries, newest last: a table, or JSON lines'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "show" -d 'Show one entry with every field'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "export" -d 'Stream matching entries, oldest first, for a SIEM'
+complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l checkpoint -d 'A signed checkpoint (from `gate audit checkpoint`) the log must still match' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key -d 'The public key that signed the checkpoint (from `gate audit key`) [default: the public half of this machine\'s checkpoint key]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON object'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l out -d 'Write the note to this file (replaced atomically) instead of stdout' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from key" -s h -l help -d 'Print help'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s n -l count -d 'How many entries, newest last' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l until -d 'Only entries before this time (same forms as --since)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l rule -d 'Only decisions made by this rule' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l json -d 'One JSON object per line'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from show" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from show" -l json -d 'One JSON object'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -r -f -a "jsonl\t'One JSON object per line, as `gate audit log --json`'
+csv\t'RFC 4180 CSV with a header row; argv as its JSON text'"
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before this time (same forms as --since)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l rule -d 'Only decisions made by this rule' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l user -d 'Only requests by this user' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show the latest entries'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "checkpoint" -d 'Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "key" -d 'Print the public key that verifies this machine\'s checkpoints (made on first use)'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "log" -d 'Show entries, newest last: a table, or JSON lines'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one entry with every field'
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Stream matching entries, oldest first, for a SIEM'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "audit" -d 'Verify and read the audit log'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "audit" -d 'Verify, checkpoint and read the audit log'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "completions" -d 'Print the completion script for a shell.'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
-complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show the latest entries'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "checkpoint" -d 'Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "key" -d 'Print the public key that verifies this machine\'s checkpoints (made on first use)'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "log" -d 'Show entries, newest last: a table, or JSON lines'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "show" -d 'Show one entry with every field'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Stream matching entries, oldest first, for a SIEM'

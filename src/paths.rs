@@ -28,6 +28,14 @@ pub fn database(flag: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| data_dir().map(|dir| dir.join("gate").join("audit.db")))
 }
 
+/// The key that signs audit checkpoints: `$GATE_AUDIT_KEY`, else `$XDG_CONFIG_HOME/gate/audit-key`.
+pub fn audit_key() -> Option<PathBuf> {
+    std::env::var_os("GATE_AUDIT_KEY")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| config_dir().map(|dir| dir.join("gate").join("audit-key")))
+}
+
 fn xdg_dir(variable: &str, fallback: &str) -> Option<PathBuf> {
     // The XDG spec says relative values are invalid and must be ignored.
     std::env::var_os(variable)

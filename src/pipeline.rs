@@ -25,9 +25,10 @@ pub fn exec(
     // Open the log before asking anyone: a human's time is not spent on a command that could
     // not be recorded.
     let mut log = AuditLog::open(database)?;
+    let periodic = crate::audit::Periodic::from_env(database);
     let verdict = approve(&classification, policy, &request, &requester, &request_id);
     let decision = decision_record(&classification, &verdict, policy, &request, &requester, &request_id);
-    log.append(&decision)?;
+    crate::audit::checkpoint_after_append(periodic.as_ref(), &log.append(&decision)?);
     if !verdict.permits() {
         eprintln!("gate: refused: {}", refusal(&classification, &verdict, &request));
         return Ok(exit_code::REFUSED);
@@ -39,9 +40,15 @@ pub fn exec(
     if let Ending::NotStarted { reason, .. } = &outcome.ending {
         eprintln!("gate: {}", escape_controls(reason));
     }
-    if let Err(error) = log.append(&outcome_record(&outcome, &request_id)) {
+    match log.append(&outcome_record(&outcome, &request_id)) {
+        Ok(entry) => crate::audit::checkpoint_after_append(periodic.as_ref(), &entry),
         // The command has run; its exit code still passes through, but nobody may miss this.
-        eprintln!("gate: warning: the outcome was not recorded: {}", escape_controls(&format!("{error:#}")));
+        Err(error) => {
+            eprintln!(
+                "gate: warning: the outcome was not recorded: {}",
+                escape_controls(&format!("{error:#}"))
+            )
+        }
     }
     Ok(outcome.exit_code())
 }

@@ -151,7 +151,7 @@ fn names_the_first_bad_entry() {
                 e.swap(1, 2);
                 (e[1].seq, e[2].seq) = (a, b);
             },
-            Some((2, DamageKind::ContentChanged)),
+            Some((2, DamageKind::OutOfOrder)),
         ),
         (
             "foreign entry spliced in",

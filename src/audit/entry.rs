@@ -141,3 +141,28 @@ impl Entry {
         serde_json::Value::Object(object)
     }
 }
+
+/// The columns of `gate audit export --format csv`, in order: the hashed fields (as in the
+/// encoding), then `prev_hash` and `hash`.
+pub fn export_columns() -> Vec<&'static str> {
+    let mut columns = super::encoding::NAMES.to_vec();
+    columns.extend(["prev_hash", "hash"]);
+    columns
+}
+
+/// An entry's values in `export_columns` order: text as stored (argv as its JSON text, so
+/// non-UTF-8 arguments survive), integers in decimal, absent values empty.
+pub fn export_fields(entry: &Entry) -> Vec<String> {
+    use super::encoding::{Value, fields};
+    let mut out: Vec<String> = fields(entry.seq, &entry.log_id, &entry.record)
+        .iter()
+        .map(|(_, value)| match value {
+            Value::Text(text) => (*text).to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Null => String::new(),
+        })
+        .collect();
+    out.push(entry.prev_hash.clone());
+    out.push(entry.hash.clone());
+    out
+}

@@ -3,16 +3,27 @@
 
 mod argv;
 pub mod chain;
+pub mod checkpoint;
 pub mod encoding;
 mod entry;
+mod filter;
+pub mod key;
+mod periodic;
 mod store;
 mod verify;
 
 pub use argv::{decode_argv, encode_argv};
 pub use chain::{Damage, DamageKind, Summary, Verifier, verify_entries};
-pub use entry::{Entry, Kind, Record};
-pub use store::{AuditLog, Durability};
-pub use verify::{VerifyReport, verify};
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use entry::{Entry, Kind, Record, export_columns, export_fields};
+pub use filter::{Filter, parse_time};
+pub use key::{KeyError, PublicKey, SecretKey};
+pub use periodic::{
+    Periodic, after_append as checkpoint_after_append, write as write_checkpoint, write_atomically,
+};
+pub(crate) use store::open_read;
+pub use store::{AuditLog, Durability, Head};
+pub use verify::{VerifyReport, verify, verify_with};
 
 use std::path::PathBuf;
 
@@ -54,6 +65,14 @@ pub enum AuditError {
     Emptied { path: PathBuf },
     #[error("entry {seq} of the audit log {path} cannot be read ({detail}): run `gate audit verify`")]
     Undecodable { path: PathBuf, seq: i64, detail: String },
+    #[error(
+        "the checkpoint is for log {checkpoint}, but {path} is log {log}: pass this log's checkpoint, or, if it is the right one, the log was replaced by another"
+    )]
+    CheckpointOfAnotherLog { path: PathBuf, checkpoint: String, log: String },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("cannot write the checkpoint {path}: {source}")]
+    CheckpointWrite { path: PathBuf, source: std::io::Error },
     #[error("refusing to append to the audit log {path}: {reason}")]
     Invalid { path: PathBuf, reason: &'static str },
 }

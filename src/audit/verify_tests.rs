@@ -71,7 +71,7 @@ fn names_the_first_tampered_row() {
                 exec(c, "UPDATE moved SET seq = 7 - seq");
                 exec(c, "INSERT INTO entries SELECT * FROM moved");
             },
-            Some((3, DamageKind::ContentChanged)),
+            Some((3, DamageKind::OutOfOrder)),
         ),
         (
             "forged row appended with a wrong prev_hash",
@@ -123,6 +123,8 @@ fn names_the_first_tampered_row() {
             entries: 6,
             head_hash: entries[5].hash.clone(),
             log_id: entries[0].log_id.clone(),
+            incomplete: vec![],
+            checkpoint: None,
         }
     );
     for (name, tamper, expected) in cases {

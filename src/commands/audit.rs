@@ -1,12 +1,16 @@
-//! `gate audit`: verify the hash chain and read the log.
+//! `gate audit`: verify the hash chain, sign checkpoints of its head, and read the log.
 
-use crate::audit::{AuditLog, Entry, VerifyReport};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::audit::{Checkpoint, Entry, Filter, PublicKey, SecretKey, VerifyReport};
 use crate::display::escape_controls;
 use crate::exit_code;
-use anyhow::Context as _;
-use std::path::PathBuf;
 
-/// Verify and read the audit log.
+/// Verify, checkpoint and read the audit log.
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -20,16 +24,46 @@ pub struct DatabaseArg {
     pub db: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only entries before this time (same forms as --since)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// Only decisions made by this rule
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only requests by this user
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line, as `gate audit log --json`
+    Jsonl,
+    /// RFC 4180 CSV with a header row; argv as its JSON text
+    Csv,
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
     /// Prove that no entry was edited, removed, inserted or reordered
     ///
     /// Exits 0 when intact (and prints the count and head hash), 1 naming the first damaged
-    /// entry, 2 when the log cannot be read.
+    /// entry, 2 when the log (or the checkpoint) cannot be read or used. With --checkpoint, also
+    /// proves that the log still holds the chain the checkpoint signed: not truncated, not rolled
+    /// back, not rebuilt.
     ///
     /// Examples:
     ///   gate audit verify
     ///   gate audit verify --db /var/lib/gate/audit.db --json
+    ///   gate audit verify --checkpoint /mnt/offsite/gate.checkpoint
     #[command(verbatim_doc_comment)]
     Verify {
         #[command(flatten)]
@@ -37,12 +71,39 @@ pub enum AuditCommand {
         /// Print one JSON object
         #[arg(long)]
         json: bool,
+        /// A signed checkpoint (from `gate audit checkpoint`) the log must still match
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// The public key that signed the checkpoint (from `gate audit key`)
+        /// [default: the public half of this machine's checkpoint key]
+        #[arg(long, value_name = "FILE", requires = "checkpoint")]
+        key: Option<PathBuf>,
     },
-    /// Show the latest entries
+    /// Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)
+    ///
+    /// The key is made on first use: $GATE_AUDIT_KEY, else ~/.config/gate/audit-key (0600).
+    /// Keep copies of checkpoints away from the database: they are what reveals a truncated,
+    /// rolled-back or rebuilt log.
+    ///
+    /// Examples:
+    ///   gate audit checkpoint --out /mnt/offsite/gate.checkpoint
+    #[command(verbatim_doc_comment)]
+    Checkpoint {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Write the note to this file (replaced atomically) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the public key that verifies this machine's checkpoints (made on first use)
+    Key,
+    /// Show entries, newest last: a table, or JSON lines
     ///
     /// Examples:
     ///   gate audit log
     ///   gate audit log -n 100 --json
+    ///   gate audit log --since 2h --decision deny
+    ///   gate audit log --user ann --rule git-push --since 2026-11-01 --until 2026-12-01
     #[command(verbatim_doc_comment)]
     Log {
         #[command(flatten)]
@@ -50,17 +111,64 @@ pub enum AuditCommand {
         /// How many entries, newest last
         #[arg(short = 'n', long, default_value_t = 20)]
         count: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// One JSON object per line
         #[arg(long)]
         json: bool,
+    },
+    /// Show one entry with every field
+    Show {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The entry's seq
+        seq: i64,
+        /// One JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stream matching entries, oldest first, for a SIEM
+    ///
+    /// Examples:
+    ///   gate audit export --format jsonl > audit.jsonl
+    ///   gate audit export --format csv --since 7days > week.csv
+    #[command(verbatim_doc_comment)]
+    Export {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
 }
 
 pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
     match args.command {
-        AuditCommand::Verify { database, json } => verify(database.path()?, json),
-        AuditCommand::Log { database, count, json } => log(database.path()?, count, json),
+        AuditCommand::Verify { database, json, checkpoint, key } => {
+            verify(&database.path()?, json, checkpoint.as_deref(), key.as_deref())
+        }
+        AuditCommand::Checkpoint { database, out } => checkpoint(&database.path()?, out.as_deref()),
+        AuditCommand::Key => {
+            println!("{}", secret_key()?.public().to_text());
+            Ok(exit_code::SUCCESS)
+        }
+        AuditCommand::Log { database, count, filter, json } => match filter.parse() {
+            Ok(filter) => log(&database.path()?, count, &filter, json),
+            Err(message) => usage(&message),
+        },
+        AuditCommand::Show { database, seq, json } => show(&database.path()?, seq, json),
+        AuditCommand::Export { database, format, filter } => match filter.parse() {
+            Ok(filter) => export(&database.path()?, format, &filter),
+            Err(message) => usage(&message),
+        },
     }
+}
+
+/// A value on the command line that cannot be used: said like clap says it, with its exit code.
+fn usage(message: &str) -> anyhow::Result<i32> {
+    eprintln!("gate: {}", escape_controls(message));
+    Ok(exit_code::USAGE)
 }
 
 impl DatabaseArg {
@@ -70,9 +178,59 @@ impl DatabaseArg {
     }
 }
 
-fn verify(path: PathBuf, json: bool) -> anyhow::Result<i32> {
+impl FilterArgs {
+    fn parse(self) -> Result<Filter, String> {
+        let now = std::time::SystemTime::now();
+        let time = |flag: &str, text: Option<String>| -> Result<Option<String>, String> {
+            text.map(|t| crate::audit::parse_time(&t, now).map_err(|e| format!("{flag}: {e}"))).transpose()
+        };
+        Ok(Filter {
+            since: time("--since", self.since)?,
+            until: time("--until", self.until)?,
+            decision: self.decision,
+            rule: self.rule,
+            user: self.user,
+        })
+    }
+}
+
+fn secret_key() -> anyhow::Result<SecretKey> {
+    let path = crate::paths::audit_key()
+        .context("no place for the checkpoint key: set HOME, XDG_CONFIG_HOME or GATE_AUDIT_KEY")?;
+    Ok(SecretKey::load_or_create(&path)?)
+}
+
+/// Reads and checks a checkpoint note, printing why it cannot be used.
+fn open_checkpoint(file: &Path, key: Option<&Path>) -> Result<Checkpoint, String> {
+    let shown = escape_controls(&file.display().to_string());
+    let note =
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read the checkpoint {shown}: {e}"))?;
+    let public = match key {
+        Some(key) => {
+            let text = std::fs::read_to_string(key)
+                .map_err(|e| format!("cannot read the key {}: {e}", key.display()))?;
+            PublicKey::parse(&text).map_err(|e| format!("{} is not a public key ({e})", key.display()))?
+        }
+        None => secret_key().map_err(|e| format!("{e:#}"))?.public(),
+    };
+    Checkpoint::open(&note, &public).map_err(|e| format!("the checkpoint {shown} is rejected: {e}"))
+}
+
+fn verify(
+    path: &Path,
+    json: bool,
+    checkpoint_file: Option<&Path>,
+    key: Option<&Path>,
+) -> anyhow::Result<i32> {
     let shown = escape_controls(&path.display().to_string());
-    let report = match crate::audit::verify(&path) {
+    let checkpoint = match checkpoint_file.map(|file| open_checkpoint(file, key)).transpose() {
+        Ok(checkpoint) => checkpoint,
+        Err(message) => {
+            eprintln!("gate: {message}");
+            return Ok(exit_code::USAGE);
+        }
+    };
+    let report = match crate::audit::verify_with(path, checkpoint.as_ref()) {
         Ok(report) => report,
         Err(error) => {
             // Could not read is not the same as damaged: its own exit code.
@@ -81,23 +239,28 @@ fn verify(path: PathBuf, json: bool) -> anyhow::Result<i32> {
         }
     };
     match report {
-        VerifyReport::Intact { entries, head_hash, log_id } => {
+        VerifyReport::Intact { entries, head_hash, log_id, incomplete, checkpoint } => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"intact": true, "entries": entries, "head_hash": head_hash, "log_id": log_id, "path": path})
-                );
+                let value = serde_json::json!({
+                    "intact": true, "entries": entries, "head_hash": head_hash, "log_id": log_id,
+                    "incomplete": incomplete, "checkpoint": checkpoint, "path": path,
+                });
+                println!("{value}");
             } else {
-                println!("intact: {entries} entries in {shown}\nhead:   {head_hash}\nlog id: {log_id}");
+                println!("intact: {entries} entries in {shown}{}", incomplete_note(&incomplete));
+                println!("head:   {head_hash}\nlog id: {log_id}");
+                if let Some(size) = checkpoint {
+                    println!("checkpoint: matches (entry {size} has the signed hash)");
+                }
             }
             Ok(exit_code::SUCCESS)
         }
         VerifyReport::Damaged { seq, kind, detail } => {
             if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"intact": false, "seq": seq, "damage": kind.as_str(), "detail": detail, "path": path})
-                );
+                let value = serde_json::json!({
+                    "intact": false, "seq": seq, "damage": kind.as_str(), "detail": detail, "path": path,
+                });
+                println!("{value}");
             } else {
                 println!("damaged: entry {seq}: {kind}: {}", escape_controls(&detail));
             }
@@ -106,19 +269,152 @@ fn verify(path: PathBuf, json: bool) -> anyhow::Result<i32> {
     }
 }
 
-fn log(path: PathBuf, count: usize, json: bool) -> anyhow::Result<i32> {
-    if !path.exists() {
-        anyhow::bail!("no audit log at {} yet: it is created by the first `gate exec`", path.display());
+/// ` (2 incomplete requests: seq 12, 40: …)`, or nothing.
+fn incomplete_note(incomplete: &[i64]) -> String {
+    if incomplete.is_empty() {
+        return String::new();
     }
-    let entries = AuditLog::open(&path)?.recent(count)?;
-    for entry in &entries {
-        if json {
-            println!("{}", entry.to_json());
-        } else {
-            println!("{}", row(entry));
+    let mut seqs: Vec<String> = incomplete.iter().take(10).map(i64::to_string).collect();
+    if incomplete.len() > 10 {
+        seqs.push("…".to_string());
+    }
+    let plural = if incomplete.len() == 1 { "request" } else { "requests" };
+    format!(
+        " ({} incomplete {plural}: seq {}; a decision with no outcome: gate was stopped while the command ran, or it still runs)",
+        incomplete.len(),
+        seqs.join(", ")
+    )
+}
+
+fn checkpoint(path: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
+    let log = crate::audit::open_read(path)?;
+    let head = match crate::audit::verify(path)? {
+        VerifyReport::Intact { entries, .. } => log
+            .get(i64::try_from(entries).unwrap_or(i64::MAX))?
+            .context("the log changed while it was verified: retry")?,
+        VerifyReport::Damaged { seq, kind, detail } => {
+            eprintln!(
+                "gate: refusing to sign a checkpoint of a damaged log: entry {seq}: {kind}: {}",
+                escape_controls(&detail)
+            );
+            return Ok(exit_code::FAILED);
+        }
+    };
+    let key = crate::paths::audit_key()
+        .context("no place for the checkpoint key: set HOME, XDG_CONFIG_HOME or GATE_AUDIT_KEY")?;
+    match out {
+        Some(out) => {
+            crate::audit::write_checkpoint(&head, &key, out)?;
+        }
+        None => {
+            let checkpoint = Checkpoint { log_id: head.log_id, size: head.seq, head_hash: head.hash };
+            print!("{}", SecretKey::load_or_create(&key)?.sign(&checkpoint));
         }
     }
     Ok(exit_code::SUCCESS)
+}
+
+fn log(path: &Path, count: usize, filter: &Filter, json: bool) -> anyhow::Result<i32> {
+    let entries = crate::audit::open_read(path)?.select(filter, Some(count))?;
+    write_out(|out| {
+        for entry in &entries {
+            if json {
+                writeln!(out, "{}", entry.to_json())?;
+            } else {
+                writeln!(out, "{}", row(entry))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn show(path: &Path, seq: i64, json: bool) -> anyhow::Result<i32> {
+    let Some(entry) = crate::audit::open_read(path)?.get(seq)? else {
+        eprintln!("gate: the audit log {} has no entry {seq}", escape_controls(&path.display().to_string()));
+        return Ok(exit_code::FAILED);
+    };
+    let value = entry.to_json();
+    write_out(|out| {
+        if json {
+            return writeln!(out, "{value}");
+        }
+        for (name, field) in value.as_object().into_iter().flatten() {
+            let text = match field {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(text) => escape_controls(text),
+                other => escape_controls(&other.to_string()),
+            };
+            writeln!(out, "{name:>14}  {text}")?;
+        }
+        Ok(())
+    })
+}
+
+fn export(path: &Path, format: ExportFormat, filter: &Filter) -> anyhow::Result<i32> {
+    let log = crate::audit::open_read(path)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut failed: Option<std::io::Error> = None;
+    let mut csv = format_csv_header(format, &mut out).err();
+    if csv.is_none() {
+        log.walk(filter, |entry| {
+            let written = match format {
+                ExportFormat::Jsonl => writeln!(out, "{}", entry.to_json()),
+                ExportFormat::Csv => write_csv_row(&mut out, &entry),
+            };
+            match written {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(error) => {
+                    failed = Some(error);
+                    ControlFlow::Break(())
+                }
+            }
+        })?;
+    }
+    if failed.is_none() {
+        failed = out.flush().err();
+    }
+    csv = csv.or(failed);
+    finish_output(csv)
+}
+
+fn format_csv_header(format: ExportFormat, out: &mut impl Write) -> std::io::Result<()> {
+    match format {
+        ExportFormat::Jsonl => Ok(()),
+        ExportFormat::Csv => write!(out, "{}\r\n", crate::audit::export_columns().join(",")),
+    }
+}
+
+/// One CSV record (RFC 4180): fields quoted when they hold a comma, a quote or a line break.
+fn write_csv_row(out: &mut impl Write, entry: &Entry) -> std::io::Result<()> {
+    let fields = crate::audit::export_fields(entry);
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            write!(out, "\"{}\"", field.replace('"', "\"\""))?;
+        } else {
+            out.write_all(field.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+/// Runs a writer over buffered stdout; a closed pipe (`| head`) ends quietly.
+fn write_out(body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = body(&mut out).and_then(|()| out.flush());
+    finish_output(result.err())
+}
+
+fn finish_output(error: Option<std::io::Error>) -> anyhow::Result<i32> {
+    match error {
+        None => Ok(exit_code::SUCCESS),
+        Some(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit_code::SUCCESS),
+        Some(error) => Err(error).context("cannot write to stdout"),
+    }
 }
 
 /// One readable line: seq, time, what happened, who, and the command.

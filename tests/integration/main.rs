@@ -1,5 +1,9 @@
 //! Integration tests: the real `gate` binary in a temporary home with a cleared environment.
 
+mod audit_checkpoint;
+mod audit_concurrency;
+mod audit_read;
+mod audit_tamper;
 mod check;
 mod classifier;
 mod completions;

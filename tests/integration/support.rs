@@ -49,6 +49,13 @@ impl TestEnv {
         command
     }
 
+    /// The same as a plain `std::process::Command`, for tests that manage the process.
+    pub fn gate_process(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(gate_binary());
+        command.env_clear().envs(self.env()).current_dir(self.work()).args(args);
+        command
+    }
+
     fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
             ("HOME".into(), self.home().display().to_string()),

@@ -3,26 +3,28 @@
 //! transaction, so concurrent gate processes never lose an entry or fork the chain, and a busy
 //! database is waited for (busy timeout, then a few retries) rather than reported.
 
+mod read;
 mod row;
 mod schema;
 
-use std::ops::ControlFlow;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use super::AuditError;
 use super::chain::{GENESIS_PREV_HASH, entry_hash, to_hex};
 use super::entry::{Entry, Kind, Record};
+use super::filter::Filter;
 
-pub(crate) use row::BadRow;
+pub(crate) use read::{ReadLog, open_read};
 
 /// How long one statement waits for another process's write lock before failing with BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How many times a transaction is tried in all when SQLite still reports BUSY.
-const ATTEMPTS: u32 = 4;
+/// How long a transaction keeps being retried when SQLite still reports BUSY: long enough for
+/// dozens of concurrent writers, short enough that a stuck lock is reported, not waited on forever.
+const RETRY_FOR: Duration = Duration::from_secs(30);
 
 /// When a commit reaches the disk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,16 +93,9 @@ impl AuditLog {
         let conn = &mut self.conn;
         let appended = retry(|| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let head = tx
-                .prepare_cached("SELECT seq, hash, log_id FROM entries ORDER BY seq DESC LIMIT 1")?
-                .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            let Some((head_seq, prev_hash, log_id)) = head else {
+            let Some((head_seq, log_id, prev_hash)) = read::head(&tx)? else {
                 return Ok(Err(AuditError::Emptied { path: path.clone() }));
             };
-            let head_seq: i64 = head_seq;
-            let log_id: String = log_id;
-            let prev_hash: String = prev_hash;
             let seq = head_seq + 1;
             let Some(hash) = entry_hash(seq, &log_id, record, &prev_hash) else {
                 return Ok(Err(AuditError::Undecodable {
@@ -117,58 +112,64 @@ impl AuditLog {
         appended.map_err(|e| classify(path, e, |source| AuditError::Write { path: path.clone(), source }))?
     }
 
+    /// Appends records in one transaction, in order: all or none. For importing and for
+    /// building large logs in benchmarks; gate itself appends one record at a time.
+    pub fn append_all<'r>(
+        &mut self,
+        records: impl IntoIterator<Item = &'r Record>,
+    ) -> Result<u64, AuditError> {
+        let path = &self.path;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate);
+        let write = |e| classify(path, e, |source| AuditError::Write { path: path.clone(), source });
+        let tx = tx.map_err(write)?;
+        let head = read::head(&tx).map_err(write)?;
+        let Some((mut seq, log_id, mut prev_hash)) = head else {
+            return Err(AuditError::Emptied { path: path.clone() });
+        };
+        let mut count = 0;
+        for record in records {
+            if record.kind == Kind::Genesis {
+                let reason = "only the log itself writes a genesis entry";
+                return Err(AuditError::Invalid { path: path.clone(), reason });
+            }
+            seq += 1;
+            let hash =
+                entry_hash(seq, &log_id, record, &prev_hash).ok_or_else(|| AuditError::Undecodable {
+                    path: path.clone(),
+                    seq: seq - 1,
+                    detail: format!("its hash {prev_hash:?} is not 64 hex digits"),
+                })?;
+            let entry = Entry { seq, log_id: log_id.clone(), record: record.clone(), prev_hash, hash };
+            row::insert(&tx, &entry).map_err(write)?;
+            prev_hash = entry.hash;
+            count += 1;
+        }
+        tx.commit().map_err(write)?;
+        Ok(count)
+    }
+
+    /// The current head: the log id, the number of entries and the last hash.
+    pub fn head(&self) -> Result<Head, AuditError> {
+        let path = &self.path;
+        let head = read::head(&self.conn)
+            .map_err(|e| classify(path, e, |source| AuditError::Read { path: path.clone(), source }))?;
+        let (seq, log_id, hash) = head.ok_or_else(|| AuditError::Emptied { path: path.clone() })?;
+        Ok(Head { log_id, size: seq, hash })
+    }
+
     /// The last `n` entries, oldest first.
     pub fn recent(&self, n: usize) -> Result<Vec<Entry>, AuditError> {
-        let read = |source| AuditError::Read { path: self.path.clone(), source };
-        let limit = i64::try_from(n).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT * FROM (SELECT * FROM entries ORDER BY seq DESC LIMIT ?1) ORDER BY seq")
-            .map_err(|e| classify(&self.path, e, read))?;
-        let mut rows = stmt.query([limit]).map_err(|e| classify(&self.path, e, read))?;
-        let mut entries = Vec::with_capacity(n.min(1024));
-        while let Some(found) = rows.next().map_err(|e| classify(&self.path, e, read))? {
-            let entry = row::entry(found).map_err(|bad| AuditError::Undecodable {
-                path: self.path.clone(),
-                seq: bad.seq.unwrap_or(0),
-                detail: bad.detail,
-            })?;
-            entries.push(entry);
-        }
-        Ok(entries)
+        read::select(&self.conn, &self.path, &Filter::default(), Some(n))
     }
 }
 
-/// Streams every row of the log at `path` in seq order, read-only, without ever creating it.
-pub(crate) fn scan(
-    path: &Path,
-    mut visit: impl FnMut(Result<Entry, BadRow>) -> ControlFlow<()>,
-) -> Result<(), AuditError> {
-    if !path.try_exists().unwrap_or(true) {
-        return Err(AuditError::Missing { path: path.to_path_buf() });
-    }
-    let read = |source| AuditError::Read { path: path.to_path_buf(), source };
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| classify(path, e, |source| AuditError::Open { path: path.to_path_buf(), source }))?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(path, e, read))?;
-    let version = schema::user_version(&conn).map_err(|e| classify(path, e, read))?;
-    check_version(path, version)?;
-    if version == 0 {
-        return Err(AuditError::NotALog {
-            path: path.to_path_buf(),
-            reason: "it has no gate schema".to_string(),
-        });
-    }
-    // One statement reads one snapshot: appends running meanwhile are not seen half-done.
-    let mut stmt = conn.prepare("SELECT * FROM entries ORDER BY seq").map_err(|e| classify(path, e, read))?;
-    let mut rows = stmt.query([]).map_err(|e| classify(path, e, read))?;
-    while let Some(found) = rows.next().map_err(|e| classify(path, e, read))? {
-        if visit(row::entry(found)).is_break() {
-            break;
-        }
-    }
-    Ok(())
+/// The head of a log: what a checkpoint signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub log_id: String,
+    /// The number of entries, which is the seq of the last one.
+    pub size: i64,
+    pub hash: String,
 }
 
 fn check_version(path: &Path, version: i64) -> Result<(), AuditError> {
@@ -240,14 +241,16 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 }
 
 /// Runs a transaction again when SQLite reports BUSY despite the busy timeout (some BUSY cases,
-/// such as WAL recovery, return at once), with a short randomized pause between attempts.
+/// such as a WAL being recovered or reset by another process, return at once), with a short
+/// randomized pause between attempts, until `RETRY_FOR` has passed.
 fn retry<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-    let mut attempt = 1;
+    let started = std::time::Instant::now();
+    let mut attempt: u64 = 1;
     loop {
         match op() {
-            Err(error) if attempt < ATTEMPTS && is_busy(&error) => {
-                let jitter = getrandom::u32().unwrap_or(0) % 20;
-                std::thread::sleep(Duration::from_millis(u64::from(10 * attempt + jitter)));
+            Err(error) if is_busy(&error) && started.elapsed() < RETRY_FOR => {
+                let jitter = u64::from(getrandom::u32().unwrap_or(0) % 20);
+                std::thread::sleep(Duration::from_millis((5 * attempt).min(100) + jitter));
                 attempt += 1;
             }
             other => return other,
@@ -281,7 +284,8 @@ pub(crate) fn insert_row(conn: &Connection, entry: &Entry) {
 
 #[cfg(test)]
 pub(crate) fn read_row(conn: &Connection, seq: i64) -> Entry {
-    conn.query_row("SELECT * FROM entries WHERE seq = ?1", [seq], |r| Ok(row::entry(r).unwrap())).unwrap()
+    let sql = format!("SELECT {} FROM entries WHERE seq = ?1", *row::COLUMNS);
+    conn.query_row(&sql, [seq], |r| Ok(row::entry(r).unwrap())).unwrap()
 }
 
 #[cfg(test)]

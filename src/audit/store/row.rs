@@ -1,12 +1,14 @@
-//! Entries to rows and back. Rows are read by column name and type-checked, so a tampered row
-//! (unknown kind, text in an integer column…) becomes a readable error rather than a crash.
+//! Entries to rows and back. Rows are read by column index in the encoding's own field order, and
+//! type-checked, so a tampered row (unknown kind, text in an integer column…) becomes a readable
+//! error rather than a crash, and the verifier reads a row without copying it.
 
 use std::sync::LazyLock;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Row, ToSql};
 
-use crate::audit::encoding::{FIELD_COUNT, Value, fields};
+use crate::audit::chain::EntryView;
+use crate::audit::encoding::{self, FIELD_COUNT, NAMES, Value, fields};
 use crate::audit::entry::{Entry, Kind, Record};
 
 impl ToSql for Value<'_> {
@@ -19,13 +21,17 @@ impl ToSql for Value<'_> {
     }
 }
 
+/// Every column, in the order `view` reads them: the hashed fields, then the two hashes.
+pub(super) static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut columns: Vec<&str> = NAMES.to_vec();
+    columns.extend(["prev_hash", "hash"]);
+    columns.join(", ")
+});
+
 /// The INSERT, built from the encoding's own field list so the two cannot disagree.
 static INSERT: LazyLock<String> = LazyLock::new(|| {
-    let record = Record::new(Kind::Genesis);
-    let mut columns: Vec<&str> = fields(0, "", &record).iter().map(|f| f.0).collect();
-    columns.extend(["prev_hash", "hash"]);
-    let placeholders = (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>();
-    format!("INSERT INTO entries ({}) VALUES ({})", columns.join(", "), placeholders.join(", "))
+    let placeholders = (1..=FIELD_COUNT + 2).map(|i| format!("?{i}")).collect::<Vec<_>>();
+    format!("INSERT INTO entries ({}) VALUES ({})", *COLUMNS, placeholders.join(", "))
 });
 
 pub(super) fn insert(conn: &Connection, entry: &Entry) -> rusqlite::Result<()> {
@@ -44,59 +50,120 @@ pub(crate) struct BadRow {
     pub detail: String,
 }
 
-pub(super) fn entry(row: &Row<'_>) -> Result<Entry, BadRow> {
-    let seq = match int(row, "seq") {
-        Ok(Some(seq)) => seq,
-        Ok(None) => return Err(bad(None, "seq is null".to_string())),
-        Err(detail) => return Err(bad(None, detail)),
+/// Reads a row selected as `COLUMNS` into a borrowed view, checking every column's type.
+pub(super) fn view<'r>(
+    row: &'r Row<'_>,
+    values: &'r mut [Value<'r>; FIELD_COUNT],
+) -> Result<EntryView<'r>, BadRow> {
+    let seq = match row.get_ref(encoding::SEQ) {
+        Ok(ValueRef::Integer(seq)) => seq,
+        Ok(other) => return Err(bad(None, format!("seq holds {} instead of an integer", type_name(other)))),
+        Err(error) => return Err(bad(None, format!("column seq: {error}"))),
     };
-    decode(row, seq).map_err(|detail| bad(Some(seq), detail))
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = field(row, index).map_err(|detail| bad(Some(seq), detail))?;
+    }
+    let kind = match values[encoding::KIND] {
+        Value::Text(text) => text,
+        _ => return Err(bad(Some(seq), "kind is null".to_string())),
+    };
+    if Kind::parse(kind).is_none() {
+        return Err(bad(Some(seq), format!("kind {kind:?} is not a known kind")));
+    }
+    for required in [encoding::LOG_ID, TIME] {
+        if values[required] == Value::Null {
+            return Err(bad(Some(seq), format!("{} is null", NAMES[required])));
+        }
+    }
+    let hash = |index: usize, name: &str| match field_text(row, index, name) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(bad(Some(seq), format!("{name} is null"))),
+        Err(detail) => Err(bad(Some(seq), detail)),
+    };
+    let (prev_hash, hash) = (hash(FIELD_COUNT, "prev_hash")?, hash(FIELD_COUNT + 1, "hash")?);
+    Ok(EntryView { values, prev_hash, hash })
+}
+
+const TIME: usize = 22;
+
+/// Reads a row selected as `COLUMNS` into an owned entry.
+pub(super) fn entry(row: &Row<'_>) -> Result<Entry, BadRow> {
+    let mut values = [Value::Null; FIELD_COUNT];
+    let view = view(row, &mut values)?;
+    Ok(to_entry(&view))
+}
+
+fn to_entry(view: &EntryView<'_>) -> Entry {
+    let at = |name: &str| view.values[NAMES.iter().position(|n| *n == name).expect("a field name")];
+    let text = |name: &str| match at(name) {
+        Value::Text(text) => Some(text.to_string()),
+        _ => None,
+    };
+    let int = |name: &str| match at(name) {
+        Value::Int(n) => Some(n),
+        _ => None,
+    };
+    let record = Record {
+        kind: text("kind").and_then(|k| Kind::parse(&k)).expect("checked by view"),
+        time: text("time").unwrap_or_default(),
+        request_id: text("request_id"),
+        user: text("user"),
+        uid: int("uid"),
+        host: text("host"),
+        pid: int("pid"),
+        ppid: int("ppid"),
+        parent: text("parent"),
+        cwd: text("cwd"),
+        argv: text("argv"),
+        line: text("line"),
+        decision: text("decision"),
+        rule: text("rule"),
+        reason: text("reason"),
+        verdict: text("verdict"),
+        approver: text("approver"),
+        channel: text("channel"),
+        policy_path: text("policy_path"),
+        policy_sha256: text("policy_sha256"),
+        exit_code: int("exit_code"),
+        signal: int("signal"),
+        duration_ms: int("duration_ms"),
+        error: text("error"),
+    };
+    Entry {
+        seq: view.seq(),
+        log_id: text("log_id").unwrap_or_default(),
+        record,
+        prev_hash: view.prev_hash.to_string(),
+        hash: view.hash.to_string(),
+    }
 }
 
 fn bad(seq: Option<i64>, detail: String) -> BadRow {
     BadRow { seq, detail }
 }
 
-fn decode(row: &Row<'_>, seq: i64) -> Result<Entry, String> {
-    let kind_text = required(row, "kind")?;
-    let kind = Kind::parse(&kind_text).ok_or_else(|| format!("kind {kind_text:?} is not a known kind"))?;
-    let record = Record {
-        kind,
-        time: required(row, "time")?,
-        request_id: text(row, "request_id")?,
-        user: text(row, "user")?,
-        uid: int(row, "uid")?,
-        host: text(row, "host")?,
-        pid: int(row, "pid")?,
-        ppid: int(row, "ppid")?,
-        parent: text(row, "parent")?,
-        cwd: text(row, "cwd")?,
-        argv: text(row, "argv")?,
-        line: text(row, "line")?,
-        decision: text(row, "decision")?,
-        rule: text(row, "rule")?,
-        reason: text(row, "reason")?,
-        verdict: text(row, "verdict")?,
-        approver: text(row, "approver")?,
-        channel: text(row, "channel")?,
-        policy_path: text(row, "policy_path")?,
-        policy_sha256: text(row, "policy_sha256")?,
-        exit_code: int(row, "exit_code")?,
-        signal: int(row, "signal")?,
-        duration_ms: int(row, "duration_ms")?,
-        error: text(row, "error")?,
-    };
-    Ok(Entry {
-        seq,
-        log_id: required(row, "log_id")?,
-        record,
-        prev_hash: required(row, "prev_hash")?,
-        hash: required(row, "hash")?,
-    })
+fn field<'r>(row: &'r Row<'_>, index: usize) -> Result<Value<'r>, String> {
+    let name = NAMES[index];
+    if encoding::is_int(index) {
+        match row.get_ref(index).map_err(|error| format!("column {name}: {error}"))? {
+            ValueRef::Null => Ok(Value::Null),
+            ValueRef::Integer(n) => Ok(Value::Int(n)),
+            other => Err(format!("{name} holds {} instead of an integer", type_name(other))),
+        }
+    } else {
+        Ok(field_text(row, index, name)?.map_or(Value::Null, Value::Text))
+    }
 }
 
-fn column<'r>(row: &'r Row<'_>, name: &str) -> Result<ValueRef<'r>, String> {
-    row.get_ref(name).map_err(|error| format!("column {name}: {error}"))
+fn field_text<'r>(row: &'r Row<'_>, index: usize, name: &str) -> Result<Option<&'r str>, String> {
+    match row.get_ref(index).map_err(|error| format!("column {name}: {error}"))? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(Some(text)),
+            Err(_) => Err(format!("{name} is not valid UTF-8")),
+        },
+        other => Err(format!("{name} holds {} instead of text", type_name(other))),
+    }
 }
 
 fn type_name(value: ValueRef<'_>) -> &'static str {
@@ -109,25 +176,12 @@ fn type_name(value: ValueRef<'_>) -> &'static str {
     }
 }
 
-fn text(row: &Row<'_>, name: &str) -> Result<Option<String>, String> {
-    match column(row, name)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(Some(text.to_string())),
-            Err(_) => Err(format!("{name} is not valid UTF-8")),
-        },
-        other => Err(format!("{name} holds {} instead of text", type_name(other))),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn required(row: &Row<'_>, name: &str) -> Result<String, String> {
-    text(row, name)?.ok_or_else(|| format!("{name} is null"))
-}
-
-fn int(row: &Row<'_>, name: &str) -> Result<Option<i64>, String> {
-    match column(row, name)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Integer(n) => Ok(Some(n)),
-        other => Err(format!("{name} holds {} instead of an integer", type_name(other))),
+    #[test]
+    fn time_index_names_time() {
+        assert_eq!(NAMES[TIME], "time");
     }
 }

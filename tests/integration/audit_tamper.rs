@@ -1,0 +1,248 @@
+//! `gate audit verify` on real database files tampered with the way someone who can write the
+//! file would: each case names the first damaged entry and the kind of damage, exit 1.
+
+use std::path::{Path, PathBuf};
+
+use gate::audit::{AuditLog, Kind, Record};
+use rusqlite::Connection;
+
+use super::support::{TestEnv, stdout};
+
+/// A log of 80 entries: genesis, then decision/outcome pairs, closed (the WAL folded in).
+pub fn build_log(path: &Path, entries: i64) {
+    let mut log = AuditLog::open(path).unwrap();
+    let mut records = Vec::new();
+    for n in 0..(entries - 1) / 2 + 1 {
+        let id = format!("{n:032x}");
+        let mut decision = Record::new(Kind::Decision);
+        decision.request_id = Some(id.clone());
+        decision.user = Some("ann".into());
+        decision.line = Some(format!("echo {n}"));
+        decision.decision = Some("allow".into());
+        decision.verdict = Some("allowed".into());
+        let mut outcome = Record::new(Kind::Outcome);
+        outcome.request_id = Some(id);
+        outcome.exit_code = Some(0);
+        records.extend([decision, outcome]);
+    }
+    records.truncate(usize::try_from(entries - 1).unwrap());
+    log.append_all(&records).unwrap();
+}
+
+fn sql(path: &Path, statements: &str) {
+    Connection::open(path).unwrap().execute_batch(statements).unwrap();
+}
+
+/// Recomputes the hash of entry `seq` as a forger would (through gate's own library).
+pub fn reseal(path: &Path, seq: i64) {
+    let conn = Connection::open(path).unwrap();
+    let columns: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('entries')").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let mut stmt = conn.prepare("SELECT * FROM entries WHERE seq = ?1").unwrap();
+    let row: serde_json::Map<String, serde_json::Value> = stmt
+        .query_row([seq], |r| {
+            Ok(columns
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let value = match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Integer(n) => serde_json::Value::from(n),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            serde_json::Value::from(std::str::from_utf8(t).unwrap())
+                        }
+                        _ => serde_json::Value::Null,
+                    };
+                    (name.clone(), value)
+                })
+                .collect())
+        })
+        .unwrap();
+    let mut body = row.clone();
+    let prev = body.remove("prev_hash").unwrap();
+    body.remove("hash");
+    // serde_json's Map is sorted by key: the canonical order.
+    let encoding = serde_json::to_string(&body).unwrap();
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"gate-audit-v1\0");
+    hasher.update(hex(prev.as_str().unwrap()));
+    hasher.update(encoding.as_bytes());
+    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute("UPDATE entries SET hash = ?1 WHERE seq = ?2", rusqlite::params![hash, seq]).unwrap();
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+type Tamper = fn(&Path, &Path);
+
+#[test]
+fn verify_names_the_first_damaged_entry_and_the_kind_of_damage() {
+    let env = TestEnv::new();
+    let original = env.root().join("original.db");
+    build_log(&original, 80);
+    let other = env.root().join("other.db");
+    build_log(&other, 80);
+
+    let cases: &[(&str, Tamper, i64, &str)] = &[
+        (
+            "a field of entry 57 edited",
+            |db, _| sql(db, "UPDATE entries SET exit_code = 1 WHERE seq = 57"),
+            57,
+            "content-changed",
+        ),
+        (
+            "entry 57 edited and its hash recomputed",
+            |db, _| {
+                sql(db, "UPDATE entries SET line = 'echo harmless' WHERE seq = 57");
+                reseal(db, 57);
+            },
+            58,
+            "link-broken",
+        ),
+        ("entry 57 deleted", |db, _| sql(db, "DELETE FROM entries WHERE seq = 57"), 57, "gap"),
+        (
+            "entries 57 and 58 swapped",
+            |db, _| {
+                sql(
+                    db,
+                    "UPDATE entries SET seq = -seq WHERE seq IN (57, 58); UPDATE entries SET seq = CASE seq WHEN -57 THEN 58 ELSE 57 END WHERE seq < 0",
+                )
+            },
+            57,
+            "out-of-order",
+        ),
+        (
+            "a forged entry inserted after 57",
+            |db, _| {
+                // The best a forger can do: make room, forge entry 58 linked to 57, relink the
+                // old 58 (now 59) to it and reseal both. The entry after them gives it away:
+                // it still carries the hash it was written with, as seq 59.
+                sql(
+                    db,
+                    "UPDATE entries SET seq = seq + 1000 WHERE seq > 57; UPDATE entries SET seq = seq - 999 WHERE seq > 1000;",
+                );
+                sql(db, "UPDATE entries SET prev_hash = 'moved' WHERE seq = 59");
+                sql(
+                    db,
+                    "INSERT INTO entries SELECT 58, log_id, kind, time, request_id, user, uid, host, pid, ppid, parent, cwd, argv, 'rm -rf /', decision, rule, reason, verdict, approver, channel, policy_path, policy_sha256, exit_code, signal, duration_ms, error, hash, '' FROM entries WHERE seq = 57",
+                );
+                reseal(db, 58);
+                sql(
+                    db,
+                    "UPDATE entries SET prev_hash = (SELECT hash FROM entries WHERE seq = 58) WHERE seq = 59",
+                );
+                reseal(db, 59);
+            },
+            60,
+            "out-of-order",
+        ),
+        (
+            "an entry from another log spliced in at 57",
+            |db, other| {
+                let conn = Connection::open(db).unwrap();
+                conn.execute("ATTACH ?1 AS other", [other.to_str().unwrap()]).unwrap();
+                conn.execute_batch("DELETE FROM entries WHERE seq = 57; INSERT INTO entries SELECT * FROM other.entries WHERE seq = 57;").unwrap();
+            },
+            57,
+            "foreign-entry",
+        ),
+    ];
+    for (name, tamper, seq, damage) in cases {
+        let copy = env.root().join("copy.db");
+        std::fs::copy(&original, &copy).unwrap();
+        tamper(&copy, &other);
+        let output =
+            env.gate(&["audit", "verify", "--json", "--db", copy.to_str().unwrap()]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(
+            (report["seq"].as_i64(), report["damage"].as_str()),
+            (Some(*seq), Some(*damage)),
+            "{name}: {report}"
+        );
+        let text = env.gate(&["audit", "verify", "--db", copy.to_str().unwrap()]).output().unwrap();
+        assert!(
+            stdout(&text).starts_with(&format!("damaged: entry {seq}: {damage}: ")),
+            "{name}: {}",
+            stdout(&text)
+        );
+        std::fs::remove_file(&copy).unwrap();
+    }
+    let intact = env.gate(&["audit", "verify", "--db", original.to_str().unwrap()]).output().unwrap();
+    assert_eq!(intact.status.code(), Some(0));
+    assert!(stdout(&intact).starts_with("intact: 80 entries in "), "{}", stdout(&intact));
+}
+
+#[test]
+fn an_unreadable_log_exits_2() {
+    let env = TestEnv::new();
+    let garbage = env.root().join("garbage.db");
+    std::fs::write(&garbage, [b'x'; 4096]).unwrap();
+    let missing = env.root().join("missing.db");
+    for path in [garbage, missing] {
+        let output = env.gate(&["audit", "verify", "--db", path.to_str().unwrap()]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(!path.ends_with("missing.db") || !path.exists());
+    }
+}
+
+/// Flips every byte of a small log in turn. Verify must never call a log intact whose entries
+/// changed: each flip is reported as damage or as unreadable, or it left every entry as it was
+/// (same size, same head hash, which commits to every entry). The bytes of the last kind are
+/// SQLite's unused space and fields it ignores: they hold no entry (see the README).
+#[test]
+fn flipping_any_byte_of_a_small_log_never_passes_changed_entries_as_intact() {
+    let env = TestEnv::new();
+    let original = env.root().join("small.db");
+    build_log(&original, 5);
+    let bytes = std::fs::read(&original).unwrap();
+    assert!(!PathBuf::from(format!("{}-wal", original.display())).exists());
+    let expected = match gate::audit::verify(&original).unwrap() {
+        gate::audit::VerifyReport::Intact { entries, head_hash, .. } => (entries, head_hash),
+        other => panic!("{other:?}"),
+    };
+    // Two workers, each on its own copy: this is some 30,000 opens of a database.
+    let workers = 2;
+    let results: Vec<(Vec<usize>, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (bytes, expected, env) = (&bytes, &expected, &env);
+                scope.spawn(move || {
+                    let copy = env.root().join(format!("flipped-{worker}.db"));
+                    let (mut changed_but_intact, mut harmless) = (Vec::new(), 0);
+                    for at in (worker..bytes.len()).step_by(workers) {
+                        let mut flipped = bytes.clone();
+                        flipped[at] ^= 0xff;
+                        std::fs::write(&copy, &flipped).unwrap();
+                        if let Ok(gate::audit::VerifyReport::Intact { entries, head_hash, .. }) =
+                            gate::audit::verify(&copy)
+                        {
+                            if (entries, head_hash) == *expected {
+                                harmless += 1;
+                            } else {
+                                changed_but_intact.push(at);
+                            }
+                        }
+                        for suffix in ["-wal", "-shm"] {
+                            let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+                        }
+                    }
+                    (changed_but_intact, harmless)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let changed: Vec<usize> = results.iter().flat_map(|r| r.0.clone()).collect();
+    let harmless: usize = results.iter().map(|r| r.1).sum();
+    eprintln!(
+        "{} bytes flipped: {} detected, {harmless} in bytes that hold no entry",
+        bytes.len(),
+        bytes.len() - harmless
+    );
+    assert!(changed.is_empty(), "flips at {changed:?} changed entries and still verified intact");
+}
