@@ -40,6 +40,10 @@ pub fn exec(
     if let Ending::NotStarted { reason, .. } = &outcome.ending {
         eprintln!("gate: {}", escape_controls(reason));
     }
+    // The decision was made durable before the command started; the outcome needs no fsync of
+    // its own (the checkpoint when the log closes syncs it), and a power cut before then leaves
+    // an incomplete request, which `gate audit verify` reports as such, not as damage.
+    let _ = log.set_durability(crate::audit::Durability::Normal);
     match log.append(&outcome_record(&outcome, &request_id)) {
         Ok(entry) => crate::audit::checkpoint_after_append(periodic.as_ref(), &entry),
         // The command has run; its exit code still passes through, but nobody may miss this.

@@ -83,6 +83,17 @@ impl AuditLog {
         &self.path
     }
 
+    /// Changes when later commits reach the disk.
+    pub fn set_durability(&mut self, durability: Durability) -> Result<(), AuditError> {
+        let value = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        self.conn
+            .pragma_update(None, "synchronous", value)
+            .map_err(|source| AuditError::Write { path: self.path.clone(), source })
+    }
+
     /// Appends a record as the successor of the current head, and returns the stored entry.
     pub fn append(&mut self, record: &Record) -> Result<Entry, AuditError> {
         let path = &self.path;
