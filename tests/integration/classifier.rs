@@ -88,16 +88,18 @@ const FRAGMENTS: &[&str] = &[
     "time",
 ];
 
+fn context(resolver: &Resolver) -> Context<'_> {
+    Context { home: "/home/agent", cwd: Path::new("/tmp"), env: &|_| None, resolver }
+}
+
 fn allow_everything() -> Policy {
     Policy::parse("allow-all", "version = 1\n[settings]\ndefault = \"allow\"\n", "/home/agent").unwrap()
 }
 
 #[test]
 fn never_allows_what_it_cannot_see() {
-    let policy = allow_everything();
-    let resolver = Resolver::new(Some("/usr/bin:/bin".into()));
-    let env = |_: &str| None;
-    let context = Context { home: "/home/agent", cwd: Path::new("/tmp"), env: &env, resolver: &resolver };
+    let (policy, resolver) = (allow_everything(), Resolver::new(Some("/usr/bin:/bin".into())));
+    let context = context(&resolver);
     let mut random = Lcg(0x5eed);
     for round in 0..20_000 {
         let count = 1 + random.next() % 8;
@@ -121,10 +123,8 @@ fn never_allows_what_it_cannot_see() {
 
 #[test]
 fn opaque_constructs_are_never_allowed() {
-    let policy = allow_everything();
-    let resolver = Resolver::new(Some("/usr/bin:/bin".into()));
-    let env = |_: &str| None;
-    let context = Context { home: "/home/agent", cwd: Path::new("/tmp"), env: &env, resolver: &resolver };
+    let (policy, resolver) = (allow_everything(), Resolver::new(Some("/usr/bin:/bin".into())));
+    let context = context(&resolver);
     let lines = [
         "$X -rf /",
         "$(echo rm) -rf /",
@@ -160,10 +160,8 @@ fn opaque_constructs_are_never_allowed() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let policy = allow_everything();
-    let resolver = Resolver::new(Some("/usr/bin:/bin".into()));
-    let env = |_: &str| None;
-    let context = Context { home: "/home/agent", cwd: Path::new("/tmp"), env: &env, resolver: &resolver };
+    let (policy, resolver) = (allow_everything(), Resolver::new(Some("/usr/bin:/bin".into())));
+    let context = context(&resolver);
     let mut random = Lcg(42);
     let alphabet: Vec<char> = "abrm -/$(){}[]<>|&;'\"`\\\n*?~=!#%^0123456789\t".chars().collect();
     for _ in 0..20_000 {
