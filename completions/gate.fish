@@ -37,6 +37,7 @@ complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit data
 complete -c gate -n "__fish_gate_using_subcommand exec" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
 complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'

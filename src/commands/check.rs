@@ -21,6 +21,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Accepted so that `check` takes the same arguments as `exec`; check never opens the log
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub db: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub command: CommandArgs,
 }
