@@ -242,3 +242,43 @@ fn flipping_any_byte_of_a_small_log_never_verifies_intact() {
     );
     assert!(intact.is_empty(), "{} flips verified intact, at {intact:?}", intact.len());
 }
+
+/// A log made by gate before schema version 2 (`UNIQUE(prev_hash)` and five indexes, no
+/// application id, space freed without zeroing) is migrated and rewritten on its next open, and
+/// then verifies intact, file check included, and refuses an insert off the head.
+#[test]
+fn a_version_1_log_is_upgraded_and_verifies_intact() {
+    let env = TestEnv::new();
+    let db = env.root().join("v1.db");
+    build_log(&db, 120);
+    let columns = "seq INTEGER PRIMARY KEY, log_id TEXT NOT NULL, kind TEXT NOT NULL, time TEXT NOT NULL, request_id TEXT, user TEXT, uid INTEGER, host TEXT, pid INTEGER, ppid INTEGER, parent TEXT, cwd TEXT, argv TEXT, line TEXT, decision TEXT, rule TEXT, reason TEXT, verdict TEXT, approver TEXT, channel TEXT, policy_path TEXT, policy_sha256 TEXT, exit_code INTEGER, signal INTEGER, duration_ms INTEGER, error TEXT, prev_hash TEXT NOT NULL UNIQUE, hash TEXT NOT NULL";
+    sql(
+        &db,
+        &format!(
+            "PRAGMA secure_delete = OFF; DROP TRIGGER entries_extend_the_head;
+             CREATE TABLE v1 ({columns}); INSERT INTO v1 SELECT * FROM entries; DROP TABLE entries;
+             ALTER TABLE v1 RENAME TO entries;
+             CREATE INDEX entries_time ON entries (time);
+             CREATE INDEX entries_decision ON entries (decision);
+             CREATE INDEX entries_rule ON entries (rule);
+             CREATE INDEX entries_user ON entries (user);
+             CREATE INDEX entries_request_id ON entries (request_id);
+             PRAGMA user_version = 1; PRAGMA application_id = 0;"
+        ),
+    );
+    let old = env.gate(&["audit", "verify", "--json", "--db", db.to_str().unwrap()]).output().unwrap();
+    assert_eq!(old.status.code(), Some(1), "{old:?}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&old)).unwrap()["damage"], "file-damaged");
+
+    let mut log = AuditLog::open(&db).unwrap();
+    log.append(&Record::new(Kind::Decision)).unwrap();
+    drop(log);
+    let output = env.gate(&["audit", "verify", "--db", db.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stdout(&output).starts_with("intact: 121 entries in "), "{}", stdout(&output));
+    let conn = Connection::open(&db).unwrap();
+    let forged = conn.execute_batch(
+        "INSERT INTO entries SELECT 122, log_id, kind, time, request_id, user, uid, host, pid, ppid, parent, cwd, argv, line, decision, rule, reason, verdict, approver, channel, policy_path, policy_sha256, exit_code, signal, duration_ms, error, prev_hash, hash FROM entries WHERE seq = 5",
+    );
+    assert!(forged.unwrap_err().to_string().contains("extend the head"));
+}
