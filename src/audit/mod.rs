@@ -6,6 +6,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod encoding;
 mod entry;
+mod file_check;
 mod filter;
 pub mod key;
 mod periodic;
@@ -35,6 +36,8 @@ pub enum AuditError {
     Write { path: PathBuf, source: rusqlite::Error },
     #[error("cannot read the audit log {path}: {source}")]
     Read { path: PathBuf, source: rusqlite::Error },
+    #[error("cannot read the audit log file {path}: {source}")]
+    ReadFile { path: PathBuf, source: std::io::Error },
     #[error("cannot create the folder {path} for the audit log: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot create the audit log {path}: {source}")]

@@ -113,8 +113,18 @@ fn names_the_first_tampered_row() {
             Some((1, DamageKind::BadGenesis)),
         ),
         ("every row deleted", |c, _| exec(c, "DELETE FROM entries"), Some((1, DamageKind::BadGenesis))),
-        // Not detectable without a checkpoint of the head kept elsewhere (later work).
-        ("last row deleted", |c, _| exec(c, "DELETE FROM entries WHERE seq = 6"), None),
+        // A careless delete leaves the row's bytes in the file.
+        (
+            "last row deleted, its bytes left behind",
+            |c, _| exec(c, "DELETE FROM entries WHERE seq = 6"),
+            Some((0, DamageKind::FileDamaged)),
+        ),
+        // Not detectable without a checkpoint of the head kept elsewhere (see `checkpoint`).
+        (
+            "last row deleted and the file rewritten",
+            |c, _| exec(c, "DELETE FROM entries WHERE seq = 6; VACUUM"),
+            None,
+        ),
     ];
 
     assert_eq!(
@@ -131,6 +141,11 @@ fn names_the_first_tampered_row() {
         let copy = dir.path().join("copy.db");
         std::fs::copy(&original, &copy).unwrap();
         let conn = Connection::open(&copy).unwrap();
+        // Someone who can write the file can drop the trigger that refuses inserts off the head
+        // (doing so shows in the file's schema, which verify reports after the chain's damage).
+        if expected.is_some() {
+            exec(&conn, "DROP TRIGGER entries_extend_the_head");
+        }
         tamper(&conn, dir.path());
         drop(conn);
         let report = verify(&copy).unwrap();

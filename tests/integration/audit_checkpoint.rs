@@ -78,9 +78,21 @@ fn a_checkpoint_reveals_truncation_rollback_and_a_rebuilt_chain() {
     drop(log);
     assert_eq!(verify_with(&env, &db, &checkpoint).status.code(), Some(0));
 
+    // A careless DELETE leaves the deleted rows' bytes behind: the file check sees it.
+    let careless = env.root().join("careless.db");
+    std::fs::copy(&db, &careless).unwrap();
+    Connection::open(&careless).unwrap().execute("DELETE FROM entries WHERE seq > 55", []).unwrap();
+    let output =
+        env.gate(&["audit", "verify", "--json", "--db", careless.to_str().unwrap()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(report(&output)["damage"], "file-damaged");
+    // A careful one zeroes them and rewrites the file: only a checkpoint can tell.
     let truncated = env.root().join("truncated.db");
     std::fs::copy(&db, &truncated).unwrap();
-    Connection::open(&truncated).unwrap().execute("DELETE FROM entries WHERE seq > 55", []).unwrap();
+    Connection::open(&truncated)
+        .unwrap()
+        .execute_batch("PRAGMA secure_delete = ON; DELETE FROM entries WHERE seq > 55; VACUUM;")
+        .unwrap();
     let rebuilt = env.root().join("rebuilt.db");
     std::fs::copy(&db, &rebuilt).unwrap();
     rebuild_from(&rebuilt, 30);

@@ -19,6 +19,10 @@ use super::entry::{Entry, Kind, Record};
 use super::filter::Filter;
 
 pub(crate) use read::{ReadLog, open_read};
+pub(crate) use schema::{APPLICATION_ID, SchemaRow, expected_rows};
+
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = schema::LATEST;
 
 /// How long one statement waits for another process's write lock before failing with BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,6 +72,9 @@ impl AuditLog {
         let version = conn
             .busy_timeout(BUSY_TIMEOUT)
             .and_then(|()| conn.pragma_update(None, "synchronous", synchronous))
+            // Freed space is zeroed, so that verify's file check can require every byte that
+            // holds no entry to be zero.
+            .and_then(|()| conn.pragma_update(None, "secure_delete", "ON"))
             .and_then(|()| retry(|| schema::user_version(&conn)))
             .map_err(|e| classify(path, e, opened))?;
         check_version(path, version)?;
@@ -226,15 +233,23 @@ fn initialize(conn: &mut Connection) -> rusqlite::Result<()> {
     // WAL lets readers (verify, log) run while gate appends. It is stored in the file, so it is
     // set once here; it cannot be changed inside a transaction.
     retry(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
-    retry(|| {
+    let from = retry(|| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let from = schema::migrate(&tx)?;
         // Only a brand-new log gets a genesis: an emptied one stays empty, as evidence.
         if from == 0 {
             row::insert(&tx, &genesis())?;
         }
-        tx.commit()
-    })
+        tx.commit()?;
+        Ok(from)
+    })?;
+    // The log is rewritten once after migrating: the pages the migrations freed, and in a log
+    // made by an older gate the space freed before secure_delete was on, would hold stale bytes
+    // that verify's file check rejects. A new log is a few pages: it costs nothing.
+    if from < schema::LATEST {
+        retry(|| conn.execute_batch("VACUUM"))?;
+    }
+    Ok(())
 }
 
 fn genesis() -> Entry {
