@@ -53,10 +53,16 @@ pub(crate) struct Checked {
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const LOCK_BYTE: u64 = 1 << 30;
 
-type Found<T> = Result<T, FileDamage>;
+/// Why a walk stopped: damage, or a read that failed.
+enum Stop {
+    Damage(FileDamage),
+    Io(std::io::Error),
+}
+
+type Found<T> = Result<T, Stop>;
 
 fn damage<T>(page: u32, offset: usize, detail: impl Into<String>) -> Found<T> {
-    Err(FileDamage { page, offset, detail: detail.into() })
+    Err(Stop::Damage(FileDamage { page, offset, detail: detail.into() }))
 }
 
 fn u16_at(data: &[u8], at: usize) -> usize {
@@ -89,26 +95,33 @@ fn varint(data: &[u8], at: usize, end: usize) -> Option<(u64, usize)> {
 }
 
 /// Checks the file, whose length is `len`. `Ok(Err(..))` is damage; `Err` a failed read.
-pub(crate) fn check(file: &File, len: u64, expect: &Expect<'_>) -> std::io::Result<Found<Checked>> {
+pub(crate) fn check(
+    file: &File,
+    len: u64,
+    expect: &Expect<'_>,
+) -> std::io::Result<Result<Checked, FileDamage>> {
+    match walk(file, len, expect) {
+        Ok(checked) => Ok(Ok(checked)),
+        Err(Stop::Damage(found)) => Ok(Err(found)),
+        Err(Stop::Io(error)) => Err(error),
+    }
+}
+
+fn walk(file: &File, len: u64, expect: &Expect<'_>) -> Found<Checked> {
     let mut head = [0u8; 100];
     if len < 100 {
-        return Ok(damage(1, 0, format!("the file is {len} bytes, shorter than a database header")));
+        return damage(1, 0, format!("the file is {len} bytes, shorter than a database header"));
     }
-    file.read_exact_at(&mut head, 0)?;
+    file.read_exact_at(&mut head, 0).map_err(Stop::Io)?;
     let raw = u16_at(&head, 16);
     let page_size = if raw == 1 { 65536 } else { raw };
     if &head[..16] != MAGIC || !page_size.is_power_of_two() || page_size < 512 {
-        return Ok(damage(1, 0, "not a SQLite database header"));
+        return damage(1, 0, "not a SQLite database header");
     }
     let mut walk = Walk { file, page_size, pages: 0, seen: Vec::new(), buffers: Vec::new(), rows: 0 };
-    Ok(match walk.header(&head, len, expect) {
-        Ok(()) => walk.all(expect).map(|()| Checked { rows: walk.rows }),
-        Err(found) => Err(found),
-    })
-    .and_then(|found| match found {
-        Err(FileDamage { page: u32::MAX, detail, .. }) => Err(std::io::Error::other(detail)),
-        other => Ok(other),
-    })
+    walk.header(&head, len, expect)?;
+    walk.all(expect)?;
+    Ok(Checked { rows: walk.rows })
 }
 
 /// The table b-tree a page belongs to.
@@ -198,10 +211,7 @@ impl Walk<'_> {
         let mut buffer = std::mem::take(&mut self.buffers[depth]);
         buffer.resize(self.page_size, 0);
         let at = u64::from(pgno - 1) * self.page_size as u64;
-        if let Err(error) = self.file.read_exact_at(&mut buffer, at) {
-            // Reported as an I/O error by `check`.
-            return damage(u32::MAX, 0, error.to_string());
-        }
+        self.file.read_exact_at(&mut buffer, at).map_err(Stop::Io)?;
         Ok(buffer)
     }
 

@@ -2,6 +2,7 @@
 //! byte-flip integration test.
 
 use super::*;
+use crate::audit::store::SchemaRow;
 
 #[test]
 fn varints_decode_as_sqlite_writes_them() {
@@ -35,4 +36,47 @@ fn records_decode_only_when_header_and_body_agree() {
     }
     assert_eq!(record_values(&[2, 0]), Some(vec![Raw::Null]));
     assert_eq!(record_values(&[2, 1, 0xff]), Some(vec![Raw::Int(-1)]));
+}
+
+fn expect(schema: &[SchemaRow]) -> Expect<'_> {
+    Expect {
+        user_version: u32::try_from(crate::audit::store::SCHEMA_VERSION).unwrap(),
+        application_id: crate::audit::store::APPLICATION_ID,
+        sqlite_version: u32::try_from(rusqlite::version_number()).unwrap(),
+        schema,
+    }
+}
+
+type Edit = fn(&mut Vec<u8>);
+
+#[test]
+fn a_closed_log_passes_and_each_kind_of_change_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let mut log = crate::audit::AuditLog::open(&path).unwrap();
+    let records = vec![crate::audit::Record::new(crate::audit::Kind::Decision); 30];
+    log.append_all(&records).unwrap();
+    drop(log);
+    let schema = crate::audit::store::expected_rows().unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let checked = check(&File::open(&path).unwrap(), bytes.len() as u64, &expect(&schema)).unwrap();
+    assert_eq!(checked, Ok(Checked { rows: 31 }));
+
+    let cases: &[(&str, Edit, &str)] = &[
+        ("application id", |b| b[71] ^= 1, "application id"),
+        ("reserved header bytes", |b| b[80] = 1, "reserved for expansion"),
+        ("change counter", |b| b[27] ^= 1, "version-valid-for"),
+        ("a page appended", |b| b.extend([0; 4096]), "database size in pages"),
+        ("a byte cut off", |b| b.truncate(b.len() - 1), "whole number"),
+        ("unallocated space of the schema page", |b| b[2000] = 1, "page 1 byte 2000"),
+        ("a cell pointer", |b| b[4096 + 9] ^= 0x40, "page 2"),
+    ];
+    for (name, edit, says) in cases {
+        let mut changed = bytes.clone();
+        edit(&mut changed);
+        std::fs::write(&path, &changed).unwrap();
+        let found = check(&File::open(&path).unwrap(), changed.len() as u64, &expect(&schema)).unwrap();
+        let detail = found.expect_err(name).to_string();
+        assert!(detail.contains(says), "{name}: {detail}");
+    }
 }
