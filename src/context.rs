@@ -18,7 +18,9 @@ pub struct Requester {
 }
 
 impl Requester {
-    pub fn capture() -> std::io::Result<Requester> {
+    /// Captures the caller; `cwd` is the working directory gate already read for classifying,
+    /// so that what was judged and what is recorded are the same place.
+    pub fn capture(cwd: &std::path::Path) -> Requester {
         let uid = nix::unistd::getuid();
         let user = nix::unistd::User::from_uid(uid)
             .ok()
@@ -28,15 +30,15 @@ impl Requester {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "unknown".into());
         let ppid = nix::unistd::getppid().as_raw() as u32;
-        Ok(Requester {
+        Requester {
             user,
             uid: uid.as_raw(),
             host,
             pid: std::process::id(),
             ppid,
             parent: parent_command(ppid),
-            cwd: std::env::current_dir()?,
-        })
+            cwd: cwd.to_path_buf(),
+        }
     }
 }
 

@@ -10,7 +10,6 @@ use crate::display::escape_controls;
 use crate::exit_code;
 use crate::policy::{Classification, Decision, Policy};
 use crate::runner::{self, Ending, Outcome, Program};
-use anyhow::Context as _;
 use std::path::Path;
 
 pub fn exec(
@@ -20,7 +19,7 @@ pub fn exec(
     request: Request,
 ) -> anyhow::Result<i32> {
     let classification = policy.classify(&request.analyze(), &environment.context());
-    let requester = Requester::capture().context("cannot read the current directory")?;
+    let requester = Requester::capture(&environment.cwd);
     let request_id = crate::context::new_request_id();
     // Open the log before asking anyone: a human's time is not spent on a command that could
     // not be recorded.
