@@ -55,66 +55,60 @@ impl Rule {
     /// Whether an allow rule would match but for the files the command writes.
     pub fn matches_but_for_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
         self.decision == Decision::Allow
-            && !self.covers_writes(command, context)
+            && !self.covers_writes(command)
             && self.matches_with(command, context, false)
     }
 
     fn matches_with(&self, command: &SimpleCommand, context: &Context, check_writes: bool) -> bool {
         let certain = self.decision == Decision::Allow;
-        let args = command.args();
-        // Arguments not consumed by the `match` words; those are what `args` looks at.
-        let mut rest: Vec<&Word> = args.iter().collect();
-        if let Some(patterns) = &self.patterns {
-            let found = patterns.iter().find_map(|pattern| pattern.consume(command, certain, context));
-            match found {
-                Some(consumed) => {
-                    rest = args
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| !consumed.contains(i))
-                        .map(|(_, w)| w)
-                        .collect()
+        // Argument positions consumed by the `match` words; `args` looks at the others.
+        let consumed = match &self.patterns {
+            Some(patterns) => {
+                match patterns.iter().find_map(|pattern| pattern.consume(command, certain, context)) {
+                    Some(consumed) => consumed,
+                    None => return false,
                 }
-                None => return false,
             }
-        }
-        if certain && check_writes && !self.covers_writes(command, context) {
+            None => Vec::new(),
+        };
+        if certain && check_writes && !self.covers_writes(command) {
             return false;
         }
-        let flags_hold = self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain));
-        let args_hold = self.args.as_ref().is_none_or(|globs| {
-            (!certain && command.more_args)
-                || rest.iter().any(|word| word_matches(word, globs, certain, context))
-        });
-        let redirects_hold = self.redirects.as_ref().is_none_or(|globs| {
-            let mut targets = output_targets(command);
-            if certain {
-                let mut targets = targets.peekable();
-                targets.peek().is_some() && targets.all(|target| word_matches(target, globs, true, context))
-            } else {
-                targets.any(|target| word_matches(target, globs, false, context))
-            }
-        });
-        let env_holds =
-            self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context));
-        let cwd_holds = self.cwd.as_ref().is_none_or(|globs| {
-            let cwd = context.cwd.to_string_lossy();
-            globs.iter().any(|glob| glob.matches(&cwd))
-        });
-        flags_hold && args_hold && redirects_hold && env_holds && cwd_holds
+        // Cheapest conditions first; each one that fails ends the match.
+        self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context))
+            && self.cwd.as_ref().is_none_or(|globs| {
+                let cwd = context.cwd.to_string_lossy();
+                globs.iter().any(|glob| glob.matches(&cwd))
+            })
+            && self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain))
+            && self.args.as_ref().is_none_or(|globs| {
+                (!certain && command.more_args)
+                    || command.args().iter().enumerate().any(|(at, word)| {
+                        !consumed.contains(&at) && word_matches(word, globs, certain, context)
+                    })
+            })
+            && self.redirects.as_ref().is_none_or(|globs| {
+                let mut targets = output_targets(command);
+                if certain {
+                    let mut targets = targets.peekable();
+                    targets.peek().is_some()
+                        && targets.all(|target| word_matches(target, globs, true, context))
+                } else {
+                    targets.any(|target| word_matches(target, globs, false, context))
+                }
+            })
     }
 
     /// An allow rule covers writes to files only when it says so with `redirects`: `ls` being
     /// read-only says nothing about `ls > ~/.ssh/authorized_keys`.
-    fn covers_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
+    fn covers_writes(&self, command: &SimpleCommand) -> bool {
         self.redirects.is_some()
-            || output_targets(command)
-                .all(|target| target.as_literal().is_some_and(|text| harmless_sink(&text, context)))
+            || output_targets(command).all(|target| {
+                target
+                    .as_literal()
+                    .is_some_and(|text| matches!(text.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr"))
+            })
     }
-}
-
-fn harmless_sink(target: &str, _context: &Context) -> bool {
-    matches!(target, "/dev/null" | "/dev/stdout" | "/dev/stderr")
 }
 
 fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {
