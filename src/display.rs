@@ -58,7 +58,7 @@ fn quote_word(arg: &std::ffi::OsStr) -> String {
 }
 
 /// The error and its causes on one line, escaped.
-pub fn error_line(error: &anyhow::Error) -> String {
+pub fn error_line(error: &dyn std::fmt::Display) -> String {
     escape_controls(&format!("{error:#}"))
 }
 

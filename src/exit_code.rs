@@ -4,6 +4,9 @@
 pub const SUCCESS: i32 = 0;
 /// Command-line usage error (clap's own code).
 pub const USAGE: i32 = 2;
+/// `gate audit verify`: the log (or the checkpoint) could not be read or was refused; not the
+/// same as damaged. Shares its value with [`USAGE`], as the README documents.
+pub const UNREADABLE: i32 = 2;
 /// A check found problems: `gate audit verify` (the log is damaged), `gate policy lint` and
 /// `gate policy test`.
 pub const FAILED: i32 = 1;

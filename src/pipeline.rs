@@ -47,10 +47,7 @@ pub fn exec(
         Ok(entry) => crate::audit::checkpoint_after_append(periodic.as_ref(), &entry),
         // The command has run; its exit code still passes through, but nobody may miss this.
         Err(error) => {
-            eprintln!(
-                "gate: warning: the outcome was not recorded: {}",
-                escape_controls(&format!("{error:#}"))
-            )
+            eprintln!("gate: warning: the outcome was not recorded: {}", crate::display::error_line(&error))
         }
     }
     Ok(outcome.exit_code())

@@ -227,15 +227,15 @@ fn verify(
         Ok(checkpoint) => checkpoint,
         Err(message) => {
             eprintln!("gate: {message}");
-            return Ok(exit_code::USAGE);
+            return Ok(exit_code::UNREADABLE);
         }
     };
     let report = match crate::audit::verify_with(path, checkpoint.as_ref()) {
         Ok(report) => report,
         Err(error) => {
             // Could not read is not the same as damaged: its own exit code.
-            eprintln!("gate: {}", escape_controls(&format!("{error:#}")));
-            return Ok(exit_code::USAGE);
+            eprintln!("gate: {}", crate::display::error_line(&error));
+            return Ok(exit_code::UNREADABLE);
         }
     };
     match report {
