@@ -83,6 +83,33 @@ fn family(name: &str) -> Option<Family> {
 }
 
 /// Options that only print information, so no code is read from standard input.
+/// The argument at `i` of an interpreter, as far as every interpreter reads it alike.
+enum Leading {
+    /// The kind is known: a run-time word, `--version`, or `--` followed by a script or not.
+    Decided(Kind),
+    /// `-`: the code comes from standard input.
+    Stdin,
+    /// Something the interpreter's own option scan must look at.
+    Option(String),
+}
+
+fn leading(name: &str, words: &[Word], i: usize, word: &Word) -> Leading {
+    let Some(text) = word.as_literal() else {
+        return Leading::Decided(Kind::opaque(format!(
+            "{name} argument {} is only known at run time",
+            word.text
+        )));
+    };
+    if informational(&text) {
+        return Leading::Decided(Kind::Plain);
+    }
+    match text.as_str() {
+        "-" => Leading::Stdin,
+        "--" => Leading::Decided(if words.len() > i + 1 { Kind::Plain } else { stdin(name) }),
+        _ => Leading::Option(text),
+    }
+}
+
 fn informational(word: &str) -> bool {
     matches!(word, "-V" | "-v" | "--version" | "-h" | "--help" | "-version")
 }
@@ -192,18 +219,11 @@ fn stdin(name: &str) -> Kind {
 fn node(name: &str, words: &[Word]) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
-        let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
+        let text = match leading(name, words, i, word) {
+            Leading::Decided(kind) => return kind,
+            Leading::Stdin => break,
+            Leading::Option(text) => text,
         };
-        if informational(&text) {
-            return Kind::Plain;
-        }
-        if text == "-" {
-            break;
-        }
-        if text == "--" {
-            return if words.len() > i + 1 { Kind::Plain } else { stdin(name) };
-        }
         if let Some(long) = text.strip_prefix("--") {
             let long = long.split('=').next().unwrap_or(long);
             match long {
@@ -243,18 +263,11 @@ fn node(name: &str, words: &[Word]) -> Kind {
 fn letters(name: &str, words: &[Word], code: &str, attached: &str) -> Kind {
     let mut i = 1;
     while let Some(word) = words.get(i) {
-        let Some(text) = word.as_literal() else {
-            return Kind::opaque(format!("{name} argument {} is only known at run time", word.text));
+        let text = match leading(name, words, i, word) {
+            Leading::Decided(kind) => return kind,
+            Leading::Stdin => break,
+            Leading::Option(text) => text,
         };
-        if informational(&text) {
-            return Kind::Plain;
-        }
-        if text == "-" {
-            break;
-        }
-        if text == "--" {
-            return if words.len() > i + 1 { Kind::Plain } else { stdin(name) };
-        }
         if text.starts_with("--") {
             i += 1;
             continue;
