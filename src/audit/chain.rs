@@ -177,6 +177,24 @@ impl<'a> EntryView<'a> {
     }
 }
 
+/// Checks what every reader of a row requires before it makes a view of it: a known kind, and a
+/// log id and time. (Column types are the reader's to check.)
+pub(crate) fn check_required(values: &[Value<'_>; FIELD_COUNT]) -> Result<(), String> {
+    let kind = match values[encoding::KIND] {
+        Value::Text(text) => text,
+        _ => return Err("kind is null".to_string()),
+    };
+    if Kind::parse(kind).is_none() {
+        return Err(format!("kind {kind:?} is not a known kind"));
+    }
+    for required in [encoding::LOG_ID, encoding::TIME] {
+        if values[required] == Value::Null {
+            return Err(format!("{} is null", encoding::NAMES[required]));
+        }
+    }
+    Ok(())
+}
+
 /// Checks entries one at a time, in the order they are stored.
 #[derive(Debug, Default)]
 pub struct Verifier {

@@ -145,6 +145,7 @@ pub(crate) const KIND: usize = 9;
 pub(crate) const LOG_ID: usize = 11;
 pub(crate) const REQUEST_ID: usize = 18;
 pub(crate) const SEQ: usize = 20;
+pub(crate) const TIME: usize = 22;
 pub(crate) const VERDICT: usize = 25;
 
 /// Whether a field holds an integer (else text): the type its column must have. A table, not
@@ -285,6 +286,7 @@ mod tests {
             (LOG_ID, "log_id"),
             (REQUEST_ID, "request_id"),
             (SEQ, "seq"),
+            (TIME, "time"),
             (VERDICT, "verdict"),
         ];
         for (index, name) in cases {

@@ -6,7 +6,8 @@
 //! the freelist), and within each b-tree page for every byte (header, cell pointers, cells,
 //! freeblocks, fragments, unallocated space); interior pages' keys must be the largest key of
 //! the child before them. The schema must be exactly gate's. What the entries' cells hold is
-//! left to the chain verifier, which reads the same bytes through SQLite.
+//! left to the chain verifier: the walk hands each entry's record, its overflow pages joined,
+//! to the caller, in rowid order.
 //!
 //! Not checked, because SQLite leaves stale bytes there that no rule can tell from a change: the
 //! unallocated space of interior pages off the b-tree's rightmost path (when an interior page
@@ -94,20 +95,25 @@ fn varint(data: &[u8], at: usize, end: usize) -> Option<(u64, usize)> {
     None
 }
 
-/// Checks the file, whose length is `len`. `Ok(Err(..))` is damage; `Err` a failed read.
+/// What the walk hands over for each row of `entries`: its rowid and its whole record.
+pub(crate) type RowSink<'s> = dyn FnMut(i64, &[u8]) + 's;
+
+/// Checks the file, whose length is `len`, handing each row of `entries` to `rows` as it goes.
+/// `Ok(Err(..))` is damage; `Err` a failed read.
 pub(crate) fn check(
     file: &File,
     len: u64,
     expect: &Expect<'_>,
+    rows: &mut RowSink<'_>,
 ) -> std::io::Result<Result<Checked, FileDamage>> {
-    match walk(file, len, expect) {
+    match walk(file, len, expect, rows) {
         Ok(checked) => Ok(Ok(checked)),
         Err(Stop::Damage(found)) => Ok(Err(found)),
         Err(Stop::Io(error)) => Err(error),
     }
 }
 
-fn walk(file: &File, len: u64, expect: &Expect<'_>) -> Found<Checked> {
+fn walk(file: &File, len: u64, expect: &Expect<'_>, sink: &mut RowSink<'_>) -> Found<Checked> {
     let mut head = [0u8; 100];
     if len < 100 {
         return damage(1, 0, format!("the file is {len} bytes, shorter than a database header"));
@@ -118,7 +124,16 @@ fn walk(file: &File, len: u64, expect: &Expect<'_>) -> Found<Checked> {
     if &head[..16] != MAGIC || !page_size.is_power_of_two() || page_size < 512 {
         return damage(1, 0, "not a SQLite database header");
     }
-    let mut walk = Walk { file, page_size, pages: 0, seen: Vec::new(), buffers: Vec::new(), rows: 0 };
+    let mut walk = Walk {
+        file,
+        page_size,
+        pages: 0,
+        seen: Vec::new(),
+        buffers: Vec::new(),
+        rows: 0,
+        sink,
+        record: Vec::new(),
+    };
     walk.header(&head, len, expect)?;
     walk.all(expect)?;
     Ok(Checked { rows: walk.rows })
@@ -131,7 +146,7 @@ enum Tree {
     Entries,
 }
 
-struct Walk<'f> {
+struct Walk<'f, 's> {
     file: &'f File,
     page_size: usize,
     pages: u32,
@@ -139,9 +154,12 @@ struct Walk<'f> {
     /// Page buffers reused per tree depth.
     buffers: Vec<Vec<u8>>,
     rows: u64,
+    sink: &'s mut RowSink<'s>,
+    /// A record that spills to overflow pages, joined.
+    record: Vec<u8>,
 }
 
-impl Walk<'_> {
+impl Walk<'_, '_> {
     fn header(&mut self, head: &[u8], len: u64, expect: &Expect<'_>) -> Found<()> {
         let size = self.page_size as u64;
         if !len.is_multiple_of(size) {
@@ -306,10 +324,20 @@ impl Walk<'_> {
                         return damage(pgno, cell.offset, "a schema row spills to overflow pages");
                     }
                     records.push((key, data[cell.payload.0..cell.payload.1].to_vec()));
-                } else {
-                    self.rows += 1;
+                    continue;
                 }
-                self.overflow(pgno, cell, depth)?;
+                self.rows += 1;
+                let local = &data[cell.payload.0..cell.payload.1];
+                if cell.overflow.is_none() {
+                    (self.sink)(key, local);
+                } else {
+                    let mut record = std::mem::take(&mut self.record);
+                    record.clear();
+                    record.extend_from_slice(local);
+                    self.overflow(pgno, cell, depth, &mut record)?;
+                    (self.sink)(key, &record);
+                    self.record = record;
+                }
             }
             if page.cells.is_empty() && depth > 0 {
                 return damage(pgno, 0, "a b-tree leaf below the root has no cells");
@@ -342,7 +370,8 @@ impl Walk<'_> {
         Ok(result)
     }
 
-    fn overflow(&mut self, pgno: u32, cell: &Cell, depth: usize) -> Found<()> {
+    /// Follows a cell's overflow pages, appending what they hold to `record`.
+    fn overflow(&mut self, pgno: u32, cell: &Cell, depth: usize, record: &mut Vec<u8>) -> Found<()> {
         let Some((mut next, mut left)) = cell.overflow else { return Ok(()) };
         let (mut from, mut at) = (pgno, cell.payload.1);
         let room = self.page_size - 4;
@@ -351,6 +380,7 @@ impl Walk<'_> {
             let data = self.read(next, depth + 1)?;
             let chunk = left.min(room);
             left -= chunk;
+            record.extend_from_slice(&data[4..4 + chunk]);
             let after = u32_at(&data, 0);
             if left == 0 {
                 if after != 0 {
@@ -552,20 +582,22 @@ struct Cell {
 }
 
 /// A value of a record, as the file holds it.
-#[derive(Debug, PartialEq)]
-enum Raw<'a> {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Raw<'a> {
     Null,
     Int(i64),
     Text(&'a [u8]),
+    /// A real number or a blob: never in a gate log.
     Other,
 }
 
-/// The values of a record, or `None` when its header does not fit its body exactly.
-fn record_values(record: &[u8]) -> Option<Vec<Raw<'_>>> {
+/// Decodes a record into `values`: how many it holds, or `None` when its header does not fit
+/// its body exactly or it holds more values than `values` has room for.
+pub(crate) fn decode_record<'a>(record: &'a [u8], values: &mut [Raw<'a>]) -> Option<usize> {
     let (header, mut at) = varint(record, 0, record.len())?;
     let header = usize::try_from(header).ok()?;
     let mut body = header;
-    let mut values = Vec::new();
+    let mut count = 0;
     while at < header {
         let (serial, n) = varint(record, at, header)?;
         at += n;
@@ -579,7 +611,7 @@ fn record_values(record: &[u8]) -> Option<Vec<Raw<'_>>> {
         };
         let bytes = record.get(body..body.checked_add(width)?)?;
         body += width;
-        values.push(match serial {
+        *values.get_mut(count)? = match serial {
             0 => Raw::Null,
             8 => Raw::Int(0),
             9 => Raw::Int(1),
@@ -592,9 +624,17 @@ fn record_values(record: &[u8]) -> Option<Vec<Raw<'_>>> {
             }
             s if s >= 13 && s % 2 == 1 => Raw::Text(bytes),
             _ => Raw::Other,
-        });
+        };
+        count += 1;
     }
-    (at == header && body == record.len()).then_some(values)
+    (at == header && body == record.len()).then_some(count)
+}
+
+/// The values of a schema row (five columns), or `None` as for `decode_record`.
+fn record_values(record: &[u8]) -> Option<Vec<Raw<'_>>> {
+    let mut values = [Raw::Null; 6];
+    let count = decode_record(record, &mut values)?;
+    Some(values[..count].to_vec())
 }
 
 #[cfg(test)]

@@ -57,9 +57,10 @@ fn a_closed_log_passes_and_each_kind_of_change_is_named() {
     let records = vec![crate::audit::Record::new(crate::audit::Kind::Decision); 30];
     log.append_all(&records).unwrap();
     drop(log);
-    let schema = crate::audit::store::expected_rows().unwrap();
+    let schema = crate::audit::store::expected().unwrap().rows;
     let bytes = std::fs::read(&path).unwrap();
-    let checked = check(&File::open(&path).unwrap(), bytes.len() as u64, &expect(&schema)).unwrap();
+    let checked =
+        check(&File::open(&path).unwrap(), bytes.len() as u64, &expect(&schema), &mut |_, _| {}).unwrap();
     assert_eq!(checked, Ok(Checked { rows: 31 }));
 
     let cases: &[(&str, Edit, &str)] = &[
@@ -75,7 +76,9 @@ fn a_closed_log_passes_and_each_kind_of_change_is_named() {
         let mut changed = bytes.clone();
         edit(&mut changed);
         std::fs::write(&path, &changed).unwrap();
-        let found = check(&File::open(&path).unwrap(), changed.len() as u64, &expect(&schema)).unwrap();
+        let found =
+            check(&File::open(&path).unwrap(), changed.len() as u64, &expect(&schema), &mut |_, _| {})
+                .unwrap();
         let detail = found.expect_err(name).to_string();
         assert!(detail.contains(says), "{name}: {detail}");
     }

@@ -6,6 +6,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod encoding;
 mod entry;
+mod file_chain;
 mod file_check;
 mod filter;
 pub mod key;

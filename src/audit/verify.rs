@@ -1,17 +1,19 @@
-//! `verify`: checks a whole log file, read-only, streaming its rows through the chain verifier,
-//! and, given a signed checkpoint, that the log still holds the chain the checkpoint signed.
-//! A missing file is an error and is never created; a row that cannot be decoded is damage, not a
-//! failure. Without a checkpoint, entries deleted from the end and a chain rebuilt from scratch
-//! cannot be seen; with one, they can (up to the checkpoint's size).
+//! `verify`: checks a whole log file, read-only, and, given a signed checkpoint, that the log
+//! still holds the chain the checkpoint signed. A closed log is proved intact in one pass over
+//! its file (`file_chain`); damage, or a log that is open or changing, is checked again through
+//! SQLite, which names the first damaged entry. A missing file is an error and is never created;
+//! a row that cannot be decoded is damage, not a failure. Without a checkpoint, entries deleted
+//! from the end and a chain rebuilt from scratch cannot be seen; with one, they can (up to the
+//! checkpoint's size).
 
 use std::ops::ControlFlow;
 use std::path::Path;
 
 use super::AuditError;
-use super::chain::{Damage, DamageKind, Verifier, damage};
+use super::chain::{Damage, DamageKind, EntryView, Summary, Verifier, damage};
 use super::checkpoint::Checkpoint;
-use super::file_check::{self, Checked};
-use super::store;
+use super::file_chain::{self, Fast};
+use super::store::{self, BadRow};
 
 /// The verdict on a log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,39 +48,15 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
 pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<VerifyReport, AuditError> {
     let log = store::open_read(path)?;
     let watched = checkpoint.map(|c| c.size);
-    // A large log is checked in two halves at once, each on its own connection; the second
-    // half starts from the stored hash of the last entry of the first, which the first checks.
-    let split = match log.bounds()? {
-        Some((max, log_id)) if max >= SPLIT_ABOVE && threads() > 1 => {
-            let middle = max / 2;
-            log.before(middle)?.map(|(seq, hash)| (middle, max, seq, hash, log_id))
-        }
-        _ => None,
+    let (summary, at_size) = match file_chain::verify(path, watched)? {
+        Fast::Intact { summary, at_size } => (summary, at_size),
+        doubt => match thorough(path, &log, watched)? {
+            // Damage the file showed is damage, whatever a second reading makes of it.
+            Ok(_) if let Fast::Damaged(found) = doubt => return Ok(found.into()),
+            Ok(intact) => intact,
+            Err(report) => return Ok(report),
+        },
     };
-    // The file's bytes are checked meanwhile, on a thread of their own.
-    let (chain, file) = std::thread::scope(|scope| {
-        let file = scope.spawn(|| check_file(path));
-        let chain = check_chain(path, &log, split, watched);
-        (chain, file.join().expect("the file check does not panic"))
-    });
-    let (damage, verifier, at_size) = chain?;
-    if let Some(damage) = damage {
-        return Ok(damage.into());
-    }
-    let summary = match verifier.finish() {
-        Ok(summary) => summary,
-        Err(damage) => return Ok(damage.into()),
-    };
-    let file_damage = match file? {
-        Some(Ok(rows)) if rows != summary.entries => {
-            Some(format!("the file holds {rows} rows, but {} entries were read", summary.entries))
-        }
-        Some(Ok(_)) | None => None,
-        Some(Err(detail)) => Some(detail),
-    };
-    if let Some(detail) = file_damage {
-        return Ok(VerifyReport::Damaged { seq: 0, kind: DamageKind::FileDamaged, detail });
-    }
     if let Some(checkpoint) = checkpoint {
         if checkpoint.log_id != summary.log_id {
             return Err(AuditError::CheckpointOfAnotherLog {
@@ -100,69 +78,73 @@ pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Verif
     })
 }
 
+/// The chain read through SQLite, with the file check beside it: an intact chain's summary
+/// and the hash at seq `watched`, or the report naming the first damage.
+fn thorough(
+    path: &Path,
+    log: &store::ReadLog,
+    watched: Option<i64>,
+) -> Result<Result<(Summary, Option<String>), VerifyReport>, AuditError> {
+    // A large log is checked in two halves at once, each on its own connection; the second
+    // half starts from the stored hash of the last entry of the first, which the first checks.
+    let split = match log.bounds()? {
+        Some((max, log_id)) if max >= SPLIT_ABOVE && threads() > 1 => {
+            let middle = max / 2;
+            log.before(middle)?.map(|(seq, hash)| (middle, max, seq, hash, log_id))
+        }
+        _ => None,
+    };
+    // The file's bytes are checked meanwhile, on a thread of their own.
+    let (chain, file) = std::thread::scope(|scope| {
+        let file = scope.spawn(|| file_chain::check_closed(path, &mut |_, _| {}));
+        let chain = check_chain(path, log, split, watched);
+        (chain, file.join().expect("the file check does not panic"))
+    });
+    let check = chain?;
+    if let Some(damage) = check.found {
+        return Ok(Err(damage.into()));
+    }
+    let summary = match check.verifier.finish() {
+        Ok(summary) => summary,
+        Err(damage) => return Ok(Err(damage.into())),
+    };
+    let file_damage = match file? {
+        Some(Ok(rows)) if rows != summary.entries => {
+            Some(format!("the file holds {rows} rows, but {} entries were read", summary.entries))
+        }
+        Some(Ok(_)) | None => None,
+        Some(Err(found)) => Some(found.to_string()),
+    };
+    if let Some(detail) = file_damage {
+        return Ok(Err(file_chain::file_damage(detail).into()));
+    }
+    Ok(Ok((summary, check.at_size)))
+}
+
 /// The chain check, of the whole log or of its two halves at once.
 fn check_chain(
     path: &Path,
     log: &store::ReadLog,
     split: Option<(i64, i64, i64, String, String)>,
     watched: Option<i64>,
-) -> Result<(Option<Damage>, Verifier, Option<String>), AuditError> {
+) -> Result<ChainCheck, AuditError> {
     Ok(match split {
-        None => check_range(log, (i64::MIN, i64::MAX), Verifier::new(), watched)?,
+        None => check_range(log, (i64::MIN, i64::MAX), ChainCheck::new(Verifier::new(), watched))?,
         Some((middle, max, seq, hash, log_id)) => {
             let (first, second) = std::thread::scope(|scope| {
                 let second = scope.spawn(|| {
                     let log = store::open_read(path)?;
-                    check_range(&log, (middle, max), Verifier::resume(seq, &hash, &log_id), watched)
+                    let resumed = Verifier::resume(seq, &hash, &log_id);
+                    check_range(&log, (middle, max), ChainCheck::new(resumed, watched))
                 });
-                let first = check_range(log, (i64::MIN, middle - 1), Verifier::new(), watched);
+                let first =
+                    check_range(log, (i64::MIN, middle - 1), ChainCheck::new(Verifier::new(), watched));
                 (first, second.join().expect("the verifier thread does not panic"))
             });
             let (first, second) = (first?, second?);
-            match (first, second) {
-                ((Some(damage), verifier, at), _) => (Some(damage), verifier, at),
-                ((None, earlier, at), (damage, later, at_later)) => {
-                    (damage, earlier.absorb(later), at.or(at_later))
-                }
-            }
+            first.then(second)
         }
     })
-}
-
-/// The strict check of the file's bytes (see `file_check`), when the log is closed: with a
-/// non-empty `-wal` file, pages there supersede the main file's, so the main file alone is not
-/// the log (gate's writers fold the WAL in and remove it when the last one closes). The chain
-/// check through SQLite covers such a log; this one is skipped. A log that changes while it is
-/// checked is not called damaged for it: the check is skipped too.
-/// Returns the number of rows of `entries` it found, or what is wrong.
-fn check_file(path: &Path) -> Result<Option<Result<u64, String>>, AuditError> {
-    let read = |source| AuditError::ReadFile { path: path.to_path_buf(), source };
-    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
-    let closed = || std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
-    let stamp = |file: &std::fs::File| file.metadata().map(|m| (m.len(), m.modified().ok()));
-    if !closed() {
-        return Ok(None);
-    }
-    let file = std::fs::File::open(path).map_err(read)?;
-    let before = stamp(&file).map_err(read)?;
-    static SCHEMA: std::sync::OnceLock<Vec<store::SchemaRow>> = std::sync::OnceLock::new();
-    let schema = match SCHEMA.get() {
-        Some(schema) => schema,
-        None => {
-            let rows = store::expected_rows()
-                .map_err(|source| AuditError::Read { path: path.to_path_buf(), source })?;
-            SCHEMA.get_or_init(|| rows)
-        }
-    };
-    let expect = file_check::Expect {
-        user_version: u32::try_from(store::SCHEMA_VERSION).unwrap_or(0),
-        application_id: store::APPLICATION_ID,
-        sqlite_version: u32::try_from(rusqlite::version_number()).unwrap_or(0),
-        schema,
-    };
-    let found = file_check::check(&file, before.0, &expect).map_err(read)?;
-    let unchanged = closed() && stamp(&file).map_err(read)? == before;
-    Ok(unchanged.then(|| found.map(|Checked { rows }| rows).map_err(|found| found.to_string())))
 }
 
 /// Logs at least this long are verified in two halves at once.
@@ -172,41 +154,70 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// Pushes the rows of one seq range through a verifier: the first damage, the verifier, and the
-/// hash of the entry at seq `watched` when the range holds it intact.
+/// Pushes the rows of one seq range through a check.
 fn check_range(
     log: &store::ReadLog,
     range: (i64, i64),
-    mut verifier: Verifier,
+    mut check: ChainCheck,
+) -> Result<ChainCheck, AuditError> {
+    log.scan(range, |row| check.push(row))?;
+    Ok(check)
+}
+
+/// A verifier fed rows until the first damage, which notes the hash of the entry at seq
+/// `watched` (a checkpoint's size) on the way.
+pub(super) struct ChainCheck {
+    pub verifier: Verifier,
     watched: Option<i64>,
-) -> Result<(Option<Damage>, Verifier, Option<String>), AuditError> {
-    let mut found = None;
-    let mut at_size = None;
-    log.scan(range, |row| {
+    pub at_size: Option<String>,
+    pub found: Option<Damage>,
+}
+
+impl ChainCheck {
+    pub fn new(verifier: Verifier, watched: Option<i64>) -> ChainCheck {
+        ChainCheck { verifier, watched, at_size: None, found: None }
+    }
+
+    /// Checks the next row; `Break` at the first damage.
+    pub fn push(&mut self, row: Result<EntryView<'_>, BadRow>) -> ControlFlow<()> {
         let pushed = match row {
-            Ok(entry) => verifier.push_view(&entry),
+            Ok(entry) => self.verifier.push_view(&entry),
             Err(bad) => Err(Damage {
-                seq: bad.seq.unwrap_or_else(|| verifier.expected_seq()),
+                seq: bad.seq.unwrap_or_else(|| self.verifier.expected_seq()),
                 kind: DamageKind::Undecodable,
                 detail: bad.detail,
             }),
         };
         match pushed {
             Ok(()) => {
-                if watched.is_some()
-                    && let Some((_, hash)) = verifier.head().filter(|(seq, _)| Some(*seq) == watched)
+                if self.watched.is_some()
+                    && let Some((_, hash)) =
+                        self.verifier.head().filter(|(seq, _)| Some(*seq) == self.watched)
                 {
-                    at_size = Some(hash.to_string());
+                    self.at_size = Some(hash.to_string());
                 }
                 ControlFlow::Continue(())
             }
             Err(damage) => {
-                found = Some(damage);
+                self.found = Some(damage);
                 ControlFlow::Break(())
             }
         }
-    })?;
-    Ok((found, verifier, at_size))
+    }
+
+    /// Joins the check of the rest of the log (see `Verifier::resume`) to this one, unless
+    /// this one found damage.
+    pub fn then(self, later: ChainCheck) -> ChainCheck {
+        if self.found.is_some() {
+            return self;
+        }
+        ChainCheck {
+            verifier: self.verifier.absorb(later.verifier),
+            watched: self.watched,
+            at_size: self.at_size.or(later.at_size),
+            found: later.found,
+        }
+    }
 }
 
 /// What an intact chain of `entries` entries, whose entry at the checkpoint's size has hash

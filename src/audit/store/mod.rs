@@ -19,7 +19,8 @@ use super::entry::{Entry, Kind, Record};
 use super::filter::Filter;
 
 pub(crate) use read::{ReadLog, open_read};
-pub(crate) use schema::{APPLICATION_ID, SchemaRow, expected_rows};
+pub(crate) use row::BadRow;
+pub(crate) use schema::{APPLICATION_ID, Expected, SchemaRow, expected};
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = schema::LATEST;

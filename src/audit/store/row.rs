@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Row, ToSql};
 
-use crate::audit::chain::EntryView;
+use crate::audit::chain::{self, EntryView};
 use crate::audit::encoding::{self, FIELD_COUNT, NAMES, Value, fields};
 use crate::audit::entry::{Entry, Kind, Record};
 
@@ -63,18 +63,7 @@ pub(super) fn view<'r>(
     for (index, value) in values.iter_mut().enumerate() {
         *value = field(row, index).map_err(|detail| bad(Some(seq), detail))?;
     }
-    let kind = match values[encoding::KIND] {
-        Value::Text(text) => text,
-        _ => return Err(bad(Some(seq), "kind is null".to_string())),
-    };
-    if Kind::parse(kind).is_none() {
-        return Err(bad(Some(seq), format!("kind {kind:?} is not a known kind")));
-    }
-    for required in [encoding::LOG_ID, TIME] {
-        if values[required] == Value::Null {
-            return Err(bad(Some(seq), format!("{} is null", NAMES[required])));
-        }
-    }
+    chain::check_required(values).map_err(|detail| bad(Some(seq), detail))?;
     let hash = |index: usize, name: &str| match field_text(row, index, name) {
         Ok(Some(text)) => Ok(text),
         Ok(None) => Err(bad(Some(seq), format!("{name} is null"))),
@@ -83,8 +72,6 @@ pub(super) fn view<'r>(
     let (prev_hash, hash) = (hash(FIELD_COUNT, "prev_hash")?, hash(FIELD_COUNT + 1, "hash")?);
     Ok(EntryView { values, prev_hash, hash })
 }
-
-const TIME: usize = 22;
 
 /// Reads a row selected as `COLUMNS` into an owned entry.
 pub(super) fn entry(row: &Row<'_>) -> Result<Entry, BadRow> {
@@ -173,15 +160,5 @@ fn type_name(value: ValueRef<'_>) -> &'static str {
         ValueRef::Real(_) => "a real number",
         ValueRef::Text(_) => "text",
         ValueRef::Blob(_) => "a blob",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_index_names_time() {
-        assert_eq!(NAMES[TIME], "time");
     }
 }

@@ -118,10 +118,18 @@ pub(super) fn migrate(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
     Ok(from)
 }
 
-/// The rows `sqlite_schema` of an up-to-date log holds, as (rowid, type, name, tbl_name, sql):
-/// made by running the migrations on an empty database in memory, then VACUUM as `initialize`
-/// does (it renumbers the rows), so that they are exactly what SQLite stores.
-pub(crate) fn expected_rows() -> rusqlite::Result<Vec<SchemaRow>> {
+/// What an up-to-date log's file holds, for the file check and the verifier reading it.
+#[derive(Clone, Debug)]
+pub(crate) struct Expected {
+    /// The rows of `sqlite_schema`.
+    pub rows: Vec<SchemaRow>,
+    /// The columns of `entries`, in the order its records hold them.
+    pub columns: Vec<String>,
+}
+
+/// Made by running the migrations on an empty database in memory, then VACUUM as `initialize`
+/// does (it renumbers the schema rows), so that it is exactly what SQLite stores.
+pub(crate) fn expected() -> rusqlite::Result<Expected> {
     let mut conn = rusqlite::Connection::open_in_memory()?;
     let tx = conn.transaction()?;
     migrate(&tx)?;
@@ -140,7 +148,9 @@ pub(crate) fn expected_rows() -> rusqlite::Result<Vec<SchemaRow>> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('entries') ORDER BY cid")?;
+    let columns = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(Expected { rows, columns })
 }
 
 /// One row of `sqlite_schema`, without its root page (which differs from file to file).
