@@ -171,7 +171,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__audit__subcmd__checkpoint)
-            opts="-h --db --out --help"
+            opts="-h --db --out --post --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,6 +182,10 @@ _gate() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --post)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -65,6 +65,7 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l out -d 'Write the note to this file (replaced atomically) instead of stdout' -r -F
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l post -d 'Also POST it as JSON to this webhook, so a copy lives where the log\'s writers cannot reach' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from key" -s h -l help -d 'Print help'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F

@@ -10,6 +10,9 @@ pub const UNREADABLE: i32 = 2;
 /// A check found problems: `gate audit verify` (the log is damaged), `gate policy lint` and
 /// `gate policy test`.
 pub const FAILED: i32 = 1;
+/// A webhook could not be reached or did not accept what was posted (`gate audit checkpoint
+/// --post`). Never `gate exec`'s: there, a failed post is a warning.
+pub const UNAVAILABLE: i32 = 69;
 /// An internal error: a bug in gate.
 pub const INTERNAL: i32 = 70;
 /// The audit log could not be opened, read or written; the command did not run.
@@ -34,6 +37,9 @@ pub fn for_error(error: &anyhow::Error) -> i32 {
         }
         if cause.is::<crate::audit::AuditError>() {
             return AUDIT_ERROR;
+        }
+        if cause.is::<crate::webhook::WebhookError>() {
+            return UNAVAILABLE;
         }
     }
     INTERNAL

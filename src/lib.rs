@@ -15,6 +15,7 @@ mod pipeline;
 pub mod policy;
 pub mod runner;
 pub mod shell;
+pub mod webhook;
 
 pub use cli::Cli;
 

@@ -24,10 +24,10 @@ pub fn exec(
     // Open the log before asking anyone: a human's time is not spent on a command that could
     // not be recorded.
     let mut log = AuditLog::open(database)?;
-    let periodic = crate::audit::Periodic::from_env(database);
+    let mut checkpoints = crate::audit::Checkpoints::from_env(database);
     let verdict = approve(&classification, policy, &request, &requester, &request_id);
     let decision = decision_record(&classification, &verdict, policy, &request, &requester, &request_id);
-    crate::audit::checkpoint_after_append(periodic.as_ref(), &log.append(&decision)?);
+    checkpoints.after_append(&log.append(&decision)?);
     if !verdict.permits() {
         eprintln!("gate: refused: {}", refusal(&classification, &verdict, &request));
         return Ok(exit_code::REFUSED);
@@ -44,7 +44,7 @@ pub fn exec(
     // an incomplete request, which `gate audit verify` reports as such, not as damage.
     let _ = log.set_durability(crate::audit::Durability::Normal);
     match log.append(&outcome_record(&outcome, &request_id)) {
-        Ok(entry) => crate::audit::checkpoint_after_append(periodic.as_ref(), &entry),
+        Ok(entry) => checkpoints.after_append(&entry),
         // The command has run; its exit code still passes through, but nobody may miss this.
         Err(error) => {
             eprintln!("gate: warning: the outcome was not recorded: {}", crate::display::error_line(&error))

@@ -6,9 +6,10 @@
 //!   multiple of N (exactly one process does, whatever the concurrency). Unset or 0: never.
 //! - `GATE_AUDIT_CHECKPOINT_FILE=PATH`: where (default: the database's path + `.checkpoint`). The
 //!   file is replaced atomically, so a reader never sees half a note.
+//! - `GATE_AUDIT_CHECKPOINT_URL=URL`: also POST each one to this webhook (see `post`), on a thread
+//!   of its own while the command runs; `gate exec` waits for it (at most `webhook::TIMEOUT`)
+//!   before it exits. A post that fails is reported on stderr; the file copy is written anyway.
 //! - the key: `GATE_AUDIT_KEY`, else `$XDG_CONFIG_HOME/gate/audit-key` (see `paths::audit_key`).
-//!
-//! Posting checkpoints to a webhook is not done yet.
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
@@ -18,6 +19,7 @@ use super::AuditError;
 use super::checkpoint::Checkpoint;
 use super::entry::Entry;
 use super::key::SecretKey;
+use crate::webhook::{Webhook, WebhookError};
 
 /// When and where `gate exec` writes checkpoints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +27,8 @@ pub struct Periodic {
     pub every: i64,
     pub out: PathBuf,
     pub key: PathBuf,
+    /// The webhook to post each checkpoint to, as given (checked when one is posted).
+    pub post: Option<String>,
 }
 
 impl Periodic {
@@ -44,7 +48,8 @@ impl Periodic {
                 path.push(".checkpoint");
                 PathBuf::from(path)
             });
-        Some(Periodic { every, out, key: crate::paths::audit_key()? })
+        let post = std::env::var("GATE_AUDIT_CHECKPOINT_URL").ok().filter(|url| !url.is_empty());
+        Some(Periodic { every, out, key: crate::paths::audit_key()?, post })
     }
 
     /// Whether the entry just appended is one to checkpoint.
@@ -54,13 +59,31 @@ impl Periodic {
 }
 
 /// Signs a checkpoint of the log ending at `entry` with the key at `key` (made on first use) and
-/// writes it to `out`, replacing the file atomically. Returns the note.
-pub fn write(entry: &Entry, key: &Path, out: &Path) -> Result<String, AuditError> {
+/// writes it to `out`, replacing the file atomically. Returns the checkpoint and its note.
+pub fn write(entry: &Entry, key: &Path, out: &Path) -> Result<(Checkpoint, String), AuditError> {
     let checkpoint =
         Checkpoint { log_id: entry.log_id.clone(), size: entry.seq, head_hash: entry.hash.clone() };
     let note = SecretKey::load_or_create(key)?.sign(&checkpoint);
     write_atomically(out, note.as_bytes())?;
-    Ok(note)
+    Ok((checkpoint, note))
+}
+
+/// Posts a signed checkpoint to a webhook as JSON: its fields, the note itself (what `gate audit
+/// verify --checkpoint` reads), and a `text` line for chat webhooks that show only that.
+pub fn post(url: &str, checkpoint: &Checkpoint, note: &str) -> Result<(), WebhookError> {
+    let text = format!(
+        "gate audit checkpoint: log {} has {} entries, head {}",
+        checkpoint.log_id, checkpoint.size, checkpoint.head_hash
+    );
+    let body = serde_json::json!({
+        "type": "gate.audit.checkpoint",
+        "log_id": checkpoint.log_id,
+        "size": checkpoint.size,
+        "head_hash": checkpoint.head_hash,
+        "note": note,
+        "text": text,
+    });
+    Webhook::parse(url)?.post_json(&body, crate::webhook::TIMEOUT)
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
@@ -83,12 +106,46 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
     written.map_err(failed)
 }
 
-/// Called by `gate exec` after each append: writes the checkpoint when one is due. A checkpoint
-/// that cannot be written does not stop the command (the entry is recorded); it is reported.
-pub fn after_append(periodic: Option<&Periodic>, appended: &Entry) {
-    let Some(periodic) = periodic.filter(|p| p.is_due(appended)) else { return };
-    if let Err(error) = write(appended, &periodic.key, &periodic.out) {
-        let message = crate::display::escape_controls(&error.to_string());
-        eprintln!("gate: warning: no checkpoint written at entry {}: {message}", appended.seq);
+/// The checkpoints of one `gate exec`: written when due, posted on threads of their own, which
+/// are waited for when this is dropped (each post is bounded by its timeout). A checkpoint that
+/// cannot be written or posted does not stop the command (the entry is recorded); it is reported.
+#[derive(Debug, Default)]
+pub struct Checkpoints {
+    periodic: Option<Periodic>,
+    posts: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    pub fn from_env(database: &Path) -> Checkpoints {
+        Checkpoints { periodic: Periodic::from_env(database), posts: Vec::new() }
     }
+
+    /// Called after each append: writes (and posts) the checkpoint when one is due.
+    pub fn after_append(&mut self, appended: &Entry) {
+        let Some(periodic) = self.periodic.as_ref().filter(|p| p.is_due(appended)) else { return };
+        let seq = appended.seq;
+        let (checkpoint, note) = match write(appended, &periodic.key, &periodic.out) {
+            Ok(written) => written,
+            Err(error) => return warn(&format!("no checkpoint written at entry {seq}: {error}")),
+        };
+        if let Some(url) = periodic.post.clone() {
+            self.posts.push(std::thread::spawn(move || {
+                if let Err(error) = post(&url, &checkpoint, &note) {
+                    warn(&format!("the checkpoint at entry {seq} was not posted: {error}"));
+                }
+            }));
+        }
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        for post in self.posts.drain(..) {
+            let _ = post.join();
+        }
+    }
+}
+
+fn warn(message: &str) {
+    eprintln!("gate: warning: {}", crate::display::escape_controls(message));
 }

@@ -94,6 +94,9 @@ pub enum AuditCommand {
         /// Write the note to this file (replaced atomically) instead of stdout
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Also POST it as JSON to this webhook, so a copy lives where the log's writers cannot reach
+        #[arg(long, value_name = "URL")]
+        post: Option<String>,
     },
     /// Print the public key that verifies this machine's checkpoints (made on first use)
     Key,
@@ -148,7 +151,9 @@ pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
         AuditCommand::Verify { database, json, checkpoint, key } => {
             verify(&database.path()?, json, checkpoint.as_deref(), key.as_deref())
         }
-        AuditCommand::Checkpoint { database, out } => checkpoint(&database.path()?, out.as_deref()),
+        AuditCommand::Checkpoint { database, out, post } => {
+            checkpoint(&database.path()?, out.as_deref(), post.as_deref())
+        }
         AuditCommand::Key => {
             println!("{}", secret_key()?.public().to_text());
             Ok(exit_code::SUCCESS)
@@ -286,7 +291,7 @@ fn incomplete_note(incomplete: &[i64]) -> String {
     )
 }
 
-fn checkpoint(path: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
+fn checkpoint(path: &Path, out: Option<&Path>, post: Option<&str>) -> anyhow::Result<i32> {
     let log = crate::audit::open_read(path)?;
     let head = match crate::audit::verify(path)? {
         VerifyReport::Intact { entries, .. } => log
@@ -302,14 +307,14 @@ fn checkpoint(path: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
     };
     let key = crate::paths::audit_key()
         .context("no place for the checkpoint key: set HOME, XDG_CONFIG_HOME or GATE_AUDIT_KEY")?;
+    let checkpoint = Checkpoint { log_id: head.log_id, size: head.seq, head_hash: head.hash };
+    let note = SecretKey::load_or_create(&key)?.sign(&checkpoint);
     match out {
-        Some(out) => {
-            crate::audit::write_checkpoint(&head, &key, out)?;
-        }
-        None => {
-            let checkpoint = Checkpoint { log_id: head.log_id, size: head.seq, head_hash: head.hash };
-            print!("{}", SecretKey::load_or_create(&key)?.sign(&checkpoint));
-        }
+        Some(out) => crate::audit::write_atomically(out, note.as_bytes())?,
+        None => print!("{note}"),
+    }
+    if let Some(url) = post {
+        crate::audit::post_checkpoint(url, &checkpoint, &note)?;
     }
     Ok(exit_code::SUCCESS)
 }
