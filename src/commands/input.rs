@@ -16,7 +16,7 @@ pub struct PolicyArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CommandArgs {
-    /// A shell line, judged as a whole and run with `/bin/sh -c`
+    /// A shell line, judged as a whole and run with `bash -c`
     #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv", required_unless_present = "argv")]
     pub line: Option<String>,
 

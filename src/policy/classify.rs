@@ -126,7 +126,17 @@ impl Policy {
         let text = command_text(command);
         let (decision, rule, reason) = match decisive {
             Some(rule) => (Some(rule.decision), Some(rule.id.clone()), rule.reason.clone()),
-            None if kind == PartKind::Wrapper => (None, None, "a wrapper no rule names".into()),
+            None if kind == PartKind::Wrapper => match impostor(command, context) {
+                Some(program) => (
+                    Some(self.settings.default),
+                    None,
+                    format!(
+                        "`{program}` may not be the `{}` gate finds on its PATH, so it is not seen through as a wrapper; settings.default",
+                        base.as_deref().unwrap_or("?")
+                    ),
+                ),
+                None => (None, None, "a wrapper no rule names".into()),
+            },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
                 let writer = self
@@ -144,6 +154,20 @@ impl Policy {
         };
         Part { kind, text, via: command.via.clone(), decision, rule, reason }
     }
+}
+
+/// A wrapper is seen through by its name; when it is given as a path (`./nohup`) or under a
+/// `PATH=` of its own, the file that runs may be anything. Returns the program as written when
+/// it is not the file the bare name runs on gate's PATH.
+fn impostor(command: &SimpleCommand, context: &Context) -> Option<String> {
+    let program = literal_text(command.program()?, context.home)?;
+    let path_assigned = command.assignments.iter().any(|(name, _)| name == "PATH");
+    if !program.contains('/') && !path_assigned {
+        return None;
+    }
+    let runs = context.resolver.resolve_command(&program, command, context.home, context.cwd);
+    let standard = context.resolver.resolve(base_name(&program), context.cwd);
+    (runs.is_none() || runs != standard).then(|| program.into_owned())
 }
 
 /// The command as written: its words, then its redirections.

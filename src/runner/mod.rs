@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 pub enum Program {
     /// Execute this argument vector directly; the first element is looked up on PATH.
     Argv(Vec<OsString>),
-    /// Run this line with `/bin/sh -c`.
+    /// Run this line with `bash -c` (see `spawn::SHELLS`).
     Line(String),
 }
 

@@ -11,8 +11,11 @@ use std::io;
 use std::path::Path;
 use std::process::{Child, Command};
 
-/// The shell that runs [`Program::Line`].
-const SHELL: &str = "/bin/sh";
+/// Where to find the shell that runs [`Program::Line`]: bash, because bash's grammar is the one
+/// the classifier judges a line in (a POSIX sh such as dash reads `$'..'`, `&>` or `[[` otherwise,
+/// and a line could mean one thing to the judge and another to the shell). Fixed paths, never
+/// PATH: the caller must not choose the interpreter of a line that was judged.
+const SHELLS: [&str; 4] = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash", "/opt/homebrew/bin/bash"];
 
 /// Spawns the program with inherited stdio and environment. std's `Command` looks a bare name up
 /// on PATH like execvp, resets SIGPIPE and the signal mask in the child, and reports exec errors.
@@ -30,9 +33,18 @@ pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
             (command, first.as_os_str())
         }
         Program::Line(line) => {
-            let mut command = Command::new(SHELL);
-            command.arg("-c").arg(line);
-            (command, OsStr::new(SHELL))
+            let Some(shell) = SHELLS.iter().find(|path| Path::new(path).is_file()) else {
+                return Err(Ending::NotStarted {
+                    code: NOT_FOUND,
+                    reason: format!(
+                        "bash: not found in {}: gate runs a -c line with bash, the shell whose grammar it judges the line in; install bash or pass the command as arguments",
+                        SHELLS.join(", ")
+                    ),
+                });
+            };
+            let mut command = Command::new(shell);
+            command.args(["-c", "--"]).arg(line);
+            (command, OsStr::new(*shell))
         }
     };
     command.spawn().map_err(|error| not_started(name, &error))

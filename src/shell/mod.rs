@@ -21,7 +21,7 @@ mod tests;
 
 pub use types::{Analysis, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
 
-/// Analyses one shell line, as `/bin/sh -c LINE` would run it.
+/// Analyses one shell line, as `bash -c LINE` would run it.
 pub fn analyze_line(line: &str) -> Analysis {
     walk::analyze_line(line)
 }

@@ -125,3 +125,31 @@ fn project_layer_may_not_allow_or_loosen() {
     write_project_policy(&env, "version = 1\n[settings]\ndefault = \"deny\"\n");
     assert_eq!(check_json(&env, &["--", "frobnicate"])["decision"], "deny");
 }
+
+#[test]
+fn a_wrapper_is_seen_through_only_when_it_is_the_real_one() {
+    // Everything is allowed but by the default: a wrapper that may be another file must not
+    // lend its inner command's decision to the line.
+    let rules = "[[rules]]\nid = \"ls\"\ndecision = \"allow\"\nmatch = [\"ls\"]\nreason = \"reads\"\n";
+    let env = TestEnv::new().with_policy(&policy("ask", rules));
+    let nohup = which::which("nohup").unwrap();
+    let real = [vec!["nohup", "ls"], vec![nohup.to_str().unwrap(), "ls"], vec!["env", "ls"]];
+    for words in real {
+        let mut args = vec!["--"];
+        args.extend(&words);
+        assert_eq!(check_json(&env, &args)["decision"], "allow", "{words:?}");
+    }
+    let lines = [
+        "./nohup ls",
+        "../nohup ls",
+        "/tmp/evil/nohup ls",
+        "PATH=/tmp/evil nohup ls",
+        "./env ls",
+        "./bash -c ls",
+    ];
+    for line in lines {
+        let json = check_json(&env, &["-c", line]);
+        assert_eq!(json["decision"], "ask", "{line}: {json}");
+        assert!(json["reason"].as_str().unwrap().contains("may not be the"), "{line}: {json}");
+    }
+}

@@ -23,9 +23,15 @@ fn allowed_command_reads_its_stdin() {
 }
 
 #[test]
-fn line_runs_with_sh() {
+fn line_runs_with_bash_the_grammar_it_was_judged_in() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
     env.gate(&["exec", "-c", "echo a && echo b | tr b c"]).assert().success().stdout("a\nc\n");
+    // Each of these reads differently in a POSIX sh such as dash: ANSI-C quoting, `&>`,
+    // `[[` and `((`.
+    let line = r#"echo $'x\ty'; echo z &>/dev/null; [[ 2 > 1 ]] && echo test; ((1)) && echo arith"#;
+    env.gate(&["exec", "-c", line]).assert().success().stdout("x\ty\ntest\narith\n");
+    // A line that starts with a dash is a command, not an option of the shell.
+    env.gate(&["exec", "-c", "-x"]).assert().code(127);
 }
 
 #[test]
