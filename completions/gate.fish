@@ -34,11 +34,11 @@ complete -c gate -n "__fish_gate_needs_command" -f -a "completions" -d 'Print th
 complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
-complete -c gate -n "__fish_gate_using_subcommand exec" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
+complete -c gate -n "__fish_gate_using_subcommand exec" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
-complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `/bin/sh -c`' -r
+complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
 complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -s h -l help -d 'Print help'
