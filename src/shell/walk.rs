@@ -2,9 +2,11 @@
 //! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
 
-use super::kind::{self, Kind, Source};
+use super::effects::{self, Effect};
+use super::kind::{self, Kind, Shell, Source};
 use super::parse;
-use super::types::{Analysis, Redirect, RedirectKind, SimpleCommand, Unit, Word};
+use super::state::{Vars, arithmetic_assigns, holds_code};
+use super::types::{Analysis, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
 use brush_parser::ast;
 use std::ffi::OsString;
@@ -12,6 +14,19 @@ use std::ffi::OsString;
 /// Scripts within scripts and wrappers within wrappers deeper than this are opaque: real
 /// commands never nest this far, and the limit bounds the work an input can cause.
 pub(crate) const MAX_DEPTH: usize = 16;
+
+/// Function bodies walked again at their calls, per line: enough for real lines, and a bound on
+/// the work of functions that call each other many times.
+const MAX_CALLS: usize = 64;
+
+const STORES_CODE: &str = "stores shell code in a variable; bash may run it later";
+
+/// Variables that make a new shell run code before its script: startup files, the trace prompt,
+/// options (`SHELLOPTS=xtrace`), and functions imported from the environment (`BASH_FUNC_*`).
+fn runs_startup_code(name: &str) -> bool {
+    matches!(name, "BASH_ENV" | "ENV" | "PS4" | "PROMPT_COMMAND" | "SHELLOPTS" | "BASHOPTS")
+        || name.starts_with("BASH_FUNC_")
+}
 
 pub(crate) fn analyze_line(line: &str) -> Analysis {
     let mut walker = Walker::default();
@@ -38,7 +53,7 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
             None => Word::unknown(arg.to_string_lossy()),
         })
         .collect();
-    walker.run(SimpleCommand { words, ..Default::default() }, None);
+    walker.run(SimpleCommand { words, ..Default::default() }, &Stdin::Inherited);
     walker.finish()
 }
 
@@ -50,11 +65,123 @@ struct Walker {
     via: Vec<String>,
     depth: usize,
     budget: parse::Budget,
+    /// Variables the shell being walked has set so far; every later command carries them.
+    vars: Vars,
+    /// Counts changes to `vars` (never goes back), so code set aside to run later can tell
+    /// whether the shell changed since.
+    changes: usize,
+    /// Functions defined so far: name, body, and `changes` when defined.
+    functions: Vec<(String, ast::FunctionBody, usize)>,
+    /// Functions being walked at a call (recursion stops there), and how many calls were walked.
+    calling: Vec<String>,
+    calls: usize,
+    /// Trap actions set so far: script, via, and `changes` when set.
+    traps: Vec<(String, Vec<String>, usize)>,
+    /// Effects of the command being walked, applied after its substitutions.
+    pending: Vec<Effect>,
+}
+
+/// Where a command's standard input comes from, as far as its last redirection of fd 0 says.
+#[derive(Clone, Debug, Default)]
+enum Stdin {
+    /// Whatever the shell's own standard input is (a pipe, the terminal).
+    #[default]
+    Inherited,
+    /// A here-document or here-string.
+    Doc(Word),
+    /// A file, another descriptor, or a process substitution.
+    Elsewhere,
+}
+
+impl Stdin {
+    fn doc(&self) -> Option<&Word> {
+        match self {
+            Stdin::Doc(word) => Some(word),
+            _ => None,
+        }
+    }
 }
 
 impl Walker {
-    fn finish(self) -> Analysis {
+    fn finish(mut self) -> Analysis {
+        self.settle_traps(0);
         Analysis { units: self.units, parse_error: self.parse_error }
+    }
+
+    /// Records a variable set in the shell being walked.
+    fn assign(&mut self, name: &str, value: Word) {
+        let base = name.split('[').next().unwrap_or(name);
+        // Entries of these arrays are the shell's command hash table and its aliases.
+        if matches!(base, "BASH_CMDS" | "BASH_ALIASES") {
+            self.opaque(name, "changes what a command name runs");
+        }
+        self.changes += 1;
+        self.vars.set(name, value, self.changes);
+    }
+
+    /// Takes note of a builtin's effect; it holds once the command's own substitutions ran.
+    fn note(&mut self, mut effect: Effect, words: &[Word]) {
+        if let Some(why) = effect.opaque.take() {
+            self.opaque(joined(words), why);
+        }
+        self.pending.push(effect);
+    }
+
+    fn apply_pending(&mut self) {
+        for effect in std::mem::take(&mut self.pending) {
+            self.apply(effect);
+        }
+    }
+
+    fn apply(&mut self, effect: Effect) {
+        for (name, value) in effect.set {
+            self.assign(&name, value);
+        }
+        if effect.moves_cwd {
+            self.changes += 1;
+            self.vars.move_cwd();
+        }
+    }
+
+    /// Walks again, under every value set since, the trap actions set from `from` on: a trap
+    /// runs later, when the shell may have changed.
+    fn settle_traps(&mut self, from: usize) {
+        let traps = self.traps.split_off(from.min(self.traps.len()));
+        for (script, via, at) in &traps {
+            if *at < self.changes {
+                let unsettled = self.vars.unsettled_since(*at);
+                let saved = std::mem::replace(&mut self.vars, unsettled);
+                self.script_via(via, "trap", script);
+                self.vars = saved;
+            }
+        }
+    }
+
+    /// Walks a function's body again at a call, when the shell changed since it was defined (it
+    /// runs under the variables of the call, not of its definition).
+    fn call(&mut self, name: &str, via: &[String]) {
+        if self.calling.iter().any(|calling| calling == name) {
+            return;
+        }
+        let Some((_, body, at)) = self.functions.iter().rev().find(|(defined, ..)| defined == name) else {
+            return;
+        };
+        if *at == self.changes {
+            return;
+        }
+        if self.calls >= MAX_CALLS {
+            self.opaque(name, "too many function calls to follow");
+            return;
+        }
+        self.calls += 1;
+        let body = body.clone();
+        let saved = std::mem::replace(&mut self.via, via.to_vec());
+        self.via.push(format!("{name}()"));
+        self.calling.push(name.to_owned());
+        self.compound(&body.0);
+        self.redirect_list(body.1.as_ref());
+        self.calling.pop();
+        self.via = saved;
     }
 
     fn opaque(&mut self, text: impl Into<String>, why: impl Into<String>) {
@@ -90,6 +217,21 @@ impl Walker {
         }
     }
 
+    /// Walks a script run in `shell` with variables `vars`. What the current shell's scripts set
+    /// stays; a new shell's does not.
+    fn script_in(&mut self, vars: Vars, shell: Shell, via: &[String], label: &str, script: &str) {
+        let saved = std::mem::replace(&mut self.vars, vars);
+        let traps = self.traps.len();
+        if shell == Shell::Later {
+            self.traps.push((script.to_owned(), via.to_vec(), self.changes));
+        }
+        self.script_via(via, label, script);
+        if shell == Shell::New {
+            self.settle_traps(traps);
+            self.vars = saved;
+        }
+    }
+
     /// Walks a script run through a wrapper, with `label` added to `via`.
     fn script_via(&mut self, via: &[String], label: &str, text: &str) {
         let saved = std::mem::replace(&mut self.via, via.to_vec());
@@ -103,6 +245,8 @@ impl Walker {
             match sub {
                 Sub::Script(text) => self.script(&text),
                 Sub::Unparsed(text) => self.opaque(text, "a word gate cannot take apart may run code"),
+                Sub::Hidden(text, why) => self.opaque(text, why),
+                Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
             }
         }
     }
@@ -146,7 +290,9 @@ impl Walker {
                 self.redirect_list(redirects.as_ref());
             }
             ast::Command::Function(function) => {
-                // The body is walked where it is defined: whatever calls it runs this code.
+                // The body is walked where it is defined: whatever calls it runs this code. It is
+                // kept to be walked again at a call, if the variables changed in between.
+                self.functions.push((function.fname.value.clone(), function.body.clone(), self.changes));
                 self.compound(&function.body.0);
                 self.redirect_list(function.body.1.as_ref());
             }
@@ -174,9 +320,12 @@ impl Walker {
             C::ForClause(f) => {
                 let mut subs = Vec::new();
                 for word in f.values.iter().flatten() {
-                    words::convert(&word.value, Ctx::Command, &mut subs);
+                    if holds_code(&words::convert(&word.value, Ctx::Command, &mut subs)) {
+                        self.opaque(&word.value, STORES_CODE);
+                    }
                 }
                 self.subs(subs);
+                self.taint(&f.variable_name);
                 self.compound_list(&f.body.list);
             }
             C::CaseClause(case) => {
@@ -212,11 +361,19 @@ impl Walker {
         }
     }
 
+    fn taint(&mut self, name: &str) {
+        self.assign(name, Word::unknown(format!("${name}")));
+    }
+
     fn arithmetic(&mut self, expr: Option<&ast::UnexpandedArithmeticExpr>) {
-        if let Some(expr) = expr.filter(|e| e.value.contains(['$', '`'])) {
+        let Some(expr) = expr else { return };
+        if expr.value.contains(['$', '`']) {
             let mut subs = Vec::new();
             words::collect(&expr.value, &mut subs);
             self.subs(subs);
+        }
+        for name in arithmetic_assigns(&expr.value) {
+            self.taint(name);
         }
     }
 
@@ -249,16 +406,35 @@ impl Walker {
         for item in simple.suffix.iter().flat_map(|s| &s.0) {
             found.item(item, false);
         }
+        if let Some(text) = found.stores_code.take() {
+            self.opaque(text, STORES_CODE);
+        }
+        // `$((x = 1))` and `${x:=1}` set `x` as the words expand, before the command is found.
+        found.subs.retain(|sub| match sub {
+            Sub::Assigns(names) => {
+                names.iter().for_each(|name| self.taint(name));
+                false
+            }
+            _ => true,
+        });
+        // Assignments alone stay in the shell; before a command they are only that command's.
+        let own = std::mem::take(&mut found.cmd.assignments);
+        let stays = if found.cmd.words.is_empty() { own.clone() } else { Vec::new() };
+        found.cmd.assignments = self.vars.carried(own);
         found.cmd.via = self.via.clone();
-        self.run(found.cmd, found.stdin.as_ref());
+        self.run(found.cmd, &found.stdin);
         self.subs(found.subs);
         for list in found.processes {
             self.compound_list(list);
         }
+        for (name, value) in stays {
+            self.assign(&name, value);
+        }
+        self.apply_pending();
     }
 
     /// Emits the units for one simple command, seeing through wrappers and shells.
-    fn run(&mut self, cmd: SimpleCommand, stdin: Option<&Word>) {
+    fn run(&mut self, cmd: SimpleCommand, stdin: &Stdin) {
         let Some(program) = cmd.words.first() else {
             self.units.push(Unit::Command(cmd));
             return;
@@ -267,7 +443,14 @@ impl Walker {
             self.opaque(joined(&cmd.words), "program name is computed at run time");
             return;
         }
-        match kind::classify(kind::base_name(program), &cmd.words) {
+        let name = kind::base_name(program);
+        if !self.functions.is_empty() && matches!(program.pieces.as_slice(), [Piece::Text(t)] if t == name) {
+            self.call(name, &cmd.via);
+        }
+        if let Some(effect) = effects::effect(name, &cmd.words, stdin.doc()) {
+            self.note(effect, &cmd.words);
+        }
+        match kind::classify(name, &cmd.words) {
             Kind::Plain => self.units.push(Unit::Command(cmd)),
             Kind::Opaque(why) => self.opaque(joined(&cmd.words), why),
             Kind::Wrap { split, label, inner, assignments, more_args } => {
@@ -290,25 +473,31 @@ impl Walker {
                 wrapper.words.truncate(split);
                 self.units.push(Unit::Wrapper(wrapper));
                 // xargs reads its own standard input; other wrappers pass theirs on.
-                let stdin = if label == "xargs" { None } else { stdin };
+                let stdin = if label == "xargs" { &Stdin::Inherited } else { stdin };
                 self.run(inner, stdin);
             }
-            Kind::Script { label, source } => {
+            Kind::Script { label, source, shell } => {
                 let via = cmd.via.clone();
                 let text = joined(&cmd.words);
-                // A shell started with BASH_ENV or ENV set first runs that file.
-                if cmd.assignments.iter().any(|(n, _)| n == "BASH_ENV" || n == "ENV") {
-                    self.opaque(text.clone(), "BASH_ENV makes the shell run a file first");
+                if shell == Shell::New
+                    && let Some((name, _)) = cmd.assignments.iter().find(|(name, _)| runs_startup_code(name))
+                {
+                    self.opaque(text.clone(), format!("{name} makes the shell run code before its script"));
                 }
+                // The script runs with the command's variables: the shell's own, or a new shell's
+                // environment.
+                let vars = Vars::from_assignments(&cmd.assignments, &self.vars, self.changes);
                 self.units.push(Unit::Wrapper(cmd));
                 match script_text(&source, stdin) {
-                    Ok(script) => self.script_via(&via, &label, &script),
+                    Ok(script) => self.script_in(vars, shell, &via, &label, &script),
                     Err(why) => self.opaque(text, why),
                 }
             }
             Kind::Find { own, execs, deletes } => {
                 let text = joined(&cmd.words);
                 let via = cmd.via.clone();
+                // The commands find runs inherit its environment.
+                let assignments = cmd.assignments.clone();
                 let mut find = cmd;
                 find.words = own;
                 self.units.push(Unit::Command(find));
@@ -320,12 +509,13 @@ impl Walker {
                     inner_via.push(exec.label);
                     self.run(
                         SimpleCommand {
+                            assignments: assignments.clone(),
                             words: exec.words,
                             more_args: exec.more_args,
                             via: inner_via,
                             ..Default::default()
                         },
-                        None,
+                        &Stdin::Inherited,
                     );
                 }
             }
@@ -334,7 +524,7 @@ impl Walker {
 }
 
 /// The script a shell-running wrapper will run, or why it cannot be known.
-fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> {
+fn script_text(source: &Source, stdin: &Stdin) -> Result<String, String> {
     match source {
         Source::Word(word) => word.as_literal().ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Joined(list) => list
@@ -344,10 +534,11 @@ fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> 
             .map(|parts| parts.join(" "))
             .ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Stdin => match stdin {
-            Some(doc) => {
+            Stdin::Doc(doc) => {
                 doc.as_literal().ok_or_else(|| "here-document script is only known at run time".to_owned())
             }
-            None => Err("shell reads commands from standard input".to_owned()),
+            Stdin::Inherited => Err("shell reads commands from standard input".to_owned()),
+            Stdin::Elsewhere => Err("shell reads commands from a file or another descriptor".to_owned()),
         },
     }
 }
@@ -369,8 +560,10 @@ struct Found<'a> {
     cmd: SimpleCommand,
     subs: Vec<Sub>,
     processes: Vec<&'a ast::CompoundList>,
-    /// The here-document or here-string on standard input, if any.
-    stdin: Option<Word>,
+    /// Standard input, as the last redirection of fd 0 leaves it.
+    stdin: Stdin,
+    /// An assignment whose value holds code, as written.
+    stores_code: Option<String>,
 }
 
 impl<'a> Found<'a> {
@@ -411,14 +604,22 @@ impl<'a> Found<'a> {
             }
         };
         let value = match &assignment.value {
-            ast::AssignmentValue::Scalar(word) => words::convert(&word.value, Ctx::Plain, &mut self.subs),
+            ast::AssignmentValue::Scalar(word) => {
+                let value = words::convert(&word.value, Ctx::Plain, &mut self.subs);
+                if holds_code(&value) {
+                    self.stores_code = Some(format!("{name}={}", word.value));
+                }
+                value
+            }
             ast::AssignmentValue::Array(elements) => {
                 let mut text = String::from("(");
                 for (i, (key, value)) in elements.iter().enumerate() {
                     if let Some(key) = key {
                         words::collect(&key.value, &mut self.subs);
                     }
-                    words::convert(&value.value, Ctx::Command, &mut self.subs);
+                    if holds_code(&words::convert(&value.value, Ctx::Command, &mut self.subs)) {
+                        self.stores_code = Some(format!("{name}=({})", value.value));
+                    }
                     if i > 0 {
                         text.push(' ');
                     }
@@ -427,6 +628,14 @@ impl<'a> Found<'a> {
                 text.push(')');
                 Word::unknown(text)
             }
+        };
+        // `x+=v` appends to a value gate may not know.
+        let value = if assignment.append {
+            let mut pieces = vec![Piece::Any];
+            pieces.extend(value.pieces);
+            Word { pieces, text: value.text }
+        } else {
+            value
         };
         self.cmd.assignments.push((name, value));
     }
@@ -441,12 +650,14 @@ impl<'a> Found<'a> {
                     K::Read | K::DuplicateInput => RedirectKind::Input,
                     _ => RedirectKind::Output,
                 };
+                // `<`, `<>`, `<&N` and anything on `0` replace standard input, whatever came before.
+                let reads = matches!(kind, K::Read | K::ReadAndWrite | K::DuplicateInput);
+                if *fd == Some(0) || (fd.is_none() && reads) {
+                    self.stdin = Stdin::Elsewhere;
+                }
                 match target {
                     T::Filename(word) => {
                         let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
-                        if on_stdin(fd) && matches!(kind, K::Read) {
-                            self.stdin = None;
-                        }
                         self.push_redirect(kind_of(kind), target);
                     }
                     T::Fd(_) => {}
@@ -471,14 +682,14 @@ impl<'a> Found<'a> {
                     Word::literal(doc.doc.value.as_str())
                 };
                 if on_stdin(fd) {
-                    self.stdin = Some(body.clone());
+                    self.stdin = Stdin::Doc(body.clone());
                 }
                 self.push_redirect(RedirectKind::Input, body);
             }
             ast::IoRedirect::HereString(fd, word) => {
                 let body = words::convert(&word.value, Ctx::Plain, &mut self.subs);
                 if on_stdin(fd) {
-                    self.stdin = Some(body.clone());
+                    self.stdin = Stdin::Doc(body.clone());
                 }
                 self.push_redirect(RedirectKind::Input, body);
             }
@@ -503,12 +714,36 @@ fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
             extended_test(b, subs);
         }
         E::Not(e) | E::Parenthesized(e) => extended_test(e, subs),
-        E::UnaryTest(_, word) => {
-            words::convert(&word.value, Ctx::Plain, subs);
+        E::UnaryTest(op, word) => {
+            let names = matches!(
+                op,
+                ast::UnaryPredicate::ShellVariableIsSetAndAssigned
+                    | ast::UnaryPredicate::ShellVariableIsSetAndNameRef
+            );
+            evaluated(word, names, subs);
         }
-        E::BinaryTest(_, left, right) => {
-            words::convert(&left.value, Ctx::Plain, subs);
-            words::convert(&right.value, Ctx::Plain, subs);
+        E::BinaryTest(op, left, right) => {
+            use ast::BinaryPredicate as B;
+            let arithmetic = matches!(
+                op,
+                B::ArithmeticEqualTo
+                    | B::ArithmeticNotEqualTo
+                    | B::ArithmeticLessThan
+                    | B::ArithmeticLessThanOrEqualTo
+                    | B::ArithmeticGreaterThan
+                    | B::ArithmeticGreaterThanOrEqualTo
+            );
+            evaluated(left, arithmetic, subs);
+            evaluated(right, arithmetic, subs);
         }
+    }
+}
+
+/// A `[[ ]]` operand; one bash evaluates (a variable name, an arithmetic operand) runs the
+/// command substitutions an array subscript in its text holds.
+fn evaluated(word: &ast::Word, evaluated: bool, subs: &mut Vec<Sub>) {
+    let value = words::convert(&word.value, Ctx::Plain, subs);
+    if evaluated && holds_code(&value) {
+        subs.push(Sub::Hidden(word.value.clone(), "an array subscript that holds code runs it"));
     }
 }
