@@ -35,15 +35,19 @@ impl Vars {
         self.set.is_empty() && !self.cwd_moved
     }
 
-    /// Records `name=value`. An array element (`PATH[0]=x`) changes the variable in a way gate
-    /// does not follow, so the variable becomes unknown.
-    pub(crate) fn set(&mut self, name: &str, value: Word, at: usize) {
+    /// Records `name=value`; false when the variable already had that value. An array element
+    /// (`PATH[0]=x`) changes the variable in a way gate does not follow: it becomes unknown.
+    pub(crate) fn set(&mut self, name: &str, value: Word, at: usize) -> bool {
         let (name, value) = match name.split_once('[') {
             Some((base, _)) => (base, Word::unknown(value.text)),
             None => (name, value),
         };
+        if self.set.iter().any(|var| var.name == name && var.value.pieces == value.pieces) {
+            return false;
+        }
         self.set.retain(|var| var.name != name);
         self.set.push(Var { name: name.to_owned(), value, at });
+        true
     }
 
     pub(crate) fn move_cwd(&mut self) {

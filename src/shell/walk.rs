@@ -15,8 +15,8 @@ use std::ffi::OsString;
 /// commands never nest this far, and the limit bounds the work an input can cause.
 pub(crate) const MAX_DEPTH: usize = 16;
 
-/// Function bodies walked again at their calls, per line: enough for real lines, and a bound on
-/// the work of functions that call each other many times.
+/// Function bodies walked again at their calls, and loop bodies walked twice, per line: enough
+/// for real lines, and a bound on the work of functions or loops nested many times.
 const MAX_CALLS: usize = 64;
 
 const STORES_CODE: &str = "stores shell code in a variable; bash may run it later";
@@ -75,6 +75,8 @@ struct Walker {
     /// Functions being walked at a call (recursion stops there), and how many calls were walked.
     calling: Vec<String>,
     calls: usize,
+    /// Loop bodies walked a second time.
+    repeats: usize,
     /// Trap actions set so far: script, via, and `changes` when set.
     traps: Vec<(String, Vec<String>, usize)>,
     /// Effects of the command being walked, applied after its substitutions.
@@ -115,8 +117,9 @@ impl Walker {
         if matches!(base, "BASH_CMDS" | "BASH_ALIASES") {
             self.opaque(name, "changes what a command name runs");
         }
-        self.changes += 1;
-        self.vars.set(name, value, self.changes);
+        if self.vars.set(name, value, self.changes + 1) {
+            self.changes += 1;
+        }
     }
 
     /// Takes note of a builtin's effect; it holds once the command's own substitutions ran.
@@ -311,9 +314,11 @@ impl Walker {
             C::Arithmetic(arith) => self.arithmetic(Some(&arith.expr)),
             C::ArithmeticForClause(f) => {
                 self.arithmetic(f.initializer.as_ref());
-                self.arithmetic(f.condition.as_ref());
-                self.arithmetic(f.updater.as_ref());
-                self.compound_list(&f.body.list);
+                self.looped(|walker| {
+                    walker.arithmetic(f.condition.as_ref());
+                    walker.arithmetic(f.updater.as_ref());
+                    walker.compound_list(&f.body.list);
+                });
             }
             C::BraceGroup(group) => self.compound_list(&group.list),
             C::Subshell(sub) => self.compound_list(&sub.list),
@@ -326,7 +331,7 @@ impl Walker {
                 }
                 self.subs(subs);
                 self.taint(&f.variable_name);
-                self.compound_list(&f.body.list);
+                self.looped(|walker| walker.compound_list(&f.body.list));
             }
             C::CaseClause(case) => {
                 let mut subs = Vec::new();
@@ -353,12 +358,29 @@ impl Walker {
                     self.compound_list(&branch.body);
                 }
             }
-            C::WhileClause(clause) | C::UntilClause(clause) => {
-                self.compound_list(&clause.0);
-                self.compound_list(&clause.1.list);
-            }
+            C::WhileClause(clause) | C::UntilClause(clause) => self.looped(|walker| {
+                walker.compound_list(&clause.0);
+                walker.compound_list(&clause.1.list);
+            }),
             C::Coprocess(coproc) => self.command(&coproc.body),
         }
+    }
+
+    /// Walks a loop's body, and again when it changed the variables: from the second time
+    /// round, its commands run under what the first left behind. (Later rounds set the same
+    /// names; a value that differs from round to round is not literal.)
+    fn looped(&mut self, walk: impl Fn(&mut Walker)) {
+        let before = self.changes;
+        walk(self);
+        if self.changes == before {
+            return;
+        }
+        if self.repeats >= MAX_CALLS {
+            self.opaque("", "too many loops that change variables to follow");
+            return;
+        }
+        self.repeats += 1;
+        walk(self);
     }
 
     fn taint(&mut self, name: &str) {
