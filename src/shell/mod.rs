@@ -5,6 +5,7 @@
 mod ansi_c;
 mod builtins;
 mod effects;
+mod found;
 mod interpreters;
 mod kind;
 mod optscan;
