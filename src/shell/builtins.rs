@@ -1,7 +1,7 @@
 //! Shell builtins that run text as code (`eval`, `trap`, `alias`, `mapfile -C`) or run code
 //! gate cannot see (`source`, `enable -f`, `hash -p`).
 
-use super::kind::{Kind, Source};
+use super::kind::{Kind, Shell, Source};
 use super::optscan::{self, OptSpec};
 use super::types::Word;
 use super::wrappers::split_assignment;
@@ -9,9 +9,11 @@ use super::wrappers::split_assignment;
 /// Sees `words` as a builtin run, when its program is one of these.
 pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
     let kind = match name {
-        "eval" if words.len() > 1 => {
-            Kind::Script { label: "eval".into(), source: Source::Joined(words[1..].to_vec()) }
-        }
+        "eval" if words.len() > 1 => Kind::Script {
+            label: "eval".into(),
+            source: Source::Joined(words[1..].to_vec()),
+            shell: Shell::Current,
+        },
         "source" | "." => Kind::opaque(format!("{name} runs a script file")),
         "alias" => alias(words),
         "trap" => trap(words),
@@ -52,7 +54,11 @@ fn alias(words: &[Word]) -> Kind {
     if values.is_empty() {
         return Kind::Plain;
     }
-    Kind::Script { label: "alias".into(), source: Source::Word(Word::literal(values.join("\n"))) }
+    Kind::Script {
+        label: "alias".into(),
+        source: Source::Word(Word::literal(values.join("\n"))),
+        shell: Shell::Current,
+    }
 }
 
 /// `trap ACTION SIGNAL..`: the action runs when the signal comes.
@@ -67,7 +73,9 @@ fn trap(words: &[Word]) -> Kind {
     }
     match rest[0].as_literal().as_deref() {
         Some("" | "-") => Kind::Plain,
-        _ => Kind::Script { label: "trap".into(), source: Source::Word(rest[0].clone()) },
+        _ => {
+            Kind::Script { label: "trap".into(), source: Source::Word(rest[0].clone()), shell: Shell::Later }
+        }
     }
 }
 
@@ -79,9 +87,11 @@ fn mapfile(name: &str, words: &[Word]) -> Kind {
         Err(why) => return Kind::Opaque(why),
     };
     match scan.value(&["C"]) {
-        Some(callback) => {
-            Kind::Script { label: format!("{name} -C"), source: Source::Word(callback.clone()) }
-        }
+        Some(callback) => Kind::Script {
+            label: format!("{name} -C"),
+            source: Source::Word(callback.clone()),
+            shell: Shell::Current,
+        },
         None => Kind::Plain,
     }
 }

@@ -2,7 +2,7 @@
 //! turn) and other interpreters (`python -c`, `node -e`, `awk '{system(..)}'`), whose code gate
 //! cannot judge and so reports as opaque. Running a script file is an ordinary command.
 
-use super::kind::{Kind, Source};
+use super::kind::{Kind, Shell, Source};
 use super::types::Word;
 
 /// Shells whose scripts are bash-compatible enough to be parsed.
@@ -118,6 +118,7 @@ fn shell(name: &str, words: &[Word]) -> Kind {
     let mut has_c = false;
     let mut reads_stdin = false;
     let mut info = false;
+    let mut interactive = false;
     let mut i = 1;
     while i < words.len() {
         let word = &words[i];
@@ -131,7 +132,9 @@ fn shell(name: &str, words: &[Word]) -> Kind {
         }
         if let Some(long) = text.strip_prefix("--") {
             match long {
-                "rcfile" | "init-file" => i += 1,
+                "rcfile" | "init-file" => {
+                    return Kind::opaque(format!("{name} --{long} runs a startup file first"));
+                }
                 "version" | "help" => info = true,
                 _ => {}
             }
@@ -141,6 +144,8 @@ fn shell(name: &str, words: &[Word]) -> Kind {
         let Some(cluster) = text.strip_prefix(['-', '+']) else {
             break;
         };
+        // An interactive shell first runs startup files (~/.bashrc, $ENV) gate cannot see.
+        interactive |= text.starts_with('-') && cluster.contains('i');
         for c in cluster.chars() {
             match c {
                 'c' => has_c = true,
@@ -152,11 +157,16 @@ fn shell(name: &str, words: &[Word]) -> Kind {
         }
         i += 1;
     }
+    if interactive && !info {
+        return Kind::opaque(format!("{name} -i runs startup files first"));
+    }
     if has_c {
         return match words.get(i) {
-            Some(script) => {
-                Kind::Script { label: format!("{name} -c"), source: Source::Word(script.clone()) }
-            }
+            Some(script) => Kind::Script {
+                label: format!("{name} -c"),
+                source: Source::Word(script.clone()),
+                shell: Shell::New,
+            },
             None => Kind::opaque(format!("{name} -c without a script")),
         };
     }
@@ -166,7 +176,7 @@ fn shell(name: &str, words: &[Word]) -> Kind {
     if info {
         return Kind::Plain;
     }
-    Kind::Script { label: name.to_owned(), source: Source::Stdin }
+    Kind::Script { label: name.to_owned(), source: Source::Stdin, shell: Shell::New }
 }
 
 fn python(name: &str, words: &[Word]) -> Kind {

@@ -14,7 +14,7 @@ pub(crate) enum Kind {
     /// `words[..split]` is the wrapper; `inner` is the command it runs.
     Wrap { split: usize, label: String, inner: Vec<Word>, assignments: Vec<(String, Word)>, more_args: bool },
     /// The whole command is a wrapper that runs a shell script.
-    Script { label: String, source: Source },
+    Script { label: String, source: Source, shell: Shell },
     /// `find` with `-exec`-like actions (and maybe `-delete`).
     Find { own: Vec<Word>, execs: Vec<Exec>, deletes: bool },
 }
@@ -28,6 +28,18 @@ pub(crate) enum Source {
     Joined(Vec<Word>),
     /// Standard input: a here-document or here-string when the command has one.
     Stdin,
+}
+
+/// Which shell runs a script, which decides what it inherits and what it leaves behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shell {
+    /// The shell walked, now (`eval`, an alias value, a `mapfile -C` callback).
+    Current,
+    /// The shell walked, at some later time (a `trap` action).
+    Later,
+    /// A new shell process (`sh -c`, `su -c`, `watch`): it sees only exported variables and
+    /// may run startup code its environment names.
+    New,
 }
 
 /// One `-exec CMD ;` (or `+`) of a `find`.

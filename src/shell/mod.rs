@@ -4,11 +4,14 @@
 
 mod ansi_c;
 mod builtins;
+mod effects;
+mod found;
 mod interpreters;
 mod kind;
 mod optscan;
 mod parse;
 mod runners;
+mod state;
 mod types;
 mod walk;
 mod words;

@@ -1,7 +1,7 @@
 //! Programs that run a command given in their own syntax: `xargs`, `find -exec`, `watch`,
 //! `flock`, `su`/`runuser`. Each returns the command it will run, or why that cannot be known.
 
-use super::kind::{Exec, Kind, Source};
+use super::kind::{Exec, Kind, Shell, Source};
 use super::optscan::{self, OptSpec, is_fixed, literal_prefix};
 use super::types::{Piece, Word};
 use super::wrappers::spec;
@@ -215,7 +215,11 @@ pub(crate) fn watch(words: &[Word]) -> Kind {
         return Kind::wrap(words, scan.next, "watch");
     }
     // Without -x, watch hands its arguments, joined by spaces, to `sh -c`.
-    Kind::Script { label: "watch".into(), source: Source::Joined(words[scan.next..].to_vec()) }
+    Kind::Script {
+        label: "watch".into(),
+        source: Source::Joined(words[scan.next..].to_vec()),
+        shell: Shell::New,
+    }
 }
 
 pub(crate) fn flock(words: &[Word]) -> Kind {
@@ -238,7 +242,11 @@ pub(crate) fn flock(words: &[Word]) -> Kind {
     }
     match words[split].as_literal().as_deref() {
         Some("-c" | "--command") => match words.get(split + 1) {
-            Some(script) => Kind::Script { label: "flock -c".into(), source: Source::Word(script.clone()) },
+            Some(script) => Kind::Script {
+                label: "flock -c".into(),
+                source: Source::Word(script.clone()),
+                shell: Shell::New,
+            },
             None => Kind::Plain,
         },
         _ => Kind::wrap(words, split, "flock"),
@@ -312,7 +320,9 @@ pub(crate) fn su(words: &[Word], runuser: bool) -> Kind {
     }
     let name = if runuser { "runuser" } else { "su" };
     match script {
-        Some(script) => Kind::Script { label: format!("{name} -c"), source: Source::Word(script) },
+        Some(script) => {
+            Kind::Script { label: format!("{name} -c"), source: Source::Word(script), shell: Shell::New }
+        }
         None => Kind::opaque(format!("{name} starts an interactive shell")),
     }
 }

@@ -85,14 +85,14 @@ fn compound_commands() {
         ("{ git push; }", &["C git push"]),
         ("if true; then rm -rf /; fi", &["C true", "C rm -rf /"]),
         ("if a; then b; elif c; then d; else e; fi", &["C a", "C b", "C c", "C d", "C e"]),
-        ("for f in *; do rm -rf \"$f\"; done", &["C rm -rf ⟨*⟩"]),
-        ("for f in $(ls); do :; done", &["C ls", "C :"]),
+        ("for f in *; do rm -rf \"$f\"; done", &["C f=⟨*⟩ rm -rf ⟨*⟩"]),
+        ("for f in $(ls); do :; done", &["C ls", "C f=⟨*⟩ :"]),
         ("while a; do b; done", &["C a", "C b"]),
         ("until a; do b; done", &["C a", "C b"]),
         ("case $x in a) b;; *) c;; esac", &["C b", "C c"]),
         ("case $(a) in $(b)) c;; esac", &["C a", "C b", "C c"]),
-        ("for ((i=0; i<3; i++)); do x; done", &["C x"]),
-        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "C x"]),
+        ("for ((i=0; i<3; i++)); do x; done", &["C i=⟨*⟩ x"]),
+        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "C i=⟨*⟩ x"]),
         ("((x = $(rm -rf /)))", &["C rm -rf /"]),
         ("f() { rm -rf /; }; f", &["C rm -rf /", "C f"]),
         ("function f { rm -rf /; }", &["C rm -rf /"]),
@@ -227,9 +227,9 @@ fn eval_and_source() {
         ("eval 'a; b'", &["W eval a; b", "C a @eval", "C b @eval"]),
         ("source x.sh", &["O"]),
         (". ./x.sh", &["O"]),
-        ("alias x='rm -rf /'; x", &["W alias x=rm -rf /", "C rm -rf / @alias", "C x"]),
+        ("alias x='rm -rf /'; x", &["O", "W alias x=rm -rf /", "C rm -rf / @alias", "C x"]),
         ("alias", &["C alias"]),
-        ("alias x=\"$Y\"", &["O"]),
+        ("alias x=\"$Y\"", &["O", "O"]),
         ("trap 'rm -rf /' EXIT", &["W trap rm -rf / EXIT", "C rm -rf / @trap"]),
         ("trap - EXIT", &["C trap - EXIT"]),
         ("trap \"$X\" EXIT", &["O"]),
@@ -239,7 +239,10 @@ fn eval_and_source() {
         ("enable -f ./x.so x", &["O"]),
         ("let 'a[$(rm)]=1'", &["O"]),
         ("let x=1", &["C let x=1"]),
-        ("BASH_ENV=./x.sh bash -c ls", &["O", "W BASH_ENV=./x.sh bash -c ls", "C ls @bash -c"]),
+        (
+            "BASH_ENV=./x.sh bash -c ls",
+            &["O", "W BASH_ENV=./x.sh bash -c ls", "C BASH_ENV=./x.sh ls @bash -c"],
+        ),
     ]);
 }
 
@@ -430,4 +433,135 @@ fn argv() {
     assert_eq!(summaries(&analysis), ["C rm ⟨*⟩"]);
     let analysis = analyze_argv(&[bad]);
     assert_eq!(summaries(&analysis), ["O"]);
+}
+
+#[test]
+fn state_carries_to_later_commands() {
+    check(&[
+        ("PATH=/x; ls", &["C PATH=/x", "C PATH=/x ls"]),
+        ("PATH=/x\nls", &["C PATH=/x", "C PATH=/x ls"]),
+        ("PATH=.:$PATH; ls | wc", &["C PATH=.:⟨*⟩", "C PATH=.:⟨*⟩ ls", "C PATH=.:⟨*⟩ wc"]),
+        ("export PATH=/x; ls", &["C export PATH=/x", "C PATH=/x ls"]),
+        ("declare -x PATH=/x; ls", &["C declare -x PATH=/x", "C PATH=/x ls"]),
+        ("printf -v PATH /x; ls", &["C printf -v PATH /x", "C PATH=⟨*⟩ ls"]),
+        ("for PATH in /x; do ls; done", &["C PATH=⟨*⟩ ls"]),
+        ("read PATH < f; ls", &["C read PATH <f", "C PATH=⟨*⟩ ls"]),
+        ("unset PATH; ls", &["C unset PATH", "C PATH=⟨*⟩ ls"]),
+        ("((PATH=5)); ls", &["C PATH=⟨*⟩ ls"]),
+        ("echo $((PATH=5)); ls", &["C PATH=⟨*⟩ echo ⟨*⟩", "C PATH=⟨*⟩ ls"]),
+        ("echo ${PATH:=/x}; ls", &["C PATH=⟨*⟩ echo ⟨*⟩", "C PATH=⟨*⟩ ls"]),
+        ("PATH+=:/x; ls", &["C PATH=⟨*⟩:/x", "C PATH=⟨*⟩:/x ls"]),
+        ("PATH[0]=/x; ls", &["C PATH[0]=/x", "C PATH=⟨*⟩ ls"]),
+        ("x=$(ls); ls", &["C x=⟨*⟩", "C ls", "C x=⟨*⟩ ls"]),
+        ("PATH=/x eval ls", &["W PATH=/x eval ls", "C PATH=/x ls @eval"]),
+        ("eval PATH=/x; ls", &["W eval PATH=/x", "C PATH=/x @eval", "C PATH=/x ls"]),
+        ("PATH=/x bash -c ls", &["W PATH=/x bash -c ls", "C PATH=/x ls @bash -c"]),
+        ("bash -c 'PATH=/x'; ls", &["W bash -c PATH=/x", "C PATH=/x @bash -c", "C ls"]),
+        ("PATH=/x; find . -exec ls \\;", &["C PATH=/x", "C PATH=/x find .", "C PATH=/x ls @find -exec"]),
+        ("cd /x && PATH=.:/bin ls", &["C cd /x", "C PATH=⟨*⟩ ls"]),
+        ("cd /x && PATH=/bin ls", &["C cd /x", "C PATH=/bin ls"]),
+        ("f() { ls; }; PATH=/x; f", &["C ls", "C PATH=/x", "C PATH=/x ls @f()", "C PATH=/x f"]),
+        ("f() { ls; }; f", &["C ls", "C f"]),
+        (
+            "while :; do ls; PATH=/x; done",
+            &["C :", "C ls", "C PATH=/x", "C PATH=/x :", "C PATH=/x ls", "C PATH=/x PATH=/x"],
+        ),
+        ("for f in a b; do ls; done", &["C f=⟨*⟩ ls"]),
+        ("for ((i=0; i<3; i++)); do ls; done", &["C i=⟨*⟩ ls"]),
+        ("f() { f; }; x=1; f", &["C f", "C x=1", "C x=1 f @f()", "C x=1 f"]),
+        ("trap ls EXIT; PATH=/x", &["W trap ls EXIT", "C ls @trap", "C PATH=/x", "C PATH=⟨*⟩ ls @trap"]),
+        ("BASH_CMDS[ls]=/x/ls; ls", &["C BASH_CMDS[ls]=/x/ls", "O", "C BASH_CMDS=⟨*⟩ ls"]),
+        ("hash -p /x/ls ls", &["O"]),
+        ("declare -n r=PATH", &["O", "C declare -n r=PATH"]),
+        ("export \"$X\"", &["O", "C export ⟨*⟩"]),
+        ("GIT_PAGER=x nohup git log", &["W GIT_PAGER=x nohup", "C GIT_PAGER=x git log @nohup"]),
+    ]);
+}
+
+#[test]
+fn aliases_are_opaque() {
+    check(&[
+        ("alias ls=find; ls / -delete", &["O", "W alias ls=find", "C find @alias", "C ls / -delete"]),
+        ("alias ls", &["C alias ls"]),
+        ("shopt -s expand_aliases", &["O", "C shopt -s expand_aliases"]),
+        ("shopt -s extglob expand_aliases", &["O", "C shopt -s extglob expand_aliases"]),
+        ("shopt -s extglob", &["C shopt -s extglob"]),
+    ]);
+}
+
+#[test]
+fn a_shell_reads_the_last_stdin() {
+    check(&[
+        ("bash 3<&0 <<< ls 0<&3", &["W bash <ls", "O"]),
+        ("bash 3<x <<<ls 0<&3", &["W bash <x <ls", "O"]),
+        ("sh -s <<<ls <&3", &["W sh -s <ls", "O"]),
+        ("bash <<< ls < <(rm)", &["W bash <ls", "O", "C rm"]),
+        ("bash <<< ls < x", &["W bash <ls <x", "O"]),
+        ("bash <<< ls <> x", &["W bash <ls >x", "O"]),
+        ("bash <<< ls 0>x", &["W bash <ls >x", "O"]),
+        ("bash < x <<< ls", &["W bash <x <ls", "C ls @bash"]),
+        ("bash 3<x <<< ls", &["W bash <x <ls", "C ls @bash"]),
+        ("bash <<EOF 0<&3\nls\nEOF", &["W bash <ls\n", "O"]),
+        ("exec <x; bash", &["C exec <x", "W bash", "O"]),
+        ("bash -i", &["O"]),
+        ("bash /dev/stdin <<< ls", &["O"]),
+    ]);
+}
+
+#[test]
+fn values_that_hold_code() {
+    check(&[
+        ("x='a[$(rm)]'", &["O", "C x=a[$(rm)]"]),
+        ("x=\\$\\(rm\\)", &["O", "C x=$(rm)"]),
+        ("x=$'`rm`'", &["O", "C x=`rm`"]),
+        ("x=('a[$(rm)]')", &["O", "C x=⟨*⟩"]),
+        ("x='${ rm; }'", &["O", "C x=${ rm; }"]),
+        ("export x='a[$(rm)]'", &["O", "C export x=a[$(rm)]"]),
+        ("printf -v 'a[$(rm)]' x", &["O", "C printf -v a[$(rm)] x"]),
+        ("printf -v x %s '$(rm)'", &["O", "C printf -v x %s $(rm)"]),
+        ("read x <<< '$(rm)'", &["O", "C read x <$(rm)"]),
+        ("test -v 'a[$(rm)]'", &["O", "C test -v a[$(rm)]"]),
+        ("[ -v 'a[$(rm)]' ]", &["O", "C [ -v a[$(rm)] ]"]),
+        ("[[ -v 'a[$(rm)]' ]]", &["O"]),
+        ("[[ 'a[$(rm)]' -eq 1 ]]", &["O"]),
+        ("[[ $x == '$(' ]]", &[]),
+        ("unset 'a[$(rm)]'", &["O", "C unset a[$(rm)]"]),
+        ("for x in 'a[$(rm)]'; do :; done", &["O", "C x=⟨*⟩ :"]),
+        ("echo \"${x@P}\"", &["C echo ⟨*⟩", "O"]),
+        ("echo '$(date)' \"\\$(date)\"", &["C echo $(date) $(date)"]),
+        ("x=$(date)", &["C x=⟨*⟩", "C date"]),
+    ]);
+}
+
+#[test]
+fn shells_that_run_startup_code() {
+    check(&[
+        ("PS4='+ ' bash -xc ls", &["O", "W PS4=+  bash -xc ls", "C PS4=+  ls @bash -c"]),
+        (
+            "env SHELLOPTS=xtrace bash -c ls",
+            &[
+                "W env SHELLOPTS=xtrace",
+                "O",
+                "W SHELLOPTS=xtrace bash -c ls @env",
+                "C SHELLOPTS=xtrace ls @env/bash -c",
+            ],
+        ),
+        (
+            "export BASH_ENV=x; bash -c ls",
+            &["C export BASH_ENV=x", "O", "W BASH_ENV=x bash -c ls", "C BASH_ENV=x ls @bash -c"],
+        ),
+        ("bash -ic ls", &["O"]),
+        ("bash --rcfile x", &["O"]),
+        ("bash --init-file x -c ls", &["O"]),
+        ("PS4=x eval ls", &["W PS4=x eval ls", "C PS4=x ls @eval"]),
+        (
+            "env 'BASH_FUNC_ls%%=() { rm; }' bash -c ls",
+            &[
+                "W env BASH_FUNC_ls%%=() { rm; }",
+                "O",
+                "W BASH_FUNC_ls%%=() { rm; } bash -c ls @env",
+                "C BASH_FUNC_ls%%=() { rm; } ls @env/bash -c",
+            ],
+        ),
+    ]);
 }

@@ -2,9 +2,12 @@
 //! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
 
-use super::kind::{self, Kind, Source};
+use super::effects::{self, Effect};
+use super::found::{Found, Stdin, extended_test};
+use super::kind::{self, Kind, Shell, Source};
 use super::parse;
-use super::types::{Analysis, Redirect, RedirectKind, SimpleCommand, Unit, Word};
+use super::state::{Vars, arithmetic_assigns, holds_code};
+use super::types::{Analysis, Piece, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
 use brush_parser::ast;
 use std::ffi::OsString;
@@ -12,6 +15,19 @@ use std::ffi::OsString;
 /// Scripts within scripts and wrappers within wrappers deeper than this are opaque: real
 /// commands never nest this far, and the limit bounds the work an input can cause.
 pub(crate) const MAX_DEPTH: usize = 16;
+
+/// Function bodies walked again at their calls, and loop bodies walked twice, per line: enough
+/// for real lines, and a bound on the work of functions or loops nested many times.
+const MAX_CALLS: usize = 64;
+
+const STORES_CODE: &str = "stores shell code in a variable; bash may run it later";
+
+/// Variables that make a new shell run code before its script: startup files, the trace prompt,
+/// options (`SHELLOPTS=xtrace`), and functions imported from the environment (`BASH_FUNC_*`).
+fn runs_startup_code(name: &str) -> bool {
+    matches!(name, "BASH_ENV" | "ENV" | "PS4" | "PROMPT_COMMAND" | "SHELLOPTS" | "BASHOPTS")
+        || name.starts_with("BASH_FUNC_")
+}
 
 pub(crate) fn analyze_line(line: &str) -> Analysis {
     let mut walker = Walker::default();
@@ -38,7 +54,7 @@ pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
             None => Word::unknown(arg.to_string_lossy()),
         })
         .collect();
-    walker.run(SimpleCommand { words, ..Default::default() }, None);
+    walker.run(SimpleCommand { words, ..Default::default() }, &Stdin::Inherited);
     walker.finish()
 }
 
@@ -50,11 +66,105 @@ struct Walker {
     via: Vec<String>,
     depth: usize,
     budget: parse::Budget,
+    /// Variables the shell being walked has set so far; every later command carries them.
+    vars: Vars,
+    /// Counts changes to `vars` (never goes back), so code set aside to run later can tell
+    /// whether the shell changed since.
+    changes: usize,
+    /// Functions defined so far: name, body, and `changes` when defined.
+    functions: Vec<(String, ast::FunctionBody, usize)>,
+    /// Functions being walked at a call (recursion stops there), and how many calls were walked.
+    calling: Vec<String>,
+    calls: usize,
+    /// Loop bodies walked a second time.
+    repeats: usize,
+    /// Trap actions set so far: script, via, and `changes` when set.
+    traps: Vec<(String, Vec<String>, usize)>,
+    /// Effects of the command being walked, applied after its substitutions.
+    pending: Vec<Effect>,
 }
 
 impl Walker {
-    fn finish(self) -> Analysis {
+    fn finish(mut self) -> Analysis {
+        self.settle_traps(0);
         Analysis { units: self.units, parse_error: self.parse_error }
+    }
+
+    /// Records a variable set in the shell being walked.
+    fn assign(&mut self, name: &str, value: Word) {
+        let base = name.split('[').next().unwrap_or(name);
+        // Entries of these arrays are the shell's command hash table and its aliases.
+        if matches!(base, "BASH_CMDS" | "BASH_ALIASES") {
+            self.opaque(name, "changes what a command name runs");
+        }
+        if self.vars.set(name, value, self.changes + 1) {
+            self.changes += 1;
+        }
+    }
+
+    /// Takes note of a builtin's effect; it holds once the command's own substitutions ran.
+    fn note(&mut self, mut effect: Effect, words: &[Word]) {
+        if let Some(why) = effect.opaque.take() {
+            self.opaque(joined(words), why);
+        }
+        self.pending.push(effect);
+    }
+
+    fn apply_pending(&mut self) {
+        for effect in std::mem::take(&mut self.pending) {
+            self.apply(effect);
+        }
+    }
+
+    fn apply(&mut self, effect: Effect) {
+        for (name, value) in effect.set {
+            self.assign(&name, value);
+        }
+        if effect.moves_cwd {
+            self.changes += 1;
+            self.vars.move_cwd();
+        }
+    }
+
+    /// Walks again, under every value set since, the trap actions set from `from` on: a trap
+    /// runs later, when the shell may have changed.
+    fn settle_traps(&mut self, from: usize) {
+        let traps = self.traps.split_off(from.min(self.traps.len()));
+        for (script, via, at) in &traps {
+            if *at < self.changes {
+                let unsettled = self.vars.unsettled_since(*at);
+                let saved = std::mem::replace(&mut self.vars, unsettled);
+                self.script_via(via, "trap", script);
+                self.vars = saved;
+            }
+        }
+    }
+
+    /// Walks a function's body again at a call, when the shell changed since it was defined (it
+    /// runs under the variables of the call, not of its definition).
+    fn call(&mut self, name: &str, via: &[String]) {
+        if self.calling.iter().any(|calling| calling == name) {
+            return;
+        }
+        let Some((_, body, at)) = self.functions.iter().rev().find(|(defined, ..)| defined == name) else {
+            return;
+        };
+        if *at == self.changes {
+            return;
+        }
+        if self.calls >= MAX_CALLS {
+            self.opaque(name, "too many function calls to follow");
+            return;
+        }
+        self.calls += 1;
+        let body = body.clone();
+        let saved = std::mem::replace(&mut self.via, via.to_vec());
+        self.via.push(format!("{name}()"));
+        self.calling.push(name.to_owned());
+        self.compound(&body.0);
+        self.redirect_list(body.1.as_ref());
+        self.calling.pop();
+        self.via = saved;
     }
 
     fn opaque(&mut self, text: impl Into<String>, why: impl Into<String>) {
@@ -90,6 +200,21 @@ impl Walker {
         }
     }
 
+    /// Walks a script run in `shell` with variables `vars`. What the current shell's scripts set
+    /// stays; a new shell's does not.
+    fn script_in(&mut self, vars: Vars, shell: Shell, via: &[String], label: &str, script: &str) {
+        let saved = std::mem::replace(&mut self.vars, vars);
+        let traps = self.traps.len();
+        if shell == Shell::Later {
+            self.traps.push((script.to_owned(), via.to_vec(), self.changes));
+        }
+        self.script_via(via, label, script);
+        if shell == Shell::New {
+            self.settle_traps(traps);
+            self.vars = saved;
+        }
+    }
+
     /// Walks a script run through a wrapper, with `label` added to `via`.
     fn script_via(&mut self, via: &[String], label: &str, text: &str) {
         let saved = std::mem::replace(&mut self.via, via.to_vec());
@@ -103,6 +228,8 @@ impl Walker {
             match sub {
                 Sub::Script(text) => self.script(&text),
                 Sub::Unparsed(text) => self.opaque(text, "a word gate cannot take apart may run code"),
+                Sub::Hidden(text, why) => self.opaque(text, why),
+                Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
             }
         }
     }
@@ -146,7 +273,9 @@ impl Walker {
                 self.redirect_list(redirects.as_ref());
             }
             ast::Command::Function(function) => {
-                // The body is walked where it is defined: whatever calls it runs this code.
+                // The body is walked where it is defined: whatever calls it runs this code. It is
+                // kept to be walked again at a call, if the variables changed in between.
+                self.functions.push((function.fname.value.clone(), function.body.clone(), self.changes));
                 self.compound(&function.body.0);
                 self.redirect_list(function.body.1.as_ref());
             }
@@ -165,19 +294,24 @@ impl Walker {
             C::Arithmetic(arith) => self.arithmetic(Some(&arith.expr)),
             C::ArithmeticForClause(f) => {
                 self.arithmetic(f.initializer.as_ref());
-                self.arithmetic(f.condition.as_ref());
-                self.arithmetic(f.updater.as_ref());
-                self.compound_list(&f.body.list);
+                self.looped(|walker| {
+                    walker.arithmetic(f.condition.as_ref());
+                    walker.arithmetic(f.updater.as_ref());
+                    walker.compound_list(&f.body.list);
+                });
             }
             C::BraceGroup(group) => self.compound_list(&group.list),
             C::Subshell(sub) => self.compound_list(&sub.list),
             C::ForClause(f) => {
                 let mut subs = Vec::new();
                 for word in f.values.iter().flatten() {
-                    words::convert(&word.value, Ctx::Command, &mut subs);
+                    if holds_code(&words::convert(&word.value, Ctx::Command, &mut subs)) {
+                        self.opaque(&word.value, STORES_CODE);
+                    }
                 }
                 self.subs(subs);
-                self.compound_list(&f.body.list);
+                self.taint(&f.variable_name);
+                self.looped(|walker| walker.compound_list(&f.body.list));
             }
             C::CaseClause(case) => {
                 let mut subs = Vec::new();
@@ -204,19 +338,44 @@ impl Walker {
                     self.compound_list(&branch.body);
                 }
             }
-            C::WhileClause(clause) | C::UntilClause(clause) => {
-                self.compound_list(&clause.0);
-                self.compound_list(&clause.1.list);
-            }
+            C::WhileClause(clause) | C::UntilClause(clause) => self.looped(|walker| {
+                walker.compound_list(&clause.0);
+                walker.compound_list(&clause.1.list);
+            }),
             C::Coprocess(coproc) => self.command(&coproc.body),
         }
     }
 
+    /// Walks a loop's body, and again when it changed the variables: from the second time
+    /// round, its commands run under what the first left behind. (Later rounds set the same
+    /// names; a value that differs from round to round is not literal.)
+    fn looped(&mut self, walk: impl Fn(&mut Walker)) {
+        let before = self.changes;
+        walk(self);
+        if self.changes == before {
+            return;
+        }
+        if self.repeats >= MAX_CALLS {
+            self.opaque("", "too many loops that change variables to follow");
+            return;
+        }
+        self.repeats += 1;
+        walk(self);
+    }
+
+    fn taint(&mut self, name: &str) {
+        self.assign(name, Word::unknown(format!("${name}")));
+    }
+
     fn arithmetic(&mut self, expr: Option<&ast::UnexpandedArithmeticExpr>) {
-        if let Some(expr) = expr.filter(|e| e.value.contains(['$', '`'])) {
+        let Some(expr) = expr else { return };
+        if expr.value.contains(['$', '`']) {
             let mut subs = Vec::new();
             words::collect(&expr.value, &mut subs);
             self.subs(subs);
+        }
+        for name in arithmetic_assigns(&expr.value) {
+            self.taint(name);
         }
     }
 
@@ -249,16 +408,35 @@ impl Walker {
         for item in simple.suffix.iter().flat_map(|s| &s.0) {
             found.item(item, false);
         }
+        if let Some(text) = found.stores_code.take() {
+            self.opaque(text, STORES_CODE);
+        }
+        // `$((x = 1))` and `${x:=1}` set `x` as the words expand, before the command is found.
+        found.subs.retain(|sub| match sub {
+            Sub::Assigns(names) => {
+                names.iter().for_each(|name| self.taint(name));
+                false
+            }
+            _ => true,
+        });
+        // Assignments alone stay in the shell; before a command they are only that command's.
+        let own = std::mem::take(&mut found.cmd.assignments);
+        let stays = if found.cmd.words.is_empty() { own.clone() } else { Vec::new() };
+        found.cmd.assignments = self.vars.carried(own);
         found.cmd.via = self.via.clone();
-        self.run(found.cmd, found.stdin.as_ref());
+        self.run(found.cmd, &found.stdin);
         self.subs(found.subs);
         for list in found.processes {
             self.compound_list(list);
         }
+        for (name, value) in stays {
+            self.assign(&name, value);
+        }
+        self.apply_pending();
     }
 
     /// Emits the units for one simple command, seeing through wrappers and shells.
-    fn run(&mut self, cmd: SimpleCommand, stdin: Option<&Word>) {
+    fn run(&mut self, cmd: SimpleCommand, stdin: &Stdin) {
         let Some(program) = cmd.words.first() else {
             self.units.push(Unit::Command(cmd));
             return;
@@ -267,7 +445,14 @@ impl Walker {
             self.opaque(joined(&cmd.words), "program name is computed at run time");
             return;
         }
-        match kind::classify(kind::base_name(program), &cmd.words) {
+        let name = kind::base_name(program);
+        if !self.functions.is_empty() && matches!(program.pieces.as_slice(), [Piece::Text(t)] if t == name) {
+            self.call(name, &cmd.via);
+        }
+        if let Some(effect) = effects::effect(name, &cmd.words, stdin.doc()) {
+            self.note(effect, &cmd.words);
+        }
+        match kind::classify(name, &cmd.words) {
             Kind::Plain => self.units.push(Unit::Command(cmd)),
             Kind::Opaque(why) => self.opaque(joined(&cmd.words), why),
             Kind::Wrap { split, label, inner, assignments, more_args } => {
@@ -290,25 +475,31 @@ impl Walker {
                 wrapper.words.truncate(split);
                 self.units.push(Unit::Wrapper(wrapper));
                 // xargs reads its own standard input; other wrappers pass theirs on.
-                let stdin = if label == "xargs" { None } else { stdin };
+                let stdin = if label == "xargs" { &Stdin::Inherited } else { stdin };
                 self.run(inner, stdin);
             }
-            Kind::Script { label, source } => {
+            Kind::Script { label, source, shell } => {
                 let via = cmd.via.clone();
                 let text = joined(&cmd.words);
-                // A shell started with BASH_ENV or ENV set first runs that file.
-                if cmd.assignments.iter().any(|(n, _)| n == "BASH_ENV" || n == "ENV") {
-                    self.opaque(text.clone(), "BASH_ENV makes the shell run a file first");
+                if shell == Shell::New
+                    && let Some((name, _)) = cmd.assignments.iter().find(|(name, _)| runs_startup_code(name))
+                {
+                    self.opaque(text.clone(), format!("{name} makes the shell run code before its script"));
                 }
+                // The script runs with the command's variables: the shell's own, or a new shell's
+                // environment.
+                let vars = Vars::from_assignments(&cmd.assignments, &self.vars, self.changes);
                 self.units.push(Unit::Wrapper(cmd));
                 match script_text(&source, stdin) {
-                    Ok(script) => self.script_via(&via, &label, &script),
+                    Ok(script) => self.script_in(vars, shell, &via, &label, &script),
                     Err(why) => self.opaque(text, why),
                 }
             }
             Kind::Find { own, execs, deletes } => {
                 let text = joined(&cmd.words);
                 let via = cmd.via.clone();
+                // The commands find runs inherit its environment.
+                let assignments = cmd.assignments.clone();
                 let mut find = cmd;
                 find.words = own;
                 self.units.push(Unit::Command(find));
@@ -320,12 +511,13 @@ impl Walker {
                     inner_via.push(exec.label);
                     self.run(
                         SimpleCommand {
+                            assignments: assignments.clone(),
                             words: exec.words,
                             more_args: exec.more_args,
                             via: inner_via,
                             ..Default::default()
                         },
-                        None,
+                        &Stdin::Inherited,
                     );
                 }
             }
@@ -334,7 +526,7 @@ impl Walker {
 }
 
 /// The script a shell-running wrapper will run, or why it cannot be known.
-fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> {
+fn script_text(source: &Source, stdin: &Stdin) -> Result<String, String> {
     match source {
         Source::Word(word) => word.as_literal().ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Joined(list) => list
@@ -344,10 +536,11 @@ fn script_text(source: &Source, stdin: Option<&Word>) -> Result<String, String> 
             .map(|parts| parts.join(" "))
             .ok_or_else(|| "script is only known at run time".to_owned()),
         Source::Stdin => match stdin {
-            Some(doc) => {
+            Stdin::Doc(doc) => {
                 doc.as_literal().ok_or_else(|| "here-document script is only known at run time".to_owned())
             }
-            None => Err("shell reads commands from standard input".to_owned()),
+            Stdin::Inherited => Err("shell reads commands from standard input".to_owned()),
+            Stdin::Elsewhere => Err("shell reads commands from a file or another descriptor".to_owned()),
         },
     }
 }
@@ -361,154 +554,4 @@ fn joined(words: &[Word]) -> String {
         out.push_str(&word.text);
     }
     out
-}
-
-/// What one simple command (or a compound command's redirections) consists of.
-#[derive(Default)]
-struct Found<'a> {
-    cmd: SimpleCommand,
-    subs: Vec<Sub>,
-    processes: Vec<&'a ast::CompoundList>,
-    /// The here-document or here-string on standard input, if any.
-    stdin: Option<Word>,
-}
-
-impl<'a> Found<'a> {
-    fn item(&mut self, item: &'a ast::CommandPrefixOrSuffixItem, prefix: bool) {
-        use ast::CommandPrefixOrSuffixItem as I;
-        match item {
-            I::IoRedirect(redirect) => self.redirect(redirect),
-            I::Word(word) => self.word(&word.value),
-            // After the program, `a=b` is an ordinary argument (`export a=b`).
-            I::AssignmentWord(_, word) if !prefix || !self.cmd.words.is_empty() => {
-                self.word(&word.value);
-            }
-            I::AssignmentWord(assignment, _) => self.assignment(assignment),
-            I::ProcessSubstitution(kind, sub) => {
-                let text = match kind {
-                    ast::ProcessSubstitutionKind::Read => "<(..)",
-                    ast::ProcessSubstitutionKind::Write => ">(..)",
-                };
-                self.cmd.words.push(Word::unknown(text));
-                self.processes.push(&sub.list);
-            }
-        }
-    }
-
-    fn word(&mut self, raw: &str) {
-        let word = words::convert(raw, Ctx::Command, &mut self.subs);
-        self.cmd.words.push(word);
-    }
-
-    fn assignment(&mut self, assignment: &ast::Assignment) {
-        let name = match &assignment.name {
-            ast::AssignmentName::VariableName(name) => name.clone(),
-            ast::AssignmentName::ArrayElementName(name, index) => {
-                if index.contains(['$', '`']) {
-                    words::collect(index, &mut self.subs);
-                }
-                format!("{name}[{index}]")
-            }
-        };
-        let value = match &assignment.value {
-            ast::AssignmentValue::Scalar(word) => words::convert(&word.value, Ctx::Plain, &mut self.subs),
-            ast::AssignmentValue::Array(elements) => {
-                let mut text = String::from("(");
-                for (i, (key, value)) in elements.iter().enumerate() {
-                    if let Some(key) = key {
-                        words::collect(&key.value, &mut self.subs);
-                    }
-                    words::convert(&value.value, Ctx::Command, &mut self.subs);
-                    if i > 0 {
-                        text.push(' ');
-                    }
-                    text.push_str(&value.value);
-                }
-                text.push(')');
-                Word::unknown(text)
-            }
-        };
-        self.cmd.assignments.push((name, value));
-    }
-
-    fn redirect(&mut self, redirect: &'a ast::IoRedirect) {
-        use ast::IoFileRedirectKind as K;
-        use ast::IoFileRedirectTarget as T;
-        let on_stdin = |fd: &Option<ast::IoFd>| matches!(fd, None | Some(0));
-        match redirect {
-            ast::IoRedirect::File(fd, kind, target) => {
-                let kind_of = |k: &K| match k {
-                    K::Read | K::DuplicateInput => RedirectKind::Input,
-                    _ => RedirectKind::Output,
-                };
-                match target {
-                    T::Filename(word) => {
-                        let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
-                        if on_stdin(fd) && matches!(kind, K::Read) {
-                            self.stdin = None;
-                        }
-                        self.push_redirect(kind_of(kind), target);
-                    }
-                    T::Fd(_) => {}
-                    T::Duplicate(word) => {
-                        let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
-                        // `2>&1`, `>&-`, `<&3-` name descriptors; `>&file` writes a file.
-                        let is_fd = target.as_literal().is_some_and(|t| {
-                            let t = t.strip_suffix('-').unwrap_or(&t);
-                            t.chars().all(|c| c.is_ascii_digit())
-                        });
-                        if !is_fd {
-                            self.push_redirect(kind_of(kind), target);
-                        }
-                    }
-                    T::ProcessSubstitution(_, sub) => self.processes.push(&sub.list),
-                }
-            }
-            ast::IoRedirect::HereDocument(fd, doc) => {
-                let body = if doc.requires_expansion {
-                    words::convert_heredoc(&doc.doc.value, &mut self.subs)
-                } else {
-                    Word::literal(doc.doc.value.as_str())
-                };
-                if on_stdin(fd) {
-                    self.stdin = Some(body.clone());
-                }
-                self.push_redirect(RedirectKind::Input, body);
-            }
-            ast::IoRedirect::HereString(fd, word) => {
-                let body = words::convert(&word.value, Ctx::Plain, &mut self.subs);
-                if on_stdin(fd) {
-                    self.stdin = Some(body.clone());
-                }
-                self.push_redirect(RedirectKind::Input, body);
-            }
-            ast::IoRedirect::OutputAndError(word, _) => {
-                let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
-                self.push_redirect(RedirectKind::Output, target);
-            }
-        }
-    }
-
-    fn push_redirect(&mut self, kind: RedirectKind, target: Word) {
-        self.cmd.redirects.push(Redirect { kind, target });
-    }
-}
-
-/// Collects the substitutions in the words of a `[[ .. ]]` test.
-fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
-    use ast::ExtendedTestExpr as E;
-    match expr {
-        E::And(a, b) | E::Or(a, b) => {
-            extended_test(a, subs);
-            extended_test(b, subs);
-        }
-        E::Not(e) | E::Parenthesized(e) => extended_test(e, subs),
-        E::UnaryTest(_, word) => {
-            words::convert(&word.value, Ctx::Plain, subs);
-        }
-        E::BinaryTest(_, left, right) => {
-            words::convert(&left.value, Ctx::Plain, subs);
-            words::convert(&right.value, Ctx::Plain, subs);
-        }
-    }
 }

@@ -3,6 +3,7 @@
 //! wildcard; every command substitution inside is handed back so the walk can see it.
 
 use super::ansi_c;
+use super::state::arithmetic_assigns;
 use super::types::{Piece, Word};
 use brush_parser::ParserOptions;
 use brush_parser::word::{self, TildeExpr, WordPiece, WordPieceWithSource};
@@ -14,6 +15,10 @@ pub(crate) enum Sub {
     Script(String),
     /// Text that may hold code but that the word parser could not take apart.
     Unparsed(String),
+    /// Code run in a way gate does not follow (`${x@P}` expands a value as a prompt).
+    Hidden(String, &'static str),
+    /// Variables the word sets as it expands (`$((x = 1))`, `${x:=1}`).
+    Assigns(Vec<String>),
 }
 
 /// Where a word stands, which decides whether pathname and brace expansion apply.
@@ -170,6 +175,7 @@ impl<'a> Flattener<'a> {
                 if inner.contains(['$', '`']) {
                     collect(inner, self.subs);
                 }
+                self.expansion_effects(inner);
             }
             WordPiece::CommandSubstitution(script) => {
                 self.atoms.push(Atom::Any);
@@ -187,10 +193,31 @@ impl<'a> Flattener<'a> {
             }
             WordPiece::ArithmeticExpression(expr) => {
                 self.atoms.push(Atom::Any);
+                let names: Vec<String> = arithmetic_assigns(&expr.value).map(str::to_owned).collect();
+                if !names.is_empty() {
+                    self.subs.push(Sub::Assigns(names));
+                }
                 if expr.value.contains(['$', '`']) {
                     collect(&expr.value, self.subs);
                 }
             }
+        }
+    }
+
+    /// What a `${..}` (given without its `$`) does besides giving a value: `${x@P}` expands the
+    /// value as a prompt, running the command substitutions it holds; `${x:=v}` sets `x`.
+    fn expansion_effects(&mut self, braced: &str) {
+        let Some(inner) = braced.strip_prefix('{').and_then(|b| b.strip_suffix('}')) else {
+            return;
+        };
+        if inner.ends_with("@P") {
+            self.subs
+                .push(Sub::Hidden(braced.to_owned(), "prompt expansion (@P) runs the code a value holds"));
+        }
+        let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
+        let rest = &inner[name_end..];
+        if name_end > 0 && (rest.starts_with(":=") || rest.starts_with('=')) {
+            self.subs.push(Sub::Assigns(vec![inner[..name_end].to_owned()]));
         }
     }
 
@@ -472,7 +499,8 @@ mod tests {
             let got: Vec<&str> = subs
                 .iter()
                 .map(|s| match s {
-                    Sub::Script(s) | Sub::Unparsed(s) => s.as_str(),
+                    Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => s.as_str(),
+                    Sub::Assigns(_) => "=",
                 })
                 .collect();
             assert_eq!(got, *want, "{raw:?}");

@@ -333,7 +333,7 @@ fn with_assignments(words: &[Word], start: usize, label: &str, alone: Alone) -> 
     let mut assignments = Vec::new();
     let mut i = start;
     while let Some(word) = words.get(i) {
-        match split_assignment(word) {
+        match split_env_assignment(word) {
             Some(pair) => {
                 if !is_fixed(word) {
                     return Kind::opaque(format!("argument {} is only known at run time", word.text));
@@ -361,12 +361,22 @@ fn with_assignments(words: &[Word], start: usize, label: &str, alone: Alone) -> 
 
 /// `NAME=value` as an argument: the name must be known text.
 pub(crate) fn split_assignment(word: &Word) -> Option<(String, Word)> {
+    split_named(word, |name| {
+        !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// `NAME=value` as env and sudo take it: any name, as the environment may hold any
+/// (`BASH_FUNC_f%%=() {..}` defines a function in a bash started there).
+fn split_env_assignment(word: &Word) -> Option<(String, Word)> {
+    split_named(word, |_| true)
+}
+
+fn split_named(word: &Word, valid: impl Fn(&str) -> bool) -> Option<(String, Word)> {
     let (prefix, _) = literal_prefix(word);
     let (name, _) = prefix.split_once('=')?;
-    let valid = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    if name.is_empty() || !valid(name) {
         return None;
     }
     let mut pieces = word.pieces.clone();
@@ -418,7 +428,7 @@ fn env(words: &[Word]) -> Kind {
     };
     inner.extend_from_slice(&words[i..]);
     let mut assignments = Vec::new();
-    while let Some(pair) = inner.first().and_then(split_assignment) {
+    while let Some(pair) = inner.first().and_then(split_env_assignment) {
         assignments.push(pair);
         inner.remove(0);
     }
