@@ -8,6 +8,13 @@ use super::types::Word;
 /// Shells whose scripts are bash-compatible enough to be parsed.
 const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "lksh", "posh", "rbash"];
 
+/// The shell that runs a new shell's script, from the script's label (`bash -c`, `dash`): a
+/// shell's own name, else `sh` (what `watch`, `su -c` and the like hand scripts to).
+pub(crate) fn shell_of(label: &str) -> &str {
+    let name = label.split(' ').next().unwrap_or("");
+    if SHELLS.contains(&name) { name } else { "sh" }
+}
+
 /// Shells with another language: their code is never seen.
 const OTHER_SHELLS: &[&str] =
     &["fish", "csh", "tcsh", "pwsh", "powershell", "nu", "xonsh", "elvish", "rc", "es", "ion"];

@@ -4,6 +4,7 @@
 
 mod ansi_c;
 mod builtins;
+mod dialect;
 mod effects;
 mod found;
 mod interpreters;

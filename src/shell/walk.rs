@@ -9,6 +9,7 @@ use super::parse;
 use super::state::{Vars, arithmetic_assigns, holds_code};
 use super::types::{Analysis, Piece, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
+use super::{dialect, interpreters};
 use brush_parser::ast;
 use std::ffi::OsString;
 
@@ -490,8 +491,14 @@ impl Walker {
                 // environment.
                 let vars = Vars::from_assignments(&cmd.assignments, &self.vars, self.changes);
                 self.units.push(Unit::Wrapper(cmd));
+                let misread = |script: &str| {
+                    (shell == Shell::New).then(|| dialect::misread(interpreters::shell_of(&label), script))?
+                };
                 match script_text(&source, stdin) {
-                    Ok(script) => self.script_in(vars, shell, &via, &label, &script),
+                    Ok(script) => match misread(&script) {
+                        Some(why) => self.opaque(text, why),
+                        None => self.script_in(vars, shell, &via, &label, &script),
+                    },
                     Err(why) => self.opaque(text, why),
                 }
             }
