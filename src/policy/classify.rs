@@ -142,12 +142,21 @@ impl Policy {
                 let writer = self
                     .candidates(base.as_deref())
                     .find(|rule| rule.matches_but_for_writes(command, context));
-                let reason = match writer {
-                    Some(rule) => format!(
+                let variable = || {
+                    self.candidates(base.as_deref()).find_map(|rule| {
+                        rule.matches_but_for_variable(command, context).map(|name| (rule, name))
+                    })
+                };
+                let reason = match (writer, writer.is_none().then(variable).flatten()) {
+                    (Some(rule), _) => format!(
                         "rule {} allows `{program}` but not its output to a file; settings.default",
                         rule.id
                     ),
-                    None => format!("no rule matches `{program}`; settings.default"),
+                    (None, Some((rule, name))) => format!(
+                        "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
+                        rule.id
+                    ),
+                    (None, None) => format!("no rule matches `{program}`; settings.default"),
                 };
                 (Some(self.settings.default), None, reason)
             }

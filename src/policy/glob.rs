@@ -19,7 +19,13 @@ pub struct Glob {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Form {
     Literal(String),
-    Pattern(Vec<Token>),
+    /// The tokens, and the literal text they start and end with: most texts a pattern is
+    /// tried against fail on those, without the search.
+    Pattern {
+        tokens: Vec<Token>,
+        prefix: String,
+        suffix: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,21 +88,33 @@ impl Glob {
                 c => tokens.push(Token::Char(c)),
             }
         }
-        Ok(Glob { form: Form::Pattern(tokens), text: pattern.to_string() })
+        let literal = |token: &Token| match token {
+            Token::Char(c) => Some(*c),
+            _ => None,
+        };
+        let prefix = tokens.iter().map_while(literal).collect();
+        let suffix: String = tokens.iter().rev().map_while(literal).collect();
+        let suffix = suffix.chars().rev().collect();
+        Ok(Glob { form: Form::Pattern { tokens, prefix, suffix }, text: pattern.to_string() })
     }
 
     /// The one text the pattern matches, when it has no wildcard.
     pub fn literal(&self) -> Option<&str> {
         match &self.form {
             Form::Literal(text) => Some(text),
-            Form::Pattern(_) => None,
+            Form::Pattern { .. } => None,
         }
     }
 
     /// Whether the glob matches this exact text.
     pub fn matches(&self, text: &str) -> bool {
-        if let Form::Literal(literal) = &self.form {
-            return literal == text;
+        match &self.form {
+            Form::Literal(literal) => return literal == text,
+            Form::Pattern { prefix, suffix, .. } => {
+                if !text.starts_with(prefix.as_str()) || !text.ends_with(suffix.as_str()) {
+                    return false;
+                }
+            }
         }
         let steps: Vec<WordStep> = text.chars().map(WordStep::Char).collect();
         self.intersects(&steps)
@@ -126,7 +144,7 @@ impl Glob {
     fn intersects(&self, word: &[WordStep]) -> bool {
         let spelled: Vec<Token>;
         let tokens = match &self.form {
-            Form::Pattern(tokens) => tokens,
+            Form::Pattern { tokens, .. } => tokens,
             Form::Literal(text) => {
                 spelled = text.chars().map(Token::Char).collect();
                 &spelled
@@ -263,6 +281,11 @@ mod tests {
             ("[]]", "]", true),
             ("[", "[", true),
             ("[abc", "[abc", true),
+            // the literal prefix and suffix are checked first; they may overlap
+            ("a*a", "a", false),
+            ("a*a", "aa", true),
+            ("**/.env.*", "/p/.env.local", true),
+            ("**/.env.*", "/p/.env", false),
         ];
         for (pattern, text, expected) in cases {
             let glob = Glob::new(pattern, "/home/u").unwrap();

@@ -8,12 +8,14 @@ mod decision;
 mod diagnostic;
 mod glob;
 mod locate;
+mod paths;
 mod raw;
 mod resolve;
 mod rule;
 mod testing;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 pub use classify::{Classification, Part, PartKind};
 pub use decision::Decision;

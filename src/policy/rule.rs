@@ -6,8 +6,10 @@
 
 use super::Decision;
 use super::glob::Glob;
+use super::paths::{path_forms, word_forms};
 use super::resolve::Resolver;
-use crate::shell::{RedirectKind, SimpleCommand, Word};
+use super::variables;
+use crate::shell::{Piece, RedirectKind, SimpleCommand, Word};
 use std::path::Path;
 
 #[derive(Debug)]
@@ -49,18 +51,34 @@ pub struct Context<'a> {
 impl Rule {
     /// Whether the rule holds for the command: every condition it has must hold.
     pub fn matches(&self, command: &SimpleCommand, context: &Context) -> bool {
-        self.matches_with(command, context, true)
+        self.matches_with(command, context, Checks { writes: true, variables: true })
     }
 
     /// Whether an allow rule would match but for the files the command writes.
     pub fn matches_but_for_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
         self.decision == Decision::Allow
             && !self.covers_writes(command)
-            && self.matches_with(command, context, false)
+            && self.matches_with(command, context, Checks { writes: false, variables: true })
     }
 
-    fn matches_with(&self, command: &SimpleCommand, context: &Context, check_writes: bool) -> bool {
+    /// The variable given to the command that keeps this allow rule from matching, if only that
+    /// does.
+    pub fn matches_but_for_variable<'c>(
+        &self,
+        command: &'c SimpleCommand,
+        context: &Context,
+    ) -> Option<&'c str> {
+        let unvouched = self.unvouched_variable(command)?;
+        (self.decision == Decision::Allow
+            && self.matches_with(command, context, Checks { writes: true, variables: false }))
+        .then_some(unvouched)
+    }
+
+    fn matches_with(&self, command: &SimpleCommand, context: &Context, checks: Checks) -> bool {
         let certain = self.decision == Decision::Allow;
+        if certain && checks.variables && self.unvouched_variable(command).is_some() {
+            return false;
+        }
         // Argument positions consumed by the `match` words; `args` looks at the others.
         let consumed = match &self.patterns {
             Some(patterns) => {
@@ -71,7 +89,7 @@ impl Rule {
             }
             None => Vec::new(),
         };
-        if certain && check_writes && !self.covers_writes(command) {
+        if certain && checks.writes && !self.covers_writes(command) {
             return false;
         }
         // Cheapest conditions first; each one that fails ends the match.
@@ -81,12 +99,7 @@ impl Rule {
                 globs.iter().any(|glob| glob.matches(&cwd))
             })
             && self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain))
-            && self.args.as_ref().is_none_or(|globs| {
-                (!certain && command.more_args)
-                    || command.args().iter().enumerate().any(|(at, word)| {
-                        !consumed.contains(&at) && word_matches(word, globs, certain, context)
-                    })
-            })
+            && self.args.as_ref().is_none_or(|globs| args_hold(globs, command, &consumed, certain, context))
             && self.redirects.as_ref().is_none_or(|globs| {
                 let mut targets = output_targets(command);
                 if certain {
@@ -97,6 +110,16 @@ impl Rule {
                     targets.any(|target| word_matches(target, globs, false, context))
                 }
             })
+    }
+
+    /// A variable given to the command that is neither harmless nor named by this rule's `env`:
+    /// `GIT_PAGER=x git log` runs `x`, whatever `git log` does (see `variables`).
+    fn unvouched_variable<'c>(&self, command: &'c SimpleCommand) -> Option<&'c str> {
+        command
+            .assignments
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .find(|name| !variables::is_harmless(name) && !self.env.iter().any(|(named, _)| named == name))
     }
 
     /// An allow rule covers writes to files only when it says so with `redirects`: `ls` being
@@ -111,8 +134,49 @@ impl Rule {
     }
 }
 
+/// Which conditions `matches_with` checks beyond the rule's own.
+#[derive(Clone, Copy)]
+struct Checks {
+    /// An allow rule must cover the files the command writes.
+    writes: bool,
+    /// An allow rule must vouch for every variable given to the command.
+    variables: bool,
+}
+
 fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {
-    command.redirects.iter().filter(|r| r.kind == RedirectKind::Output).map(|r| &r.target)
+    redirect_targets(command, RedirectKind::Output)
+}
+
+fn redirect_targets(command: &SimpleCommand, kind: RedirectKind) -> impl Iterator<Item = &Word> {
+    command.redirects.iter().filter(move |r| r.kind == kind).map(|r| &r.target)
+}
+
+/// `args`, over the arguments past the matched words and the files read through `<` (which
+/// the program reads as surely as a file named as an argument). Ask and deny: any one matches,
+/// and arguments appended at run time could. Allow: every one matches, options included, and
+/// there is at least one, so that a rule for `cat src/**` passes neither `cat src/a
+/// ~/.ssh/id_rsa` nor `cat < ~/.ssh/id_rsa`.
+fn args_hold(
+    globs: &[Glob],
+    command: &SimpleCommand,
+    consumed: &[usize],
+    certain: bool,
+    context: &Context,
+) -> bool {
+    let mut operands = command
+        .args()
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| !consumed.contains(at))
+        .map(|(_, word)| word)
+        .chain(redirect_targets(command, RedirectKind::Input))
+        .peekable();
+    if !certain {
+        return command.more_args || operands.any(|word| word_matches(word, globs, false, context));
+    }
+    !command.more_args
+        && operands.peek().is_some()
+        && operands.all(|word| word_matches(word, globs, true, context))
 }
 
 impl Pattern {
@@ -201,7 +265,6 @@ fn loose_words(
 }
 
 fn could_be_option(word: &Word) -> bool {
-    use crate::shell::Piece;
     match word.pieces.first() {
         Some(Piece::Text(text)) => text.starts_with('-') && text != "--",
         Some(Piece::Any | Piece::Star | Piece::AnyChar) => true,
@@ -210,9 +273,14 @@ fn could_be_option(word: &Word) -> bool {
 }
 
 /// Whether any listed flag is present. `-rf` holds `-r` and `-f`; `--force=x` holds `--force`;
-/// nothing after `--` is a flag. A word computed at run time could be any flag.
+/// nothing after `--` is a flag. A word computed at run time could be any flag. For ask and deny,
+/// `--rec` and `--rec=x` also hold `--recursive`: getopt_long and git take any unambiguous
+/// prefix of a long option, and which prefixes are unambiguous depends on options gate does not
+/// know, so every prefix counts. Allow rules take a flag only as written.
 fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool) -> bool {
+    // Long option names without `--` or value; single-dash words whole; single-dash letters.
     let mut long = Vec::new();
+    let mut dashed = Vec::new();
     let mut short = Vec::new();
     let mut unknown = !certain && command.more_args;
     for word in command.args() {
@@ -224,52 +292,60 @@ fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool) -> bool {
             break;
         }
         if let Some(name) = text.strip_prefix("--") {
-            long.push(format!("--{}", name.split('=').next().unwrap_or(name)));
+            long.push(name.split('=').next().unwrap_or(name).to_string());
         } else if let Some(letters) = text.strip_prefix('-') {
-            long.push(text.clone());
             short.extend(letters.chars());
+            dashed.push(text);
         }
     }
     unknown
-        || flags.iter().any(|flag| {
-            if flag.starts_with("--") || long.contains(flag) {
-                long.contains(flag)
-            } else {
-                flag.chars().skip(1).all(|letter| short.contains(&letter))
-            }
+        || flags.iter().any(|flag| match flag.strip_prefix("--") {
+            Some(name) => long.iter().any(|given| {
+                given == name || (!certain && !given.is_empty() && name.starts_with(given.as_str()))
+            }),
+            None if dashed.contains(flag) => true,
+            None => flag.chars().skip(1).all(|letter| short.contains(&letter)),
         })
 }
 
 /// Whether the word matches one of the globs: known text as written, normalised, and resolved
-/// against the working directory; text known only at run time when it could match (not certain).
+/// against the working directory; text known only at run time when it could match (not certain),
+/// also once normalised (`//*`, `/tmp/../*` are `/*`).
 fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -> bool {
-    match literal_text(word, context.home) {
+    let found = match literal_text(word, context.home) {
         Some(text) => {
             path_forms(&text, context.cwd).iter().any(|form| globs.iter().any(|glob| glob.matches(form)))
         }
-        None if certain => false,
-        None => {
-            // A relative word names something under the working directory.
-            let relative = match word.pieces.first() {
-                Some(crate::shell::Piece::Text(text)) => !text.starts_with('/'),
-                Some(crate::shell::Piece::Home | crate::shell::Piece::Any) | None => false,
-                Some(_) => true,
-            };
-            let mut under_cwd = None;
-            if relative {
-                let mut pieces = vec![crate::shell::Piece::Text(format!(
-                    "{}/",
-                    context.cwd.to_string_lossy().trim_end_matches('/')
-                ))];
-                pieces.extend(word.pieces.iter().cloned());
-                under_cwd = Some(Word { pieces, text: word.text.clone() });
-            }
-            globs.iter().any(|glob| {
-                glob.could_match(word, context.home)
-                    || under_cwd.as_ref().is_some_and(|joined| glob.could_match(joined, context.home))
-            })
-        }
+        None if certain => return false,
+        None => word_forms(word, context.home, context.cwd)
+            .iter()
+            .any(|form| globs.iter().any(|glob| glob.could_match(form, context.home))),
+    };
+    // An option's value names a file as much as a word does: `--output=~/.bashrc`, `of=/dev/sda`.
+    found || (!certain && option_value(word).is_some_and(|value| word_matches(&value, globs, false, context)))
+}
+
+/// The value of `--name=value`, `-n=value` or `name=value`, with a leading `~` taken as home
+/// (bash expands it after `name=`; for an option, the program might).
+fn option_value(word: &Word) -> Option<Word> {
+    let Some(Piece::Text(first)) = word.pieces.first() else {
+        return None;
+    };
+    let (name, value) = first.split_once('=')?;
+    let identifier = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let option = name.len() > 1 && name.starts_with('-');
+    if !identifier && !option {
+        return None;
     }
+    let mut pieces = match value.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => vec![Piece::Home, Piece::Text(rest.into())],
+        _ => vec![Piece::Text(value.into())],
+    };
+    pieces.retain(|piece| *piece != Piece::Text(String::new()));
+    pieces.extend(word.pieces[1..].iter().cloned());
+    (!pieces.is_empty()).then(|| Word { pieces, text: word.text.clone() })
 }
 
 fn env_matches(command: &SimpleCommand, name: &str, glob: &Glob, certain: bool, context: &Context) -> bool {
@@ -281,7 +357,6 @@ fn env_matches(command: &SimpleCommand, name: &str, glob: &Glob, certain: bool, 
 
 /// The text of a word known before it runs, with `~` resolved.
 pub(super) fn literal_text<'a>(word: &'a Word, home: &str) -> Option<std::borrow::Cow<'a, str>> {
-    use crate::shell::Piece;
     if let [Piece::Text(text)] = word.pieces.as_slice() {
         return Some(std::borrow::Cow::Borrowed(text));
     }
@@ -300,64 +375,9 @@ pub(super) fn base_name(path: &str) -> &str {
     path.trim_end_matches('/').rsplit('/').next().filter(|name| !name.is_empty()).unwrap_or(path)
 }
 
-/// A path as written, lexically normalised, and (when relative) joined to the working directory.
-fn path_forms(text: &str, cwd: &Path) -> Vec<String> {
-    let mut forms = vec![text.to_string()];
-    let mut add = |form: String| {
-        if !forms.contains(&form) {
-            forms.push(form);
-        }
-    };
-    add(normalize(text));
-    if !text.starts_with('/') && !text.starts_with('-') {
-        add(normalize(&format!("{}/{text}", cwd.to_string_lossy())));
-    }
-    forms
-}
-
-/// Removes `//`, `/.`, a trailing `/` and resolves `..` lexically: `/tmp/../` is `/`.
-fn normalize(path: &str) -> String {
-    let absolute = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|last| *last != "..") => {
-                parts.pop();
-            }
-            ".." if absolute => {}
-            part => parts.push(part),
-        }
-    }
-    match (absolute, parts.is_empty()) {
-        (true, _) => format!("/{}", parts.join("/")),
-        (false, true) => ".".into(),
-        (false, false) => parts.join("/"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalizes_paths() {
-        let cases = [
-            ("/", "/"),
-            ("//", "/"),
-            ("/.", "/"),
-            ("/./", "/"),
-            ("/tmp/..", "/"),
-            ("/../..", "/"),
-            ("/etc//passwd/", "/etc/passwd"),
-            ("a/./b/../c", "a/c"),
-            ("../x", "../x"),
-            (".", "."),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(normalize(input), expected, "{input}");
-        }
-    }
 
     #[test]
     fn base_names() {

@@ -20,7 +20,7 @@ id = "root-delete"
 decision = "deny"
 match = ["rm"]
 flags = ["-r", "--recursive"]
-args = ["/", "~"]
+args = ["/", "/*", "~"]
 
 [[rules]]
 id = "force-push"
@@ -55,6 +55,24 @@ decision = "ask"
 match = ["sudo"]
 
 [[rules]]
+id = "key-files"
+decision = "ask"
+match = ["cat", "tr"]
+args = ["~/.ssh/*"]
+
+[[rules]]
+id = "sort-check"
+decision = "allow"
+match = ["sort"]
+flags = ["--check"]
+
+[[rules]]
+id = "make-with-gcc"
+decision = "allow"
+match = ["make"]
+env = { CC = "gcc*" }
+
+[[rules]]
 id = "logs"
 decision = "allow"
 match = ["tee"]
@@ -81,6 +99,17 @@ fn conditions() {
         ("rm -r -f /", Deny, Some("root-delete")),
         ("rm --recursive /", Deny, Some("root-delete")),
         ("rm -f -- -r /", Ask, None),
+        // a long option by any prefix, as getopt_long takes it, for ask and deny only
+        ("rm --rec /", Deny, Some("root-delete")),
+        ("rm --r /", Deny, Some("root-delete")),
+        ("rm --recurs=1 /", Deny, Some("root-delete")),
+        ("rm --recursivex /", Ask, None),
+        ("rm --no-recursive /", Ask, None),
+        ("rm -f -- --rec /", Ask, None),
+        ("git push --for", Deny, Some("force-push")),
+        ("git push --f=1 origin", Deny, Some("force-push")),
+        ("sort --check x", Allow, Some("sort-check")),
+        ("sort --che x", Ask, None),
         ("rm -rf /tmp/x", Ask, None),
         // args as written and normalised, `~` as home
         ("rm -rf //", Deny, Some("root-delete")),
@@ -89,6 +118,19 @@ fn conditions() {
         ("rm -rf ~", Deny, Some("root-delete")),
         ("rm -rf /home/agent", Deny, Some("root-delete")),
         ("rm -rf /home/agent/", Deny, Some("root-delete")),
+        // globs normalised too, relative ones joined to the cwd
+        ("rm -rf //*", Deny, Some("root-delete")),
+        ("rm -rf ///*", Deny, Some("root-delete")),
+        ("rm -rf /./*", Deny, Some("root-delete")),
+        ("rm -rf /tmp/../*", Deny, Some("root-delete")),
+        ("rm -rf /tmp/*/../../*", Deny, Some("root-delete")),
+        ("rm -rf ../../../*", Deny, Some("root-delete")),
+        ("rm -rf ../../../../../../*", Deny, Some("root-delete")),
+        ("rm -rf ~/*/..", Deny, Some("root-delete")),
+        ("rm -rf /tmp/.*/*", Deny, Some("root-delete")),
+        ("rm -rf /tmp/$D/../*", Deny, Some("root-delete")),
+        ("rm -rf /tmp/build-*/*", Ask, None),
+        ("rm -rf ../*/", Ask, None),
         // words known only at run time could be anything
         ("rm -rf $DIR", Deny, Some("root-delete")),
         ("rm $FLAGS /", Deny, Some("root-delete")),
@@ -108,11 +150,36 @@ fn conditions() {
         ("echo x > /dev/null", Allow, Some("read")),
         ("tee /var/log/app/x.log > /var/log/app/y.log", Allow, Some("logs")),
         ("tee /var/log/app/x.log > /tmp/y.log", Ask, None),
+        // an allow rule's args must hold for every argument and every file read through `<`
+        ("tee /var/log/app/x.log ~/.bashrc > /var/log/app/y.log", Ask, None),
+        ("tee -a /var/log/app/x.log > /var/log/app/y.log", Ask, None),
+        ("tee /var/log/app/x.log < /var/log/app/z.log > /var/log/app/y.log", Allow, Some("logs")),
+        ("tee /var/log/app/x.log < ~/.ssh/id_rsa > /var/log/app/y.log", Ask, None),
+        ("tee < /var/log/app/z.log > /var/log/app/y.log", Allow, Some("logs")),
+        // input redirects are arguments to ask and deny rules; option values too
+        ("cat < ~/.ssh/id_rsa", Ask, Some("key-files")),
+        ("cat <~/.ssh/id_rsa", Ask, Some("key-files")),
+        ("tr a b 0< ~/.ssh/id_rsa", Ask, Some("key-files")),
+        ("cat < $F", Ask, Some("key-files")),
+        ("cat < /home/agent//.ssh/./id_rsa", Ask, Some("key-files")),
+        ("cat < README.md", Allow, Some("read")),
+        ("cat --file=~/.ssh/id_rsa", Ask, Some("key-files")),
+        ("rm --dir=/ -r", Deny, Some("root-delete")),
         // env: on the command, or in gate's environment
         ("DEPLOY_ENV=prod-eu ls", Deny, Some("prod-env")),
         ("env DEPLOY_ENV=production ls", Deny, Some("prod-env")),
-        ("DEPLOY_ENV=staging ls", Allow, Some("read")),
         ("DEPLOY_ENV=$E ls", Deny, Some("prod-env")),
+        // a variable given to the command keeps it from allow rules, unless harmless or named
+        ("DEPLOY_ENV=staging ls", Ask, None),
+        ("LANG=C LC_ALL=C TZ=UTC ls", Allow, Some("read")),
+        ("GIT_PAGER=x git status", Ask, None),
+        ("env PAGER=x git status", Ask, None),
+        ("HOME=/tmp/h git status", Ask, None),
+        ("LANG=C LD_AUDIT=x.so ls", Ask, None),
+        ("CC=gcc-13 make", Allow, Some("make-with-gcc")),
+        ("CC=./evil make", Ask, None),
+        ("CC=gcc CFLAGS=-O2 make", Ask, None),
+        ("FOO=1 rm -rf /", Deny, Some("root-delete")),
         // allow narrowly: the same file, the exact words
         ("ls", Allow, Some("read")),
         ("/bin/ls", Allow, Some("read")),
