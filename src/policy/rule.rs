@@ -68,7 +68,7 @@ impl Rule {
         command: &'c SimpleCommand,
         context: &Context,
     ) -> Option<&'c str> {
-        let unvouched = self.unvouched_variable(command)?;
+        let unvouched = self.unvouched_variable(command, context)?;
         (self.decision == Decision::Allow
             && self.matches_with(command, context, Checks { writes: true, variables: false }))
         .then_some(unvouched)
@@ -76,7 +76,7 @@ impl Rule {
 
     fn matches_with(&self, command: &SimpleCommand, context: &Context, checks: Checks) -> bool {
         let certain = self.decision == Decision::Allow;
-        if certain && checks.variables && self.unvouched_variable(command).is_some() {
+        if certain && checks.variables && self.unvouched_variable(command, context).is_some() {
             return false;
         }
         // Argument positions consumed by the `match` words; `args` looks at the others.
@@ -114,10 +114,13 @@ impl Rule {
 
     /// A variable given to the command that is neither harmless nor named by this rule's `env`:
     /// `GIT_PAGER=x git log` runs `x`, whatever `git log` does (see `variables`).
-    fn unvouched_variable<'c>(&self, command: &'c SimpleCommand) -> Option<&'c str> {
-        command
-            .assignments
-            .iter()
+    fn unvouched_variable<'c>(&self, command: &'c SimpleCommand, context: &Context) -> Option<&'c str> {
+        // A variable the shell set without exporting reaches the program only when gate's own
+        // environment exports that name already (the assignment then changes its value).
+        let shell_only = command.shell_only.min(command.assignments.len());
+        let (unexported, given) = command.assignments.split_at(shell_only);
+        let reaches = unexported.iter().filter(|(name, _)| (context.env)(name).is_some()).chain(given);
+        reaches
             .map(|(name, _)| name.as_str())
             .find(|name| !variables::is_harmless(name) && !self.env.iter().any(|(named, _)| named == name))
     }

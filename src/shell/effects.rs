@@ -14,6 +14,10 @@ pub(crate) struct Effect {
     /// Variables set, with their value (unknown when not known before run time).
     pub(crate) set: Vec<(String, Word)>,
     pub(crate) moves_cwd: bool,
+    /// Variables exported: commands get them in their environment from now on.
+    pub(crate) exports: Vec<String>,
+    /// `set -a`: every variable set from now on is exported.
+    pub(crate) exports_all: bool,
     /// Why the later lines cannot be taken as written.
     pub(crate) opaque: Option<String>,
 }
@@ -46,7 +50,7 @@ impl Effect {
 pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option<Effect> {
     let args = words.get(1..).unwrap_or(&[]);
     let effect = match name {
-        "export" | "declare" | "typeset" | "local" | "readonly" => declare(args),
+        "export" | "declare" | "typeset" | "local" | "readonly" => declare(args, name == "export"),
         "printf" => printf(args)?,
         "read" => with_stdin(stdin, read(args)),
         "mapfile" | "readarray" => with_stdin(stdin, mapfile(args)),
@@ -60,6 +64,7 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
             effect
         }
         "cd" | "pushd" | "popd" => Effect { moves_cwd: true, ..Effect::default() },
+        "set" if exports_all(args) => Effect { exports_all: true, ..Effect::default() },
         "test" | "[" => test(args)?,
         "alias" if args.iter().any(|w| w.text.contains('=') || w.is_dynamic()) => {
             Effect::opaque("defines an alias: later words may not mean what they say")
@@ -72,6 +77,26 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
     Some(effect)
 }
 
+/// `set -a` (alone or in a cluster, before any operand) or `set -o allexport`; a run-time word
+/// might be either.
+fn exports_all(args: &[Word]) -> bool {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let Some(text) = word.as_literal() else { return true };
+        match text.as_str() {
+            "-o" => match words.next().map(Word::as_literal) {
+                Some(Some(option)) if option != "allexport" => {}
+                _ => return true,
+            },
+            "--" => return false,
+            flags if flags.starts_with('-') && flags.contains('a') => return true,
+            flags if flags.starts_with(['-', '+']) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// A value read from a here-document or here-string is stored like any other.
 fn with_stdin(stdin: Option<&Word>, effect: Effect) -> Effect {
     match stdin {
@@ -81,7 +106,7 @@ fn with_stdin(stdin: Option<&Word>, effect: Effect) -> Effect {
 }
 
 /// `declare [-options] NAME[=VALUE]..` and its relatives.
-fn declare(args: &[Word]) -> Effect {
+fn declare(args: &[Word], mut exporting: bool) -> Effect {
     let mut effect = Effect::default();
     // Case, integer and array attributes change every later value; gate does not follow them.
     let mut transforms = false;
@@ -97,10 +122,15 @@ fn declare(args: &[Word]) -> Effect {
             }
             transforms |= flags.contains(['l', 'u', 'c', 'i', 'a', 'A']);
             functions |= flags.contains(['f', 'F']);
+            exporting |= flags.starts_with('-') && flags.contains('x');
             continue;
         }
         if functions {
             continue;
+        }
+        let name = split_assignment(word).map(|(name, _)| name).or_else(|| literal.clone());
+        if let Some(name) = name.filter(|_| exporting) {
+            effect.exports.push(name);
         }
         match split_assignment(word) {
             Some((name, _)) if transforms => effect.unknown(&name),

@@ -11,6 +11,8 @@ pub(crate) struct Vars {
     set: Vec<Var>,
     /// A `cd`, `pushd` or `popd` ran: relative PATH entries no longer mean what they say.
     cwd_moved: bool,
+    /// `set -a`: every variable set from now on is exported.
+    all_export: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -19,15 +21,19 @@ struct Var {
     value: Word,
     /// The walker's change count when it was set; see `Walker::changes`.
     at: usize,
+    /// Exported (`export`, `declare -x`, `set -a`), so commands get it in their environment.
+    exported: bool,
 }
 
 impl Vars {
     /// A shell whose variables are exactly these, in the working directory of `parent`.
     pub(crate) fn from_assignments(assignments: &[(String, Word)], parent: &Vars, at: usize) -> Vars {
-        let mut vars = Vars { set: Vec::new(), cwd_moved: parent.cwd_moved };
+        let mut vars = Vars { set: Vec::new(), cwd_moved: parent.cwd_moved, all_export: false };
         for (name, value) in assignments {
             vars.set(name, value.clone(), at);
         }
+        // A new shell's variables are its environment.
+        vars.set.iter_mut().for_each(|var| var.exported = true);
         vars
     }
 
@@ -45,23 +51,40 @@ impl Vars {
         if self.set.iter().any(|var| var.name == name && var.value.pieces == value.pieces) {
             return false;
         }
+        // Assigning to an exported variable changes what commands get.
+        let exported = self.all_export || self.set.iter().any(|var| var.name == name && var.exported);
         self.set.retain(|var| var.name != name);
-        self.set.push(Var { name: name.to_owned(), value, at });
+        self.set.push(Var { name: name.to_owned(), value, at, exported });
         true
+    }
+
+    /// `export NAME`: commands get the variable from now on. A name the shell has not set is
+    /// one gate's own environment already exports, with the value the policy sees there.
+    pub(crate) fn export(&mut self, name: &str) {
+        self.set.iter_mut().filter(|var| var.name == name).for_each(|var| var.exported = true);
+    }
+
+    /// `set -a`.
+    pub(crate) fn export_all(&mut self) {
+        self.all_export = true;
     }
 
     pub(crate) fn move_cwd(&mut self) {
         self.cwd_moved = true;
     }
 
-    /// The assignments a command carries: the shell's variables, then its own (which win, as the
-    /// policy takes the last of a name).
-    pub(crate) fn carried(&self, own: Vec<(String, Word)>) -> Vec<(String, Word)> {
+    /// The assignments a command carries: the shell's variables that are not exported, then the
+    /// exported ones, then its own (which win, as the policy takes the last of a name); and how
+    /// many are the first kind (see `SimpleCommand::shell_only`).
+    pub(crate) fn carried(&self, own: Vec<(String, Word)>) -> (Vec<(String, Word)>, usize) {
         if self.is_empty() {
-            return own;
+            return (own, 0);
         }
         let mut all = Vec::with_capacity(self.set.len() + own.len());
-        all.extend(self.set.iter().map(|var| (var.name.clone(), var.value.clone())));
+        let pair = |var: &Var| (var.name.clone(), var.value.clone());
+        all.extend(self.set.iter().filter(|var| !var.exported).map(pair));
+        let shell_only = all.len();
+        all.extend(self.set.iter().filter(|var| var.exported).map(pair));
         all.extend(own);
         if self.cwd_moved {
             for (name, value) in &mut all {
@@ -70,7 +93,7 @@ impl Vars {
                 }
             }
         }
-        all
+        (all, shell_only)
     }
 
     /// A copy in which every variable set after change `since` is unknown: the state in which

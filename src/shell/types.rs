@@ -82,6 +82,10 @@ pub struct SimpleCommand {
     pub redirects: Vec<Redirect>,
     /// The wrappers this command was reached through, outermost first (`sudo`, `bash -c`…).
     pub via: Vec<String>,
+    /// How many of the first `assignments` are variables the shell set earlier without exporting
+    /// them: they decide how the shell finds the program (PATH), but the program does not get
+    /// them in its environment (unless gate's own environment exports that name already).
+    pub shell_only: usize,
 }
 
 impl SimpleCommand {

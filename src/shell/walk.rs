@@ -121,6 +121,12 @@ impl Walker {
         for (name, value) in effect.set {
             self.assign(&name, value);
         }
+        for name in &effect.exports {
+            self.vars.export(name);
+        }
+        if effect.exports_all {
+            self.vars.export_all();
+        }
         if effect.moves_cwd {
             self.changes += 1;
             self.vars.move_cwd();
@@ -423,7 +429,7 @@ impl Walker {
         // Assignments alone stay in the shell; before a command they are only that command's.
         let own = std::mem::take(&mut found.cmd.assignments);
         let stays = if found.cmd.words.is_empty() { own.clone() } else { Vec::new() };
-        found.cmd.assignments = self.vars.carried(own);
+        (found.cmd.assignments, found.cmd.shell_only) = self.vars.carried(own);
         found.cmd.via = self.via.clone();
         self.run(found.cmd, &found.stdin);
         self.subs(found.subs);
@@ -471,6 +477,7 @@ impl Walker {
                     more_args: cmd.more_args || more_args,
                     redirects: cmd.redirects.clone(),
                     via,
+                    shell_only: cmd.shell_only,
                 };
                 let mut wrapper = cmd;
                 wrapper.words.truncate(split);

@@ -153,3 +153,21 @@ fn a_wrapper_is_seen_through_only_when_it_is_the_real_one() {
         assert!(json["reason"].as_str().unwrap().contains("may not be the"), "{line}: {json}");
     }
 }
+
+#[test]
+fn a_variable_reaches_a_program_only_once_exported() {
+    let rules = "[[rules]]\nid = \"ok\"\ndecision = \"allow\"\nmatch = [\"git log\", \"export\", \"set\"]\nreason = \"r\"\n";
+    let env = TestEnv::new().with_policy(&policy("ask", rules));
+    let cases = [
+        ("GIT_PAGER=x; git log", "allow"),
+        ("export GIT_PAGER=x; git log", "ask"),
+        ("GIT_PAGER=x; export GIT_PAGER; git log", "ask"),
+        ("set -a; GIT_PAGER=x; git log", "ask"),
+        ("set -ea; GIT_PAGER=x; git log", "ask"),
+        ("set -e; GIT_PAGER=x; git log", "allow"),
+        ("GIT_PAGER=x git log", "ask"),
+    ];
+    for (line, expect) in cases {
+        assert_eq!(check_json(&env, &["-c", line])["decision"], expect, "{line}");
+    }
+}
