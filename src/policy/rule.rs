@@ -82,7 +82,11 @@ impl Rule {
         // Argument positions consumed by the `match` words; `args` looks at the others.
         let consumed = match &self.patterns {
             Some(patterns) => {
-                match patterns.iter().find_map(|pattern| pattern.consume(command, certain, context)) {
+                // The program as written, worked out once for all the rule's patterns.
+                let written = command.program().map(|program| literal_text(program, context.home));
+                let written = written.as_ref().map(|text| text.as_deref());
+                match patterns.iter().find_map(|pattern| pattern.consume(command, written, certain, context))
+                {
                     Some(consumed) => consumed,
                     None => return false,
                 }
@@ -187,9 +191,16 @@ impl Pattern {
     /// Certain: the words must be the arguments right after the program, exactly. Otherwise each
     /// word may be found later, past options (and one value after each option), as in
     /// `git -C repo push` for `git push`.
-    fn consume(&self, command: &SimpleCommand, certain: bool, context: &Context) -> Option<Vec<usize>> {
-        let program = command.program()?;
-        if !self.program_matches(command, program, certain, context) {
+    /// `written` is the program's literal text: `None` with no program, `Some(None)` when it is
+    /// known only at run time.
+    fn consume(
+        &self,
+        command: &SimpleCommand,
+        written: Option<Option<&str>>,
+        certain: bool,
+        context: &Context,
+    ) -> Option<Vec<usize>> {
+        if !self.program_matches(command, written?, certain, context) {
             return None;
         }
         let args = command.args();
@@ -208,30 +219,30 @@ impl Pattern {
     fn program_matches(
         &self,
         command: &SimpleCommand,
-        program: &Word,
+        written: Option<&str>,
         certain: bool,
         context: &Context,
     ) -> bool {
-        let Some(written) = literal_text(program, context.home) else {
+        let Some(written) = written else {
             // A computed program name is opaque to the walk; still, it could be anything.
             return !certain;
         };
         if !certain {
-            return self.program.matches(base_name(&written)) || self.program.matches(&written);
+            return self.program.matches(base_name(written)) || self.program.matches(written);
         }
         let rule_is_path = self.program.text.contains('/');
         let path_assigned = command.assignments.iter().any(|(name, _)| name == "PATH");
         if !written.contains('/') && !rule_is_path && !path_assigned {
-            return self.program.matches(&written);
+            return self.program.matches(written);
         }
         // Compare files: the rule names the program its name resolves to on gate's PATH, and
         // `./ls` or `PATH=/tmp ls` run some other file.
         let expected = match self.program.literal() {
             Some(literal) => literal,
-            None if self.program.matches(base_name(&written)) => base_name(&written),
+            None if self.program.matches(base_name(written)) => base_name(written),
             None => return false,
         };
-        let actual = context.resolver.resolve_command(&written, command, context.home, context.cwd);
+        let actual = context.resolver.resolve_command(written, command, context.home, context.cwd);
         actual.is_some() && actual == context.resolver.resolve(expected, context.cwd)
     }
 }
