@@ -57,6 +57,10 @@ impl Checker<'_> {
     }
 }
 
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
+}
+
 pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
     if *raw.version.get_ref() != 1 {
         checker.error(
@@ -83,6 +87,9 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             rules.push(rule);
         }
     }
+    // Tests come in file order, so their lines are counted in one pass over the source, not
+    // from its start for each test: this runs on every load, and `gate exec` loads a policy.
+    let (mut counted_to, mut line) = (0, 1);
     let tests = raw
         .tests
         .into_iter()
@@ -101,7 +108,12 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
                 command: test.command.get_ref().clone(),
                 expect: *test.expect.get_ref(),
                 rule: test.rule.map(|rule| rule.into_inner()),
-                line: checker.source[..test.command.span().start].matches('\n').count() + 1,
+                line: {
+                    let start = test.command.span().start.max(counted_to);
+                    line += bytecount_newlines(&checker.source.as_bytes()[counted_to..start]);
+                    counted_to = start;
+                    line
+                },
             })
         })
         .collect();
