@@ -43,6 +43,16 @@ pub enum Durability {
     Normal,
 }
 
+impl Durability {
+    /// SQLite's `synchronous` setting for it.
+    fn synchronous(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
 /// An open audit log, ready to append.
 #[derive(Debug)]
 pub struct AuditLog {
@@ -66,13 +76,9 @@ impl AuditLog {
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(AuditError::ReadOnly { path: path.to_path_buf() });
         }
-        let synchronous = match durability {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        };
         let version = conn
             .busy_timeout(BUSY_TIMEOUT)
-            .and_then(|()| conn.pragma_update(None, "synchronous", synchronous))
+            .and_then(|()| conn.pragma_update(None, "synchronous", durability.synchronous()))
             // Freed space is zeroed, so that verify's file check can require every byte that
             // holds no entry to be zero.
             .and_then(|()| conn.pragma_update(None, "secure_delete", "ON"))
@@ -93,12 +99,8 @@ impl AuditLog {
 
     /// Changes when later commits reach the disk.
     pub fn set_durability(&mut self, durability: Durability) -> Result<(), AuditError> {
-        let value = match durability {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        };
         self.conn
-            .pragma_update(None, "synchronous", value)
+            .pragma_update(None, "synchronous", durability.synchronous())
             .map_err(|source| AuditError::Write { path: self.path.clone(), source })
     }
 
