@@ -52,8 +52,8 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
     let effect = match name {
         "export" | "declare" | "typeset" | "local" | "readonly" => declare(args, name == "export"),
         "printf" => printf(args)?,
-        "read" => with_stdin(stdin, read(args)),
-        "mapfile" | "readarray" => with_stdin(stdin, mapfile(args)),
+        "read" => with_stdin(stdin, read(words)),
+        "mapfile" | "readarray" => with_stdin(stdin, mapfile(words)),
         "getopts" => Effect::default().names(&args[1.min(args.len())..2.min(args.len())]),
         "unset" => unset(args),
         "let" => {
@@ -174,15 +174,10 @@ fn printf(args: &[Word]) -> Option<Effect> {
 const READ: OptSpec = spec("ers", "adinNptu");
 
 /// `read [-a ARRAY] NAME..`: REPLY when no name is given.
-fn read(args: &[Word]) -> Effect {
-    if args.iter().any(holds_code) {
-        return Effect::opaque(STORES_CODE);
-    }
-    let mut words = vec![Word::literal("read")];
-    words.extend_from_slice(args);
-    let scan = match optscan::scan(&words, 1, &READ) {
+fn read(words: &[Word]) -> Effect {
+    let scan = match storing_scan(words, &READ) {
         Ok(scan) => scan,
-        Err(why) => return Effect::opaque(why),
+        Err(effect) => return effect,
     };
     let mut names: Vec<Word> = scan.value(&["a"]).cloned().into_iter().collect();
     names.extend_from_slice(&words[scan.next..]);
@@ -195,20 +190,24 @@ fn read(args: &[Word]) -> Effect {
 const MAPFILE: OptSpec = spec("t", "dnOsuCc");
 
 /// `mapfile [options] [ARRAY]`: MAPFILE when no name is given.
-fn mapfile(args: &[Word]) -> Effect {
-    if args.iter().any(holds_code) {
-        return Effect::opaque(STORES_CODE);
-    }
-    let mut words = vec![Word::literal("mapfile")];
-    words.extend_from_slice(args);
-    let scan = match optscan::scan(&words, 1, &MAPFILE) {
+fn mapfile(words: &[Word]) -> Effect {
+    let scan = match storing_scan(words, &MAPFILE) {
         Ok(scan) => scan,
-        Err(why) => return Effect::opaque(why),
+        Err(effect) => return effect,
     };
     match words.get(scan.next) {
         Some(name) => Effect::default().names(std::slice::from_ref(name)),
         None => Effect::default().names(&[Word::literal("MAPFILE")]),
     }
+}
+
+/// The options of a builtin that stores what it reads (`words[0]` is the builtin), or the
+/// opaque effect when its words hold code or its options cannot be read.
+fn storing_scan(words: &[Word], spec: &OptSpec) -> Result<optscan::Scan, Effect> {
+    if words.iter().skip(1).any(holds_code) {
+        return Err(Effect::opaque(STORES_CODE));
+    }
+    optscan::scan(words, 1, spec).map_err(Effect::opaque)
 }
 
 /// `unset [-v|-n] NAME..` (functions, `-f`, are not variables).
