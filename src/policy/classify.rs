@@ -174,9 +174,8 @@ fn impostor(command: &SimpleCommand, context: &Context) -> Option<String> {
     if !program.contains('/') && !path_assigned {
         return None;
     }
-    let runs = context.resolver.resolve_command(&program, command, context.home, context.cwd);
-    let standard = context.resolver.resolve(base_name(&program), context.cwd);
-    (runs.is_none() || runs != standard).then(|| program.into_owned())
+    let real = context.resolver.runs_as(&program, command, base_name(&program), context.home, context.cwd);
+    (!real).then(|| program.into_owned())
 }
 
 /// The command as written: its words, then its redirections.

@@ -47,6 +47,20 @@ impl Resolver {
             _ => self.resolve(name, cwd),
         }
     }
+
+    /// Whether a command's program, as written (`./ls`, or `ls` under its own `PATH=`), runs the
+    /// file that the bare `name` runs on gate's PATH. Nothing that does not resolve is.
+    pub fn runs_as(
+        &self,
+        written: &str,
+        command: &SimpleCommand,
+        name: &str,
+        home: &str,
+        cwd: &Path,
+    ) -> bool {
+        let actual = self.resolve_command(written, command, home, cwd);
+        actual.is_some() && actual == self.resolve(name, cwd)
+    }
 }
 
 fn lookup(name: &str, path: Option<&OsString>, cwd: &Path) -> Option<PathBuf> {

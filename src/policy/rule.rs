@@ -242,8 +242,7 @@ impl Pattern {
             None if self.program.matches(base_name(written)) => base_name(written),
             None => return false,
         };
-        let actual = context.resolver.resolve_command(written, command, context.home, context.cwd);
-        actual.is_some() && actual == context.resolver.resolve(expected, context.cwd)
+        context.resolver.runs_as(written, command, expected, context.home, context.cwd)
     }
 }
 
