@@ -39,7 +39,7 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
     // The walk (reading pages, checking their bytes) runs on a thread of its own and hands out
     // records in batches; hashing them, most of the work, runs on a thread per core. Each batch
     // after the first starts with the last entry of the one before, to resume the chain from.
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(8);
+    let workers = super::verify::threads().min(8);
     let (jobs, queue) = mpsc::sync_channel::<Batch>(2 * workers);
     let queue = Mutex::new(queue);
     let (done, results) = mpsc::channel::<(Batch, ChainCheck)>();

@@ -150,7 +150,8 @@ fn check_chain(
 /// Logs at least this long are verified in two halves at once.
 const SPLIT_ABOVE: i64 = 50_000;
 
-fn threads() -> usize {
+/// How many threads verifying may keep busy.
+pub(super) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
