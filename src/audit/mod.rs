@@ -21,7 +21,7 @@ pub use entry::{Entry, Kind, Record, export_columns, export_fields};
 pub use filter::{Filter, parse_time};
 pub use key::{KeyError, PublicKey, SecretKey};
 pub use periodic::{
-    Checkpoints, Periodic, post as post_checkpoint, write as write_checkpoint, write_atomically,
+    Checkpoints, Periodic, post as post_checkpoint, sign as sign_checkpoint, write_atomically,
 };
 pub(crate) use store::open_read;
 pub use store::{AuditLog, Durability, Head};

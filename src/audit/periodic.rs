@@ -61,10 +61,17 @@ impl Periodic {
 /// Signs a checkpoint of the log ending at `entry` with the key at `key` (made on first use) and
 /// writes it to `out`, replacing the file atomically. Returns the checkpoint and its note.
 pub fn write(entry: &Entry, key: &Path, out: &Path) -> Result<(Checkpoint, String), AuditError> {
+    let (checkpoint, note) = sign(entry, key)?;
+    write_atomically(out, note.as_bytes())?;
+    Ok((checkpoint, note))
+}
+
+/// The checkpoint of the log ending at `entry`, and its note signed with the key at `key` (made
+/// on first use).
+pub fn sign(entry: &Entry, key: &Path) -> Result<(Checkpoint, String), AuditError> {
     let checkpoint =
         Checkpoint { log_id: entry.log_id.clone(), size: entry.seq, head_hash: entry.hash.clone() };
     let note = SecretKey::load_or_create(key)?.sign(&checkpoint);
-    write_atomically(out, note.as_bytes())?;
     Ok((checkpoint, note))
 }
 

@@ -307,8 +307,7 @@ fn checkpoint(path: &Path, out: Option<&Path>, post: Option<&str>) -> anyhow::Re
     };
     let key = crate::paths::audit_key()
         .context("no place for the checkpoint key: set HOME, XDG_CONFIG_HOME or GATE_AUDIT_KEY")?;
-    let checkpoint = Checkpoint { log_id: head.log_id, size: head.seq, head_hash: head.hash };
-    let note = SecretKey::load_or_create(&key)?.sign(&checkpoint);
+    let (checkpoint, note) = crate::audit::sign_checkpoint(&head, &key)?;
     match out {
         Some(out) => crate::audit::write_atomically(out, note.as_bytes())?,
         None => print!("{note}"),
