@@ -2,8 +2,10 @@
 //! sits behind [`Approver`]. No answer in time, or no way to ask, means no.
 
 mod interrupt;
+pub mod signed;
 mod terminal;
 mod tty;
+pub mod wire;
 
 pub use terminal::TerminalApprover;
 

@@ -11,7 +11,9 @@
 //! - no whitespace anywhere: `{"approver":null,"argv":"[\"ls\"]",...}`;
 //! - integers as plain decimal (`-3`, `0`, `42`): there are no floats;
 //! - `kind` as its text (`genesis`, `decision`, `outcome`);
-//! - absent fields are present, as `null`;
+//! - absent fields are present, as `null`, except the fields added after the first release of
+//!   this encoding (`approval`), which appear only when they hold a value: so every entry written
+//!   before they existed keeps its hash;
 //! - strings as UTF-8, escaping only `"`, `\` and the C0 controls: `\b \t \n \f \r` by their short
 //!   forms, the other controls as `\u00XX` with lowercase hex; everything else (DEL, non-ASCII) raw.
 //!
@@ -19,8 +21,9 @@
 //! `json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes for a row
 //! read with the `sqlite3` module, so an auditor can recompute a hash without gate.
 //!
-//! Adding a column changes every old entry's encoding under this rule, so a new column needs a new
-//! encoding version (and domain tag), not just a migration.
+//! A new column must be one that is absent from every old entry's encoding: nullable, and listed
+//! in `LATER`, so it appears only when it holds a value. Anything else needs a new encoding
+//! version (and domain tag).
 
 use super::entry::Record;
 
@@ -35,8 +38,15 @@ pub(crate) enum Value<'a> {
     Null,
 }
 
-/// The number of hashed fields: `seq`, `log_id` and the record's 24 fields.
-pub(crate) const FIELD_COUNT: usize = 26;
+/// The number of hashed fields: `seq`, `log_id` and the record's 25 fields.
+pub(crate) const FIELD_COUNT: usize = 27;
+
+/// The fields added after version 1 first shipped: encoded only when not null (see above).
+const LATER: [bool; FIELD_COUNT] = {
+    let mut table = [false; FIELD_COUNT];
+    table[APPROVAL] = true;
+    table
+};
 
 fn text(value: &Option<String>) -> Value<'_> {
     value.as_deref().map_or(Value::Null, Value::Text)
@@ -79,8 +89,10 @@ pub(crate) fn fields<'a>(
         signal,
         duration_ms,
         error,
+        approval,
     } = record;
     [
+        ("approval", text(approval)),
         ("approver", text(approver)),
         ("argv", text(argv)),
         ("channel", text(channel)),
@@ -112,6 +124,7 @@ pub(crate) fn fields<'a>(
 
 /// The hashed field names, in encoding order (the order of `fields`).
 pub(crate) const NAMES: [&str; FIELD_COUNT] = [
+    "approval",
     "approver",
     "argv",
     "channel",
@@ -141,12 +154,13 @@ pub(crate) const NAMES: [&str; FIELD_COUNT] = [
 ];
 
 /// Where the fields the verifier looks at sit in `NAMES` (checked by a test).
-pub(crate) const KIND: usize = 9;
-pub(crate) const LOG_ID: usize = 11;
-pub(crate) const REQUEST_ID: usize = 18;
-pub(crate) const SEQ: usize = 20;
-pub(crate) const TIME: usize = 22;
-pub(crate) const VERDICT: usize = 25;
+pub(crate) const APPROVAL: usize = 0;
+pub(crate) const KIND: usize = 10;
+pub(crate) const LOG_ID: usize = 12;
+pub(crate) const REQUEST_ID: usize = 19;
+pub(crate) const SEQ: usize = 21;
+pub(crate) const TIME: usize = 23;
+pub(crate) const VERDICT: usize = 26;
 
 /// Whether a field holds an integer (else text): the type its column must have. A table, not
 /// a comparison of names: the verifier asks for every column of every row.
@@ -157,7 +171,7 @@ pub(crate) fn is_int(index: usize) -> bool {
 const INT_FIELDS: [bool; FIELD_COUNT] = {
     let mut table = [false; FIELD_COUNT];
     // duration_ms, exit_code, pid, ppid, seq, signal, uid (checked by a test against NAMES).
-    let ints = [5, 7, 13, 16, 20, 21, 23];
+    let ints = [6, 8, 14, 17, 21, 22, 24];
     let mut i = 0;
     while i < ints.len() {
         table[ints[i]] = true;
@@ -177,8 +191,14 @@ pub fn encode(seq: i64, log_id: &str, record: &Record) -> Vec<u8> {
 /// which reuses one buffer for a whole log.
 pub(crate) fn encode_into(out: &mut Vec<u8>, values: &[Value<'_>; FIELD_COUNT]) {
     let keys = &*KEYS;
-    for (key, value) in keys.iter().zip(values) {
-        out.extend_from_slice(key);
+    out.push(b'{');
+    let mut first = true;
+    for ((key, value), later) in keys.iter().zip(values).zip(LATER) {
+        if later && *value == Value::Null {
+            continue;
+        }
+        out.extend_from_slice(if first { &key[1..] } else { key });
+        first = false;
         match value {
             Value::Text(text) => write_str(out, text),
             Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
@@ -188,11 +208,10 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, values: &[Value<'_>; FIELD_COUNT]) 
     out.push(b'}');
 }
 
-/// What precedes each value: `{"approver":`, then `,"argv":` and so on (names are plain ASCII
-/// identifiers, with nothing to escape).
-static KEYS: std::sync::LazyLock<[Vec<u8>; FIELD_COUNT]> = std::sync::LazyLock::new(|| {
-    std::array::from_fn(|i| format!("{}\"{}\":", if i == 0 { "{" } else { "," }, NAMES[i]).into_bytes())
-});
+/// What precedes each value: `,"approver":`, `,"argv":` and so on, the comma left off for the
+/// first (names are plain ASCII identifiers, with nothing to escape).
+static KEYS: std::sync::LazyLock<[Vec<u8>; FIELD_COUNT]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|i| format!(",\"{}\":", NAMES[i]).into_bytes()));
 
 /// Writes a JSON string exactly as serde_json escapes it, which is the JCS escaping: `"` and
 /// `\\` and the C0 controls are escaped, everything else is copied. Plain text is skipped eight
@@ -282,6 +301,7 @@ mod tests {
         let names: Vec<_> = fields(1, "x", &record).iter().map(|f| f.0).collect();
         assert_eq!(names, NAMES);
         let cases = [
+            (APPROVAL, "approval"),
             (KIND, "kind"),
             (LOG_ID, "log_id"),
             (REQUEST_ID, "request_id"),
@@ -370,6 +390,7 @@ mod tests {
         record.signal = Some(i64::MIN);
         let mut pairs: Vec<(String, serde_json::Value)> = fields(3, "id", &record)
             .iter()
+            .filter(|(name, value)| !(*name == "approval" && *value == Value::Null))
             .map(|(name, value)| {
                 let json = match value {
                     Value::Text(t) => serde_json::Value::from(*t),

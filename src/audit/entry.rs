@@ -69,8 +69,12 @@ pub struct Record {
     /// Outcome: the signal number when the command was killed by one.
     pub signal: Option<i64>,
     pub duration_ms: Option<i64>,
-    /// Outcome: why the command could not start (not found, not executable…).
+    /// Outcome: why the command could not start (not found, not executable…). Decision: why
+    /// no approval could be had (the broker unreachable, a decision that did not verify…).
     pub error: Option<String>,
+    /// Decision: the broker's signed decision (`SignedDecision::to_text`), which proves offline
+    /// who approved or denied this exact command.
+    pub approval: Option<String>,
 }
 
 impl Record {
@@ -101,6 +105,7 @@ impl Record {
             signal: None,
             duration_ms: None,
             error: None,
+            approval: None,
         }
     }
 }

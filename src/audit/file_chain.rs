@@ -225,6 +225,9 @@ const BATCH_ROWS: usize = 256;
 
 /// The columns of `entries`: the hashed fields, then the two hashes.
 const COLUMNS: usize = FIELD_COUNT + 2;
+/// Columns added with `ALTER TABLE ... ADD COLUMN`, at the end of the table: rows written
+/// before have no value for them, which SQLite reads as NULL (the column's default).
+const ADDED_COLUMNS: usize = 1;
 const PREV_HASH: usize = FIELD_COUNT;
 const HASH: usize = FIELD_COUNT + 1;
 
@@ -267,7 +270,7 @@ impl Layout {
         let mut raw = [Raw::Null; COLUMNS];
         let count = file_check::decode_record(record, &mut raw)
             .ok_or_else(|| bad(format!("its record does not hold {COLUMNS} values")))?;
-        if count != COLUMNS {
+        if !(COLUMNS - ADDED_COLUMNS..=COLUMNS).contains(&count) {
             return Err(bad(format!("its record holds {count} values, not {COLUMNS}")));
         }
         let mut hashes = [""; 2];

@@ -25,15 +25,15 @@ const ED25519: u8 = 0x01;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read the checkpoint key {path}: {source}")]
+    #[error("cannot read the signing key {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("cannot create the checkpoint key {path}: {source}")]
+    #[error("cannot create the signing key {path}: {source}")]
     Create { path: PathBuf, source: std::io::Error },
     #[error(
-        "the checkpoint key {path} is not a key ({reason}): restore it from a backup, or move it aside to make a new one"
+        "the signing key {path} is not a key ({reason}): restore it from a backup, or move it aside to make a new one"
     )]
     Malformed { path: PathBuf, reason: String },
-    #[error("the checkpoint key {path} can be read by other users: run `chmod 600 {path}`")]
+    #[error("the signing key {path} can be read by other users: run `chmod 600 {path}`")]
     Exposed { path: PathBuf },
 }
 
@@ -71,6 +71,12 @@ impl SecretKey {
     pub fn public(&self) -> PublicKey {
         let key = self.key.verifying_key();
         PublicKey { name: self.name.clone(), hash: key_hash(&self.name, &key), key }
+    }
+
+    /// An Ed25519 signature of `message`.
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.key.sign(message).to_bytes()
     }
 
     /// The signed note of a checkpoint.
@@ -128,6 +134,12 @@ impl SecretKey {
 
     /// Loads the key at `path`, making it (and its folder, 0700) first when there is none.
     pub fn load_or_create(path: &Path) -> Result<SecretKey, KeyError> {
+        SecretKey::load_or_create_named(path, &default_name("gate-audit"))
+    }
+
+    /// As [`SecretKey::load_or_create`], naming a new key `name` (the broker's key is
+    /// `gate-broker@HOST`).
+    pub fn load_or_create_named(path: &Path, name: &str) -> Result<SecretKey, KeyError> {
         if path.exists() {
             return SecretKey::load(path);
         }
@@ -137,7 +149,7 @@ impl SecretKey {
         }
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| created(std::io::Error::other(e.to_string())))?;
-        let key = SecretKey::from_seed(&default_name(), seed);
+        let key = SecretKey::from_seed(name, seed);
         let temporary = path.with_extension(format!("tmp{}", std::process::id()));
         let written = std::fs::OpenOptions::new()
             .write(true)
@@ -157,6 +169,19 @@ impl SecretKey {
 }
 
 impl PublicKey {
+    /// The key's id in messages and signed documents: `<name>+<hash, 8 hex>`.
+    pub fn id(&self) -> String {
+        format!("{}+{:08x}", self.name, self.hash)
+    }
+
+    /// Whether `signature` is this key's strict Ed25519 signature of `message`.
+    pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
+            return false;
+        };
+        self.key.verify_strict(message, &signature).is_ok()
+    }
+
     /// The one-line public key.
     pub fn to_text(&self) -> String {
         let mut blob = vec![ED25519];
@@ -186,14 +211,14 @@ impl PublicKey {
     }
 }
 
-/// `gate-audit@HOST`, with anything a note key name may not hold replaced by `-`.
-fn default_name() -> String {
+/// `PREFIX@HOST`, with anything a note key name may not hold replaced by `-`.
+pub fn default_name(prefix: &str) -> String {
     let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default();
     let host: String = host
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
         .collect();
-    if host.is_empty() { "gate-audit".to_string() } else { format!("gate-audit@{host}") }
+    if host.is_empty() { prefix.to_string() } else { format!("{prefix}@{host}") }
 }
 
 #[cfg(test)]

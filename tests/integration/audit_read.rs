@@ -60,7 +60,7 @@ fn log_filters_show_and_export() {
     let csv =
         stdout(&env.gate(&["audit", "export", "--format", "csv", "--decision", "allow"]).output().unwrap());
     let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
-    assert!(records[0].starts_with("approver,argv,channel,"), "{csv}");
+    assert!(records[0].starts_with("approval,approver,argv,channel,"), "{csv}");
     assert_eq!(records.len(), 3, "{csv}");
     assert!(csv.contains(r#""[""echo"",""a,\""b\""\nc""]""#), "{csv}");
 }

@@ -180,7 +180,7 @@ impl AuditLog {
 
     /// The last `n` entries, oldest first.
     pub fn recent(&self, n: usize) -> Result<Vec<Entry>, AuditError> {
-        read::select(&self.conn, &self.path, &Filter::default(), Some(n))
+        read::select(&self.conn, &self.path, row::columns(schema::LATEST), &Filter::default(), Some(n))
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::row::{self, BadRow, COLUMNS};
+use super::row::{self, BadRow};
 use super::{BUSY_TIMEOUT, check_version, classify, schema};
 use crate::audit::AuditError;
 use crate::audit::chain::EntryView;
@@ -22,6 +22,7 @@ use crate::audit::filter::Filter;
 pub(crate) struct ReadLog {
     conn: Connection,
     path: PathBuf,
+    version: i64,
 }
 
 /// Opens the log at `path` read-only; a missing file is an error, never created.
@@ -42,10 +43,19 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
             reason: "it has no gate schema".to_string(),
         });
     }
-    Ok(ReadLog { conn, path: path.to_path_buf() })
+    Ok(ReadLog { conn, path: path.to_path_buf(), version })
 }
 
 impl ReadLog {
+    /// The log's schema version (`PRAGMA user_version`): older logs are read as they are.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn columns(&self) -> &'static str {
+        row::columns(self.version)
+    }
+
     fn read_error(&self, error: rusqlite::Error) -> AuditError {
         classify(&self.path, error, |source| AuditError::Read { path: self.path.clone(), source })
     }
@@ -61,7 +71,8 @@ impl ReadLog {
         // it at its own limit (2 GB by default). Export does not: its memory would look as big
         // as the file.
         self.conn.pragma_update(None, "mmap_size", 1i64 << 40).map_err(|e| self.read_error(e))?;
-        let sql = format!("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", *COLUMNS);
+        let sql =
+            format!("SELECT {} FROM entries WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq", self.columns());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.read_error(e))?;
         let mut rows = stmt.query([first, last]).map_err(|e| self.read_error(e))?;
         while let Some(found) = rows.next().map_err(|e| self.read_error(e))? {
@@ -111,7 +122,7 @@ impl ReadLog {
         mut visit: impl FnMut(Entry) -> ControlFlow<()>,
     ) -> Result<(), AuditError> {
         let (condition, params) = conditions(filter);
-        let sql = format!("SELECT {} FROM entries{condition} ORDER BY seq", *COLUMNS);
+        let sql = format!("SELECT {} FROM entries{condition} ORDER BY seq", self.columns());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.read_error(e))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(|e| self.read_error(e))?;
         while let Some(found) = rows.next().map_err(|e| self.read_error(e))? {
@@ -124,12 +135,12 @@ impl ReadLog {
 
     /// The last `limit` entries matching `filter` (all when `None`), oldest first.
     pub fn select(&self, filter: &Filter, limit: Option<usize>) -> Result<Vec<Entry>, AuditError> {
-        select(&self.conn, &self.path, filter, limit)
+        select(&self.conn, &self.path, self.columns(), filter, limit)
     }
 
     /// The entry with this seq, if there is one.
     pub fn get(&self, seq: i64) -> Result<Option<Entry>, AuditError> {
-        let sql = format!("SELECT {} FROM entries WHERE seq = ?1", *COLUMNS);
+        let sql = format!("SELECT {} FROM entries WHERE seq = ?1", self.columns());
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.read_error(e))?;
         let mut rows = stmt.query([seq]).map_err(|e| self.read_error(e))?;
         match rows.next().map_err(|e| self.read_error(e))? {
@@ -155,6 +166,7 @@ fn undecodable(path: &Path, entry: Result<Entry, BadRow>) -> Result<Entry, Audit
 pub(super) fn select(
     conn: &Connection,
     path: &Path,
+    columns: &str,
     filter: &Filter,
     limit: Option<usize>,
 ) -> Result<Vec<Entry>, AuditError> {
@@ -164,7 +176,6 @@ pub(super) fn select(
     params.push(SqlValue::Integer(limit));
     let sql = format!(
         "SELECT * FROM (SELECT {columns} FROM entries{condition} ORDER BY seq DESC LIMIT ?{n}) ORDER BY seq",
-        columns = *COLUMNS,
         n = params.len()
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(read)?;

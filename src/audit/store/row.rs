@@ -28,6 +28,15 @@ pub(super) static COLUMNS: LazyLock<String> = LazyLock::new(|| {
     columns.join(", ")
 });
 
+/// The same list for a log of schema version 2, read as it is (read-only): it has no
+/// `approval` column yet, which reads as NULL as it would once migrated.
+static COLUMNS_V2: LazyLock<String> = LazyLock::new(|| COLUMNS.replacen("approval,", "NULL AS approval,", 1));
+
+/// The select list for a log of this schema version.
+pub(super) fn columns(version: i64) -> &'static str {
+    if version >= 3 { &COLUMNS } else { &COLUMNS_V2 }
+}
+
 /// The INSERT, built from the encoding's own field list so the two cannot disagree.
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     let placeholders = (1..=FIELD_COUNT + 2).map(|i| format!("?{i}")).collect::<Vec<_>>();
@@ -115,6 +124,7 @@ fn to_entry(view: &EntryView<'_>) -> Entry {
         signal: int("signal"),
         duration_ms: int("duration_ms"),
         error: text("error"),
+        approval: text("approval"),
     };
     Entry {
         seq: view.seq(),

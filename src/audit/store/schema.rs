@@ -91,6 +91,10 @@ const MIGRATIONS: &[&str] = &[
     BEGIN
         SELECT RAISE(ABORT, 'an entry must extend the head of the chain');
     END;",
+    // 3: the broker's signed decision. Added in place, so old rows keep their records (SQLite
+    // reads the missing trailing column as NULL) and a large log is not rewritten; the
+    // encoding leaves a null `approval` out, so old entries keep their hashes.
+    "ALTER TABLE entries ADD COLUMN approval TEXT;",
 ];
 
 /// `PRAGMA application_id` of a gate log: "gate" in ASCII.
