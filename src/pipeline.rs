@@ -2,7 +2,7 @@
 //! record the outcome. A decision is on disk before the command starts; if it cannot be
 //! written, the command does not start.
 
-use crate::approval::{ApprovalRequest, Approver, TerminalApprover, Verdict};
+use crate::approval::{ApprovalRequest, Facts, Verdict};
 use crate::audit::{AuditLog, Kind, Record};
 use crate::commands::input::{Environment, Request};
 use crate::context::Requester;
@@ -25,7 +25,7 @@ pub fn exec(
     // not be recorded.
     let mut log = AuditLog::open(database)?;
     let mut checkpoints = crate::audit::Checkpoints::from_env(database);
-    let verdict = approve(&classification, policy, &request, &requester, &request_id);
+    let verdict = approve(&classification, policy, environment, &request, &requester, &request_id);
     let decision = decision_record(&classification, &verdict, policy, &request, &requester, &request_id);
     checkpoints.after_append(&log.append(&decision)?);
     if !verdict.permits() {
@@ -56,6 +56,7 @@ pub fn exec(
 fn approve(
     classification: &Classification,
     policy: &Policy,
+    environment: &Environment,
     request: &Request,
     requester: &Requester,
     request_id: &str,
@@ -63,17 +64,42 @@ fn approve(
     match classification.decision {
         Decision::Allow => Verdict::Allowed,
         Decision::Deny => Verdict::Denied,
-        Decision::Ask => TerminalApprover.ask(&ApprovalRequest {
-            request_id: request_id.to_string(),
-            command: request.display(),
-            rule: classification.rule.as_deref().map(escape_controls),
-            reason: escape_controls(&classification.reason),
-            cwd: escape_controls(&requester.cwd.to_string_lossy()),
-            user: escape_controls(&requester.user),
-            host: escape_controls(&requester.host),
-            parent: format!("{} ({})", requester.ppid, requester.parent),
-            timeout: policy.settings.approval_timeout,
-        }),
+        Decision::Ask => crate::approval::ask(
+            &ApprovalRequest {
+                request_id: request_id.to_string(),
+                command: request.display(),
+                rule: classification.rule.as_deref().map(escape_controls),
+                reason: escape_controls(&classification.reason),
+                cwd: escape_controls(&requester.cwd.to_string_lossy()),
+                user: escape_controls(&requester.user),
+                host: escape_controls(&requester.host),
+                parent: format!("{} ({})", requester.ppid, requester.parent),
+                timeout: policy.settings.approval_timeout,
+                facts: facts(classification, request, requester),
+            },
+            &crate::approval::broker_config::in_force(policy, &environment.home),
+        ),
+    }
+}
+
+/// The request as the decision entry records it: what the broker is sent and its signed
+/// decision's command hash covers.
+fn facts(classification: &Classification, request: &Request, requester: &Requester) -> Facts {
+    let (argv, line) = match request {
+        Request::Line(line) => (None, Some(line.clone())),
+        Request::Argv(argv) => (Some(crate::audit::encode_argv(argv)), None),
+    };
+    Facts {
+        argv,
+        line,
+        cwd: requester.cwd.to_string_lossy().into_owned(),
+        user: requester.user.clone(),
+        uid: requester.uid,
+        host: requester.host.clone(),
+        pid: requester.pid,
+        parent: requester.parent.clone(),
+        rule: classification.rule.clone(),
+        reason: classification.reason.clone(),
     }
 }
 
@@ -86,8 +112,8 @@ fn refusal(classification: &Classification, verdict: &Verdict, request: &Request
     let command = request.display();
     match verdict {
         Verdict::Denied => format!("`{command}` is denied by policy ({because})"),
-        Verdict::Rejected { approver, .. } => {
-            format!("`{command}` was rejected by {} ({because})", escape_controls(approver))
+        Verdict::Rejected(answered) => {
+            format!("`{command}` was rejected by {} ({because})", escape_controls(&answered.approver))
         }
         Verdict::TimedOut { .. } => {
             format!("`{command}` needs approval ({because}) and nobody answered in time")
@@ -95,7 +121,10 @@ fn refusal(classification: &Classification, verdict: &Verdict, request: &Request
         Verdict::NoApprover { why } => {
             format!("`{command}` needs approval ({because}), but {}", escape_controls(why))
         }
-        Verdict::Allowed | Verdict::Approved { .. } => format!("`{command}` was not run"),
+        Verdict::Failed { why } => {
+            format!("`{command}` needs approval ({because}), but asking failed: {}", escape_controls(why))
+        }
+        Verdict::Allowed | Verdict::Approved(_) => format!("`{command}` was not run"),
     }
 }
 
@@ -126,6 +155,8 @@ fn decision_record(
     record.verdict = Some(verdict.as_str().to_string());
     record.approver = verdict.approver().map(str::to_string);
     record.channel = Some(verdict.channel().to_string());
+    record.error = verdict.error().map(str::to_string);
+    record.approval = verdict.answered().and_then(|answered| answered.signed.as_ref()).map(|s| s.to_text());
     record.policy_path = Some(policy.name.clone());
     record.policy_sha256 = Some(policy.sha256.clone());
     record

@@ -4,7 +4,7 @@
 
 mod support;
 
-use gate::approval::{ApprovalRequest, Approver, TerminalApprover, Verdict};
+use gate::approval::{Answered, ApprovalRequest, Approver, TerminalApprover, Verdict};
 use portable_pty::CommandBuilder;
 use std::path::Path;
 use std::process::Stdio;
@@ -23,6 +23,7 @@ fn request(command: &str, timeout: Duration) -> ApprovalRequest {
         host: "box".into(),
         parent: "4242 agent-cli".into(),
         timeout,
+        facts: Default::default(),
     }
 }
 
@@ -47,8 +48,8 @@ fn ask_on_pty(request: ApprovalRequest, human: impl FnOnce(&mut Pty)) -> (Verdic
 
 #[test]
 fn answers_on_the_terminal_decide() {
-    let approved = Verdict::Approved { approver: me(), channel: "terminal" };
-    let rejected = Verdict::Rejected { approver: me(), channel: "terminal" };
+    let approved = Verdict::Approved(Answered::on_terminal(me()));
+    let rejected = Verdict::Rejected(Answered::on_terminal(me()));
     let cases = [
         ("y\r", approved.clone()),
         ("yes\r", approved.clone()),
@@ -94,7 +95,7 @@ fn no_answer_in_time_is_a_timeout() {
         pty.send("y"); // typed but never confirmed with Enter
         pty.wait_for("no answer within 1s, denied");
     });
-    assert_eq!(verdict, Verdict::TimedOut { channel: "terminal" });
+    assert_eq!(verdict, Verdict::TimedOut { channel: "terminal".into() });
     assert!(took >= Duration::from_millis(950), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     drop(pty);
@@ -107,7 +108,7 @@ fn typed_ahead_input_does_not_answer() {
     pty.send("y\r");
     thread::sleep(Duration::from_millis(200));
     let verdict = TerminalApprover.ask_on(&pty.slave_path(), &request("rm x", Duration::from_secs(1)));
-    assert_eq!(verdict, Verdict::TimedOut { channel: "terminal" }, "{}", pty.output());
+    assert_eq!(verdict, Verdict::TimedOut { channel: "terminal".into() }, "{}", pty.output());
 }
 
 #[test]
@@ -163,7 +164,7 @@ fn asks_on_the_controlling_terminal() {
     pty.wait();
     let verdict = std::fs::read_to_string(&out).unwrap();
     assert!(
-        verdict.starts_with(&format!("Approved {{ approver: {:?}, channel: \"terminal\" }}", me())),
+        verdict.starts_with(&format!("{:?}", Verdict::Approved(Answered::on_terminal(me())))),
         "{verdict}\n{}",
         pty.output()
     );

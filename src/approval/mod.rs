@@ -1,12 +1,17 @@
 //! Asking a human. Every channel (the terminal now; the broker for Slack, Teams and webhooks later)
 //! sits behind [`Approver`]. No answer in time, or no way to ask, means no.
 
+mod ask;
+mod broker;
+pub mod broker_config;
 mod interrupt;
 pub mod signed;
 mod terminal;
 mod tty;
 pub mod wire;
 
+pub use ask::ask;
+pub use broker_config::{BrokerChoice, BrokerConfig};
 pub use terminal::TerminalApprover;
 
 use std::time::Duration;
@@ -24,6 +29,52 @@ pub struct ApprovalRequest {
     /// The parent process that asked (pid and command line).
     pub parent: String,
     pub timeout: Duration,
+    /// The same facts unescaped, as the audit log records them, for the broker.
+    pub facts: Facts,
+}
+
+/// A request's facts as recorded in the decision entry: what the broker is sent and what its
+/// signed decision's command hash covers.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// The audit log's `argv` text, for an argument vector.
+    pub argv: Option<String>,
+    /// The `-c` line.
+    pub line: Option<String>,
+    pub cwd: String,
+    pub user: String,
+    pub uid: u32,
+    pub host: String,
+    pub pid: u32,
+    pub parent: String,
+    pub rule: Option<String>,
+    pub reason: String,
+}
+
+impl Facts {
+    /// The hash a signed decision must name.
+    pub fn command_sha256(&self) -> String {
+        signed::command_sha256(self.argv.as_deref(), self.line.as_deref(), &self.cwd)
+    }
+}
+
+/// Who answered and how, when a human did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answered {
+    /// The person (or people, comma-separated, for a quorum) who decided.
+    pub approver: String,
+    /// How: `terminal`, `cli`, `web`, `webhook:NAME`… (comma-separated, as the approvers).
+    pub channel: String,
+    pub comment: Option<String>,
+    /// The broker's signed decision, verified, when the answer came through one.
+    pub signed: Option<signed::SignedDecision>,
+}
+
+impl Answered {
+    /// An answer on the terminal: its owner, no signature.
+    pub fn on_terminal(approver: String) -> Answered {
+        Answered { approver, channel: "terminal".into(), comment: None, signed: None }
+    }
 }
 
 /// The final word on a request.
@@ -35,19 +86,22 @@ pub enum Verdict {
     /// The policy denied it; nobody was asked.
     Denied,
     /// A human approved it.
-    Approved { approver: String, channel: &'static str },
+    Approved(Answered),
     /// A human said no (Enter alone counts as no).
-    Rejected { approver: String, channel: &'static str },
+    Rejected(Answered),
     /// Nobody answered in time.
-    TimedOut { channel: &'static str },
+    TimedOut { channel: String },
     /// There was no way to ask anyone; `why` tells the user how approval can be given.
     NoApprover { why: String },
+    /// Asking failed: the broker could not be reached or refused the request, or its answer did
+    /// not verify (signature, key, request, command). `why` says which.
+    Failed { why: String },
 }
 
 impl Verdict {
     /// Whether the command may run.
     pub fn permits(&self) -> bool {
-        matches!(self, Verdict::Allowed | Verdict::Approved { .. })
+        matches!(self, Verdict::Allowed | Verdict::Approved(_))
     }
 
     /// The name recorded in the audit log.
@@ -55,27 +109,40 @@ impl Verdict {
         match self {
             Verdict::Allowed => "allowed",
             Verdict::Denied => "denied",
-            Verdict::Approved { .. } => "approved",
-            Verdict::Rejected { .. } => "rejected",
+            Verdict::Approved(_) => "approved",
+            Verdict::Rejected(_) => "rejected",
             Verdict::TimedOut { .. } => "timed-out",
             Verdict::NoApprover { .. } => "no-approver",
+            Verdict::Failed { .. } => "approval-failed",
         }
     }
 
-    pub fn approver(&self) -> Option<&str> {
+    pub fn answered(&self) -> Option<&Answered> {
         match self {
-            Verdict::Approved { approver, .. } | Verdict::Rejected { approver, .. } => Some(approver),
+            Verdict::Approved(answered) | Verdict::Rejected(answered) => Some(answered),
             _ => None,
         }
     }
 
-    pub fn channel(&self) -> &'static str {
+    pub fn approver(&self) -> Option<&str> {
+        self.answered().map(|answered| answered.approver.as_str())
+    }
+
+    pub fn channel(&self) -> &str {
         match self {
             Verdict::Allowed | Verdict::Denied => "policy",
-            Verdict::Approved { channel, .. }
-            | Verdict::Rejected { channel, .. }
-            | Verdict::TimedOut { channel } => channel,
+            Verdict::Approved(answered) | Verdict::Rejected(answered) => &answered.channel,
+            Verdict::TimedOut { channel } => channel,
             Verdict::NoApprover { .. } => "none",
+            Verdict::Failed { .. } => "broker",
+        }
+    }
+
+    /// Why no answer could be had, for the decision entry's `error`.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Verdict::NoApprover { why } | Verdict::Failed { why } => Some(why),
+            _ => None,
         }
     }
 }

@@ -15,11 +15,13 @@
 //! other answer; the command never runs.
 
 use super::interrupt::Interrupts;
-use super::tty::{Read, Tty};
+use super::tty::{Read, Stop, Tty};
 use super::{ApprovalRequest, Approver, Verdict};
 use crate::display::escape_controls;
 use std::fmt::Write;
 use std::path::Path;
+
+use super::Answered;
 
 const CHANNEL: &str = "terminal";
 const CONTROLLING_TERMINAL: &str = "/dev/tty";
@@ -37,52 +39,86 @@ impl TerminalApprover {
     /// Asks on the given terminal device instead of the controlling terminal (a dedicated
     /// approval console, or a pseudo-terminal in tests).
     pub fn ask_on(&self, terminal: &Path, request: &ApprovalRequest) -> Verdict {
-        let mut tty = match Tty::open(terminal) {
-            Ok(tty) => tty,
-            Err(detail) => {
-                return Verdict::NoApprover {
-                    why: format!(
-                        "no terminal to ask on ({}): run gate from a terminal, or change the \
-                         policy (approval through `gate serve` comes later)",
-                        escape_controls(&detail)
-                    ),
-                };
-            }
-        };
-        let approver = tty.owner();
-        tty.prepare();
-        if let Err(error) = tty.write_all(&question(request)) {
-            return lost(&error);
+        match open(terminal) {
+            Ok(tty) => ask_until(tty, request, None, &|| None).unwrap_or_else(lost_answer),
+            Err(verdict) => verdict,
         }
-        let interrupts = Interrupts::watch();
-        let (verdict, note) = match tty.read_line(request.timeout, &|| interrupts.received()) {
-            Ok(Read::Line(answer)) if approves(&answer) => {
-                (Verdict::Approved { approver, channel: CHANNEL }, "gate: approved once\n".to_owned())
-            }
-            Ok(Read::Line(_)) => {
-                (Verdict::Rejected { approver, channel: CHANNEL }, "gate: denied\n".to_owned())
-            }
-            Ok(Read::Eof) => {
-                (Verdict::Rejected { approver, channel: CHANNEL }, "\ngate: denied\n".to_owned())
-            }
-            Ok(Read::TimedOut) => (
-                Verdict::TimedOut { channel: CHANNEL },
-                format!("\ngate: no answer within {}, denied\n", humantime::format_duration(request.timeout)),
-            ),
-            // The human at the terminal pressed Ctrl-C: that is a no.
-            Ok(Read::Interrupted(signal)) if signal == nix::libc::SIGINT => {
-                (Verdict::Rejected { approver, channel: CHANNEL }, "\ngate: interrupted, denied\n".to_owned())
-            }
-            Ok(Read::Interrupted(signal)) => (
-                Verdict::NoApprover { why: format!("gate was stopped by signal {signal} while asking") },
-                "\ngate: stopped, denied\n".to_owned(),
-            ),
-            Err(error) => return lost(&error),
-        };
-        // The verdict stands even if this last line cannot be written.
-        let _ = tty.write_all(&note);
-        verdict
     }
+}
+
+/// Opens the controlling terminal (or `terminal`) to ask on, or says why nobody can be asked.
+pub(super) fn open(terminal: &Path) -> Result<Tty, Verdict> {
+    Tty::open(terminal).map_err(|detail| Verdict::NoApprover {
+        why: format!(
+            "no terminal to ask on ({}): run gate from a terminal, or set up an approval broker \
+             (GATE_BROKER_URL, see `gate serve`)",
+            escape_controls(&detail)
+        ),
+    })
+}
+
+pub(super) fn controlling_terminal() -> &'static Path {
+    Path::new(CONTROLLING_TERMINAL)
+}
+
+/// Asks on an open terminal until the human answers, time runs out, or `elsewhere` gives a note
+/// saying the answer came from elsewhere: then the prompt is closed with that note and the
+/// answer is `None`. `also` is one more line for the question ("also asked at …").
+pub(super) fn ask_until(
+    mut tty: Tty,
+    request: &ApprovalRequest,
+    also: Option<&str>,
+    elsewhere: &dyn Fn() -> Option<String>,
+) -> Option<Verdict> {
+    let approver = tty.owner();
+    tty.prepare();
+    if let Err(error) = tty.write_all(&question(request, also)) {
+        return Some(lost(&error));
+    }
+    let interrupts = Interrupts::watch();
+    let note = std::cell::RefCell::new(None);
+    let stop = || {
+        if let Some(signal) = interrupts.received() {
+            return Some(Stop::Signal(signal));
+        }
+        let found = elsewhere()?;
+        *note.borrow_mut() = Some(found);
+        Some(Stop::Elsewhere)
+    };
+    let (verdict, note) = match tty.read_line(request.timeout, &stop) {
+        Ok(Read::Line(answer)) if approves(&answer) => {
+            (Some(Verdict::Approved(Answered::on_terminal(approver))), "gate: approved once\n".to_owned())
+        }
+        Ok(Read::Line(_)) => {
+            (Some(Verdict::Rejected(Answered::on_terminal(approver))), "gate: denied\n".to_owned())
+        }
+        Ok(Read::Eof) => {
+            (Some(Verdict::Rejected(Answered::on_terminal(approver))), "\ngate: denied\n".to_owned())
+        }
+        Ok(Read::TimedOut) => (
+            Some(Verdict::TimedOut { channel: CHANNEL.into() }),
+            format!("\ngate: no answer within {}, denied\n", humantime::format_duration(request.timeout)),
+        ),
+        // The human at the terminal pressed Ctrl-C: that is a no.
+        Ok(Read::Interrupted(signal)) if signal == nix::libc::SIGINT => (
+            Some(Verdict::Rejected(Answered::on_terminal(approver))),
+            "\ngate: interrupted, denied\n".to_owned(),
+        ),
+        Ok(Read::Interrupted(signal)) => (
+            Some(Verdict::NoApprover { why: format!("gate was stopped by signal {signal} while asking") }),
+            "\ngate: stopped, denied\n".to_owned(),
+        ),
+        Ok(Read::Elsewhere) => (None, format!("\n{}\n", visible(&note.take().unwrap_or_default()))),
+        Err(error) => return Some(lost(&error)),
+    };
+    // The verdict stands even if this last line cannot be written.
+    let _ = tty.write_all(&note);
+    verdict
+}
+
+/// A prompt closed with no answer from anywhere: cannot happen without `elsewhere`.
+fn lost_answer() -> Verdict {
+    Verdict::NoApprover { why: "the question was closed without an answer".into() }
 }
 
 /// The terminal failed mid-question (hung up): nobody can answer there any more.
@@ -102,7 +138,7 @@ fn approves(answer: &str) -> bool {
 }
 
 /// The question, with every field passed through [`visible`] once more.
-fn question(request: &ApprovalRequest) -> String {
+fn question(request: &ApprovalRequest, also: Option<&str>) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "\ngate: approval needed (request {})", visible(&request.request_id));
     let _ = writeln!(text, "  command  {}", visible(&request.command));
@@ -118,6 +154,9 @@ fn question(request: &ApprovalRequest) -> String {
     let _ = writeln!(text, "  cwd      {}", visible(&request.cwd));
     let _ = writeln!(text, "  by       {}@{}", visible(&request.user), visible(&request.host));
     let _ = writeln!(text, "  parent   {}", visible(&request.parent));
+    if let Some(also) = also {
+        let _ = writeln!(text, "  also     {}", visible(also));
+    }
     let _ = write!(text, "Run it once? [y/N] (denied in {}): ", humantime::format_duration(request.timeout));
     text
 }
@@ -188,8 +227,9 @@ mod tests {
             host: "laptop".into(),
             parent: "4242 claude".into(),
             timeout: Duration::from_secs(60),
+            facts: Default::default(),
         };
-        let text = question(&request);
+        let text = question(&request, Some("asked at http://broker/r/r1"));
         for expected in [
             "request r1",
             r"rm -rf \x1b[2J/tmp/x",
@@ -198,6 +238,7 @@ mod tests {
             "/home/alice",
             "alice@laptop",
             "4242 claude",
+            "also     asked at http://broker/r/r1",
             "[y/N] (denied in 1m): ",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from {text}");

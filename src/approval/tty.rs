@@ -29,7 +29,20 @@ pub(super) enum Read {
     TimedOut,
     /// A signal arrived first (Ctrl-C at the terminal, or a `kill`).
     Interrupted(i32),
+    /// The answer came from elsewhere (the broker) first.
+    Elsewhere,
 }
+
+/// Why to stop waiting for a line before it comes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stop {
+    Signal(i32),
+    Elsewhere,
+}
+
+/// How often a wait looks whether to stop: an answer from elsewhere clears the prompt within
+/// this long.
+const LOOK_EVERY: Duration = Duration::from_millis(50);
 
 /// An open terminal in line mode. Dropping it restores the modes it found.
 pub(super) struct Tty {
@@ -102,14 +115,17 @@ impl Tty {
     pub(super) fn read_line(
         &mut self,
         timeout: Duration,
-        interrupted: &dyn Fn() -> Option<i32>,
+        stop: &dyn Fn() -> Option<Stop>,
     ) -> io::Result<Read> {
         let deadline = Instant::now() + timeout;
         let mut line = Vec::new();
         loop {
-            if let Some(signal) = interrupted() {
+            if let Some(why) = stop() {
                 let _ = tcflush(&self.file, FlushArg::TCIFLUSH);
-                return Ok(Read::Interrupted(signal));
+                return Ok(match why {
+                    Stop::Signal(signal) => Read::Interrupted(signal),
+                    Stop::Elsewhere => Read::Elsewhere,
+                });
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
@@ -117,7 +133,7 @@ impl Tty {
                 return Ok(Read::TimedOut);
             }
             let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLIN)];
-            match poll(&mut fds, poll_timeout(remaining)) {
+            match poll(&mut fds, poll_timeout(remaining.min(LOOK_EVERY))) {
                 Ok(0) | Err(Errno::EINTR) => continue,
                 Ok(_) => {}
                 Err(errno) => return Err(errno.into()),

@@ -34,12 +34,45 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let policy = args.policy.load(&environment)?;
     let request = args.command.into_request();
     let classification = policy.classify(&request.analyze(), &environment.context());
+    let broker = broker_in_force(&crate::approval::broker_config::in_force(&policy, &environment.home));
     if args.json {
-        println!("{}", json(&classification, &policy));
+        let mut json = json(&classification, &policy);
+        json["approval"] = broker.0;
+        println!("{json}");
     } else {
         print!("{}", human(&classification, &policy, &request.display()));
+        println!("approval: {}", broker.1);
     }
     Ok(exit_code::SUCCESS)
+}
+
+/// Who would be asked on `ask`, as JSON and as a line: the broker in force and where it comes
+/// from, or the terminal alone.
+fn broker_in_force(choice: &crate::approval::BrokerChoice) -> (serde_json::Value, String) {
+    use crate::approval::BrokerChoice;
+    match choice {
+        BrokerChoice::None => (
+            serde_json::json!({"broker": null, "terminal": true}),
+            "the terminal (no broker configured)".to_string(),
+        ),
+        BrokerChoice::Broker(config) => (
+            serde_json::json!({
+                "broker": config.url, "source": config.source, "pinned": config.pinned,
+                "key": config.key.id(), "terminal": true,
+            }),
+            format!(
+                "the terminal and the broker {} (key {}, from {}{})",
+                escape_controls(&config.url),
+                escape_controls(&config.key.id()),
+                escape_controls(&config.source),
+                if config.pinned { ", pinned" } else { "" }
+            ),
+        ),
+        BrokerChoice::Broken(why) => (
+            serde_json::json!({"broker": null, "error": why, "terminal": true}),
+            format!("the terminal only: the broker is not usable ({})", escape_controls(why)),
+        ),
+    }
 }
 
 fn json(classification: &Classification, policy: &Policy) -> serde_json::Value {

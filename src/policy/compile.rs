@@ -3,9 +3,9 @@
 
 use super::diagnostic::Diagnostic;
 use super::glob::Glob;
-use super::raw::{RawPolicy, RawRule, RawSettings};
+use super::raw::{RawApproval, RawPolicy, RawRule, RawSettings};
 use super::rule::{Pattern, Rule};
-use super::{Decision, PolicyTest, WrittenSettings};
+use super::{BrokerSetting, Decision, PolicyTest, WrittenSettings};
 use std::collections::HashMap;
 use std::time::Duration;
 use toml::Spanned;
@@ -15,6 +15,7 @@ const MAX_APPROVAL_TIMEOUT: i64 = 86_400;
 
 pub(super) struct Compiled {
     pub settings: WrittenSettings,
+    pub approval: Option<BrokerSetting>,
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
 }
@@ -69,6 +70,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
         );
     }
     let settings = settings(raw.settings, checker);
+    let approval = raw.approval.and_then(|section| approval(section, checker));
     let mut seen: HashMap<String, ()> = HashMap::new();
     let mut rules = Vec::new();
     for raw_rule in raw.rules {
@@ -117,7 +119,45 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             })
         })
         .collect();
-    Compiled { settings, rules, tests }
+    Compiled { settings, approval, rules, tests }
+}
+
+/// `[approval]`: a broker URL, where its token comes from, and its pinned public key. A project
+/// layer may not name one: choosing who approves is not tightening.
+fn approval(section: Spanned<RawApproval>, checker: &mut Checker) -> Option<BrokerSetting> {
+    let span = section.span();
+    let raw = section.into_inner();
+    if checker.project {
+        checker.error(
+            span,
+            "a project policy may not choose the approval broker: set [approval] in /etc/gate/policy.toml or ~/.config/gate/policy.toml",
+        );
+        return None;
+    }
+    let url = raw.broker.get_ref().trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= "https://".len() {
+        checker.error(raw.broker.span(), "approval.broker must be an http:// or https:// URL");
+    }
+    if let Some(token) = &raw.token
+        && !(token.get_ref().starts_with("env:") || token.get_ref().starts_with("file:"))
+    {
+        checker.error(
+            token.span(),
+            "approval.token must be env:NAME or file:PATH: a token is never written into a policy",
+        );
+    }
+    if let Some(key) = &raw.key
+        && let Err(why) = crate::audit::PublicKey::parse(key.get_ref())
+    {
+        checker
+            .error(key.span(), format!("approval.key is not a broker key ({why}): copy it from GET /v1/key"));
+    }
+    Some(BrokerSetting {
+        url,
+        token: raw.token.map(Spanned::into_inner),
+        key: raw.key.map(Spanned::into_inner),
+        layer: checker.file.to_string(),
+    })
 }
 
 fn settings(raw: Option<Spanned<RawSettings>>, checker: &mut Checker) -> WrittenSettings {

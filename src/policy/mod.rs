@@ -20,7 +20,7 @@ mod variables;
 pub use classify::{Classification, Part, PartKind};
 pub use decision::Decision;
 pub use diagnostic::Diagnostic;
-pub use locate::{Choice, Layers, locate, locate_layers};
+pub use locate::{Choice, Layers, SYSTEM_POLICY, locate, locate_layers};
 pub use resolve::Resolver;
 pub use rule::Context;
 pub use testing::TestFailure;
@@ -43,6 +43,10 @@ pub enum PolicyError {
     NotText { path: PathBuf },
     #[error("invalid policy: {}{}", .0[0].headline(), more_errors(.0.len()))]
     Invalid(Vec<Diagnostic>),
+    #[error(
+        "the policy {path} sets [approval], but /etc/gate/policy.toml pins the broker {pinned}: remove [approval] from {path}"
+    )]
+    BrokerPinned { path: String, pinned: String },
     #[error(
         "the project policy {path} may only tighten the policy below it, but {why}: a repository is written by the agent it is meant to constrain"
     )]
@@ -119,6 +123,19 @@ impl Settings {
     }
 }
 
+/// `[approval]` of one layer: the broker to ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerSetting {
+    /// Without a trailing slash.
+    pub url: String,
+    /// `env:NAME` or `file:PATH`.
+    pub token: Option<String>,
+    /// The broker's public key (`GET /v1/key`).
+    pub key: Option<String>,
+    /// The file that set it.
+    pub layer: String,
+}
+
 /// A `[[tests]]` entry: a command line and the decision the policy must give it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyTest {
@@ -137,6 +154,8 @@ pub struct Policy {
     /// SHA-256 of the file's bytes, hex: recorded with every decision.
     pub sha256: String,
     pub settings: Settings,
+    /// The broker named by the highest layer that names one.
+    pub approval: Option<BrokerSetting>,
     written: WrittenSettings,
     rules: Vec<rule::Rule>,
     /// Rule positions by the base name of the program they name, so a command is only
@@ -168,6 +187,7 @@ impl Policy {
             name: name.to_string(),
             sha256: hex_sha256(text.as_bytes()),
             settings,
+            approval: compiled.approval,
             written: compiled.settings,
             rules: compiled.rules,
             by_program: HashMap::new(),
@@ -209,6 +229,16 @@ impl Policy {
             .settings
             .overlay(&upper.written, project_name)
             .map_err(|why| PolicyError::Loosens { path: upper.name.clone(), why })?;
+        if let Some(setting) = upper.approval {
+            // The system layer's broker is pinned: nobody above may point gate elsewhere.
+            if let Some(pinned) = self.approval.as_ref().filter(|below| below.layer == SYSTEM_POLICY) {
+                return Err(PolicyError::BrokerPinned {
+                    path: upper.name.clone(),
+                    pinned: pinned.url.clone(),
+                });
+            }
+            self.approval = Some(setting);
+        }
         self.sha256 = hex_sha256(
             format!("{}  {}\n{}  {}\n", self.sha256, self.name, upper.sha256, upper.name).as_bytes(),
         );

@@ -12,6 +12,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 pub(super) struct RawPolicy {
     pub version: Spanned<i64>,
     pub settings: Option<Spanned<RawSettings>>,
+    pub approval: Option<Spanned<RawApproval>>,
     pub rules: Vec<Spanned<RawRule>>,
     pub tests: Vec<Spanned<RawTest>>,
 }
@@ -24,6 +25,15 @@ pub(super) struct RawSettings {
     pub on_parse_error: Option<Spanned<Decision>>,
     /// Seconds.
     pub approval_timeout: Option<Spanned<i64>>,
+}
+
+/// `[approval]`: the broker that `gate exec` asks when a rule says ask.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApproval {
+    pub broker: Spanned<String>,
+    pub token: Option<Spanned<String>>,
+    pub key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,24 +72,28 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     }
     let mut version = None;
     let mut settings = None;
+    let mut approval = None;
     let mut rules = Vec::new();
     let mut tests = Vec::new();
     for (key, value) in document.into_inner() {
         match key.get_ref().as_ref() {
             "version" => version = one(checker, value),
             "settings" => settings = one(checker, value),
+            "approval" => approval = one(checker, value),
             "rules" => rules = each(checker, value, "rules"),
             "tests" => tests = each(checker, value, "tests"),
             other => checker.error(
                 key.span(),
-                format!("unknown key `{other}`, expected one of `version`, `settings`, `rules`, `tests`"),
+                format!(
+                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `rules`, `tests`"
+                ),
             ),
         }
     }
     if version.is_none() && checker.errors.is_empty() {
         checker.error(0..0, "missing `version = 1` at the top of the policy");
     }
-    Some(RawPolicy { version: version?, settings, rules, tests })
+    Some(RawPolicy { version: version?, settings, approval, rules, tests })
 }
 
 fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>) -> Option<T> {
