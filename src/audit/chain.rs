@@ -89,6 +89,9 @@ pub enum DamageKind {
     CheckpointMismatch,
     /// The database file itself was altered outside SQLite (see `file_check`).
     FileDamaged,
+    /// A broker's signed decision does not verify with the broker's key, is for another
+    /// request or command, or disagrees with the entry; or a remote approval has none.
+    ApprovalUnverified,
 }
 
 impl DamageKind {
@@ -104,6 +107,7 @@ impl DamageKind {
             DamageKind::Undecodable => "undecodable",
             DamageKind::CheckpointMismatch => "checkpoint-mismatch",
             DamageKind::FileDamaged => "file-damaged",
+            DamageKind::ApprovalUnverified => "approval-unverified",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The audit log: an append-only, SHA-256 hash-chained record of every decision and outcome,
 //! kept in one SQLite file. `store` is the only place that speaks SQL; `chain` is pure functions.
 
+mod approvals;
 mod argv;
 pub mod chain;
 pub mod checkpoint;
@@ -14,6 +15,7 @@ mod periodic;
 mod store;
 mod verify;
 
+pub use approvals::{ApprovalCheck, verify_approvals};
 pub use argv::{decode_argv, encode_argv};
 pub use chain::{Damage, DamageKind, Summary, Verifier, verify_entries};
 pub use checkpoint::{Checkpoint, CheckpointError};

@@ -78,6 +78,10 @@ pub enum AuditCommand {
         /// [default: the public half of this machine's checkpoint key]
         #[arg(long, value_name = "FILE", requires = "checkpoint")]
         key: Option<PathBuf>,
+        /// Also check every broker decision's signature with this key (the broker's `/v1/key`
+        /// value, or a file holding it): who approved which exact command
+        #[arg(long, value_name = "KEY|FILE")]
+        broker_key: Option<String>,
     },
     /// Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)
     ///
@@ -148,8 +152,15 @@ pub enum AuditCommand {
 
 pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
     match args.command {
-        AuditCommand::Verify { database, json, checkpoint, key } => {
-            verify(&database.path()?, json, checkpoint.as_deref(), key.as_deref())
+        AuditCommand::Verify { database, json, checkpoint, key, broker_key } => {
+            let broker_key = match broker_key.as_deref().map(read_broker_key).transpose() {
+                Ok(key) => key,
+                Err(message) => {
+                    eprintln!("gate: {}", escape_controls(&message));
+                    return Ok(exit_code::UNREADABLE);
+                }
+            };
+            verify(&database.path()?, json, checkpoint.as_deref(), key.as_deref(), broker_key.as_ref())
         }
         AuditCommand::Checkpoint { database, out, post } => {
             checkpoint(&database.path()?, out.as_deref(), post.as_deref())
@@ -221,13 +232,25 @@ fn open_checkpoint(file: &Path, key: Option<&Path>) -> Result<Checkpoint, String
     Checkpoint::open(&note, &public).map_err(|e| format!("the checkpoint {shown} is rejected: {e}"))
 }
 
+/// A broker key given as its text, or as a file holding it.
+fn read_broker_key(given: &str) -> Result<PublicKey, String> {
+    let text = match PublicKey::parse(given) {
+        Ok(key) => return Ok(key),
+        Err(_) => std::fs::read_to_string(given)
+            .map_err(|e| format!("--broker-key: not a key, and not a file holding one ({e})"))?,
+    };
+    PublicKey::parse(&text).map_err(|e| format!("--broker-key: {given} does not hold a broker key ({e})"))
+}
+
 fn verify(
     path: &Path,
     json: bool,
     checkpoint_file: Option<&Path>,
     key: Option<&Path>,
+    broker_key: Option<&PublicKey>,
 ) -> anyhow::Result<i32> {
     let shown = escape_controls(&path.display().to_string());
+    let mut approvals = None;
     let checkpoint = match checkpoint_file.map(|file| open_checkpoint(file, key)).transpose() {
         Ok(checkpoint) => checkpoint,
         Err(message) => {
@@ -236,6 +259,25 @@ fn verify(
         }
     };
     let report = match crate::audit::verify_with(path, checkpoint.as_ref()) {
+        Ok(intact @ VerifyReport::Intact { .. }) if let Some(broker_key) = broker_key => {
+            match crate::audit::verify_approvals(path, broker_key) {
+                Ok(check) => match check.failed {
+                    None => {
+                        approvals = Some(check.verified);
+                        intact
+                    }
+                    Some((seq, detail)) => VerifyReport::Damaged {
+                        seq,
+                        kind: crate::audit::DamageKind::ApprovalUnverified,
+                        detail,
+                    },
+                },
+                Err(error) => {
+                    eprintln!("gate: {}", crate::display::error_line(&anyhow::Error::from(error)));
+                    return Ok(exit_code::UNREADABLE);
+                }
+            }
+        }
         Ok(report) => report,
         Err(error) => {
             // Could not read is not the same as damaged: its own exit code.
@@ -249,6 +291,7 @@ fn verify(
                 let value = serde_json::json!({
                     "intact": true, "entries": entries, "head_hash": head_hash, "log_id": log_id,
                     "incomplete": incomplete, "checkpoint": checkpoint, "path": path,
+                    "approvals": approvals,
                 });
                 println!("{value}");
             } else {
@@ -256,6 +299,12 @@ fn verify(
                 println!("head:   {head_hash}\nlog id: {log_id}");
                 if let Some(size) = checkpoint {
                     println!("checkpoint: matches (entry {size} has the signed hash)");
+                }
+                if let (Some(count), Some(key)) = (approvals, broker_key) {
+                    println!(
+                        "approvals: {count} broker decisions verified with {}",
+                        escape_controls(&key.id())
+                    );
                 }
             }
             Ok(exit_code::SUCCESS)
