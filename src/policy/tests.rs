@@ -275,3 +275,35 @@ fn rejects_what_can_never_match_or_loosens() {
         assert!(error.contains("p.toml:"), "{text:?} names no position: {error}");
     }
 }
+
+#[test]
+fn approval_section_is_checked_and_pinned_by_the_system_layer() {
+    let key = crate::audit::SecretKey::from_seed("gate-broker@b", [1; 32]).public().to_text();
+    let section = |url: &str, token: &str| {
+        format!("version = 1\n[approval]\nbroker = \"{url}\"\ntoken = \"{token}\"\nkey = \"{key}\"\n")
+    };
+    for (text, expected) in [
+        (section("ftp://b", "env:T"), "http:// or https://"),
+        (section("https://b", "s3cret-inline"), "env:NAME or file:PATH"),
+        ("version = 1\n[approval]\nbroker = \"https://b\"\nkey = \"nope\"".to_string(), "not a broker key"),
+        ("version = 1\n[approval]\nbroker = \"https://b\"\nurl = \"x\"".to_string(), "unknown field"),
+    ] {
+        let error = Policy::parse("p.toml", &text, HOME).expect_err(&text).to_string();
+        assert!(error.contains(expected), "{text:?}: {error}");
+    }
+    let system =
+        Policy::parse(super::SYSTEM_POLICY, &section("https://corp/", "file:/etc/gate/t"), HOME).unwrap();
+    assert_eq!(system.approval.as_ref().map(|a| a.url.as_str()), Some("https://corp"));
+    let user =
+        Policy::parse("/home/a/.config/gate/policy.toml", &section("http://127.0.0.1:1", "env:T"), HOME)
+            .unwrap();
+    let error = system.stack(user, false).expect_err("a pinned broker cannot be replaced").to_string();
+    assert!(error.contains("pins the broker https://corp"), "{error}");
+    // A project layer may not name one at all.
+    let project = Policy::parse_layer(".gate/policy.toml", &section("http://x", "env:T"), HOME, true);
+    assert!(project.expect_err("project").to_string().contains("may not choose the approval broker"));
+    // Below an unpinned layer, the upper one wins.
+    let lower = Policy::parse("/home/a/p.toml", &section("https://one", "env:T"), HOME).unwrap();
+    let upper = Policy::parse("/home/a/q.toml", &section("https://two", "env:T"), HOME).unwrap();
+    assert_eq!(lower.stack(upper, false).unwrap().approval.unwrap().url, "https://two");
+}
