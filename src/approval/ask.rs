@@ -48,10 +48,9 @@ pub fn ask(request: &ApprovalRequest, broker: &BrokerChoice) -> Verdict {
     };
     let deadline =
         deadline.min(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(created.deadline.max(0) as u64));
-    let request = &ApprovalRequest {
-        timeout: deadline.duration_since(SystemTime::now()).unwrap_or_default(),
-        ..request.clone()
-    };
+    // Whole seconds, as the question shows them.
+    let left = deadline.duration_since(SystemTime::now()).unwrap_or_default().as_secs();
+    let request = &ApprovalRequest { timeout: std::time::Duration::from_secs(left), ..request.clone() };
     let client = Arc::new(client);
     let (answers, stop) = wait_in_background(&client, request, deadline);
     let verdict = match tty {
@@ -155,10 +154,8 @@ fn race(
 /// broker's failure is the answer.
 fn with_terminal_only(request: &ApprovalRequest, why: &str) -> Verdict {
     match terminal::open(terminal::controlling_terminal()) {
-        Ok(tty) => {
-            terminal::ask_until(tty, request, Some(&format!("(the broker is not usable: {why})")), &|| None)
-                .unwrap_or_else(|| Verdict::Failed { why: why.to_string() })
-        }
+        Ok(tty) => terminal::ask_until(tty, request, Some(&format!("not usable: {why}")), &|| None)
+            .unwrap_or_else(|| Verdict::Failed { why: why.to_string() }),
         Err(_) => Verdict::Failed { why: why.to_string() },
     }
 }

@@ -182,13 +182,20 @@ impl BrokerClient {
         builder: reqwest::blocking::RequestBuilder,
     ) -> Result<T, Fault> {
         let response = builder.bearer_auth(&self.config.token).send().map_err(|error| {
-            let (connect, timeout) = (error.is_connect(), error.is_timeout());
+            let builder = error.is_builder();
             let why = one_line(error);
-            // TLS failures are not transient: a certificate does not fix itself.
-            if connect && !why.contains("certificate") && !why.contains("tls") || timeout {
-                Fault::Transient(why)
-            } else {
+            // Refused, reset, cut short, timed out: the broker may be restarting, so try again
+            // until the deadline (which then refuses anyway). A certificate or a malformed
+            // request does not fix itself: say so at once.
+            let lower = why.to_ascii_lowercase();
+            if builder
+                || lower.contains("certificate")
+                || lower.contains("tls")
+                || lower.contains("handshake")
+            {
                 Fault::Final(format!("the broker {} could not be asked: {why}", self.url()))
+            } else {
+                Fault::Transient(why)
             }
         })?;
         let status = response.status();

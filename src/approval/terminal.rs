@@ -63,7 +63,7 @@ pub(super) fn controlling_terminal() -> &'static Path {
 
 /// Asks on an open terminal until the human answers, time runs out, or `elsewhere` gives a note
 /// saying the answer came from elsewhere: then the prompt is closed with that note and the
-/// answer is `None`. `also` is one more line for the question ("also asked at …").
+/// answer is `None`. `also` is one more line for the question, on where else it was asked.
 pub(super) fn ask_until(
     mut tty: Tty,
     request: &ApprovalRequest,
@@ -155,7 +155,7 @@ fn question(request: &ApprovalRequest, also: Option<&str>) -> String {
     let _ = writeln!(text, "  by       {}@{}", visible(&request.user), visible(&request.host));
     let _ = writeln!(text, "  parent   {}", visible(&request.parent));
     if let Some(also) = also {
-        let _ = writeln!(text, "  also     {}", visible(also));
+        let _ = writeln!(text, "  broker   {}", visible(also));
     }
     let _ = write!(text, "Run it once? [y/N] (denied in {}): ", humantime::format_duration(request.timeout));
     text
@@ -229,7 +229,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             facts: Default::default(),
         };
-        let text = question(&request, Some("asked at http://broker/r/r1"));
+        let text = question(&request, Some("also asked at http://broker/r/r1"));
         for expected in [
             "request r1",
             r"rm -rf \x1b[2J/tmp/x",
@@ -238,7 +238,7 @@ mod tests {
             "/home/alice",
             "alice@laptop",
             "4242 claude",
-            "also     asked at http://broker/r/r1",
+            "broker   also asked at http://broker/r/r1",
             "[y/N] (denied in 1m): ",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from {text}");
