@@ -5,7 +5,8 @@
 //! `verify` runs the thorough check through SQLite, which names the damage.
 //!
 //! Reading records here and through SQLite gives the same values because the file check holds
-//! the file to exactly what gate writes: gate's schema, UTF-8, no WAL, every byte accounted for.
+//! the file to exactly what gate writes: gate's schema, UTF-8, no WAL, and every byte that an
+//! entry or SQLite's reading of the entries depends on.
 //! Where this reader is stricter than SQLite (a record with a column missing, a value stored
 //! for the rowid), it calls the row undecodable.
 
@@ -18,7 +19,8 @@ use std::sync::{Mutex, OnceLock, mpsc};
 use super::AuditError;
 use super::chain::{self, Damage, DamageKind, EntryView, Summary, Verifier, damage};
 use super::encoding::{self, FIELD_COUNT, NAMES, Value};
-use super::file_check::{self, FileDamage, Raw, RowSink};
+use super::file_check::{self, Checked, FileDamage, Raw, RowSink};
+use super::notice::Notice;
 use super::store::{self, BadRow, Expected};
 use super::verify::ChainCheck;
 
@@ -27,6 +29,7 @@ pub(super) enum Fast {
     Intact {
         summary: Summary,
         at_size: Option<String>,
+        notices: Vec<Notice>,
     },
     Damaged(Damage),
     /// The log is open or changed meanwhile, or this build cannot read its records.
@@ -79,13 +82,13 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
         }
         (walker.join().expect("the file walk does not panic"), joined)
     });
-    let rows = match walked? {
+    let checked = match walked? {
         None => return Ok(Fast::Unsure),
         Some(Err(found)) => {
             let found = check.and_then(|c| c.found).unwrap_or_else(|| file_damage(found.to_string()));
             return Ok(Fast::Damaged(found));
         }
-        Some(Ok(rows)) => rows,
+        Some(Ok(checked)) => checked,
     };
     let Some(check) = check else { return Ok(Fast::Unsure) };
     if let Some(found) = check.found {
@@ -93,8 +96,8 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
     }
     Ok(match check.verifier.finish() {
         Err(found) => Fast::Damaged(found),
-        Ok(summary) if summary.entries != rows => Fast::Unsure,
-        Ok(summary) => Fast::Intact { summary, at_size: check.at_size },
+        Ok(summary) if summary.entries != checked.rows => Fast::Unsure,
+        Ok(summary) => Fast::Intact { summary, at_size: check.at_size, notices: checked.notices },
     })
 }
 
@@ -103,7 +106,7 @@ fn walk_in_batches(
     path: &Path,
     jobs: &mpsc::SyncSender<Batch>,
     spares: &mpsc::Receiver<Batch>,
-) -> Result<Option<Result<u64, FileDamage>>, AuditError> {
+) -> Result<Option<Result<Checked, FileDamage>>, AuditError> {
     let mut batch = Batch::default();
     let walked = check_closed(path, &mut |key, record| {
         batch.push(key, record);
@@ -163,11 +166,11 @@ pub(super) fn file_damage(detail: String) -> Damage {
 /// `rows`, when the log is closed: with a non-empty `-wal` file, pages there supersede the
 /// main file's, so the main file alone is not the log (gate's writers fold the WAL in and
 /// remove it when the last one closes). A log that changes while it is checked is not called
-/// damaged for it. `None` in both cases; else the number of rows of `entries`, or what is wrong.
+/// damaged for it. `None` in both cases; else what the file holds, or what is wrong.
 pub(super) fn check_closed(
     path: &Path,
     rows: &mut RowSink<'_>,
-) -> Result<Option<Result<u64, FileDamage>>, AuditError> {
+) -> Result<Option<Result<Checked, FileDamage>>, AuditError> {
     let read = |source| AuditError::ReadFile { path: path.to_path_buf(), source };
     let wal = PathBuf::from(format!("{}-wal", path.display()));
     let closed = || std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
@@ -186,7 +189,7 @@ pub(super) fn check_closed(
     };
     let found = file_check::check(&file, before.0, &expect, rows).map_err(read)?;
     let unchanged = closed() && stamp(&file).map_err(read)? == before;
-    Ok(unchanged.then(|| found.map(|checked| checked.rows)))
+    Ok(unchanged.then_some(found))
 }
 
 /// What gate's schema looks like in a file, worked out once per process.

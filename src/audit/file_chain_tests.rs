@@ -74,8 +74,10 @@ fn a_closed_intact_log_is_proved_on_the_fast_path() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.db");
     make_log(&path, &varied_records());
-    let Fast::Intact { summary, at_size } = verify(&path, Some(3)).unwrap() else { panic!("not intact") };
-    assert_eq!(summary.entries, 12);
+    let Fast::Intact { summary, at_size, notices } = verify(&path, Some(3)).unwrap() else {
+        panic!("not intact")
+    };
+    assert_eq!((summary.entries, notices), (12, vec![]));
     let conn = Connection::open(&path).unwrap();
     assert_eq!(at_size, Some(read_row(&conn, 3).hash));
     assert_eq!(summary.head_hash, read_row(&conn, 12).hash);
@@ -227,10 +229,11 @@ fn batches_join_into_the_same_summary_as_one_pass() {
     assert!(!one_pass.incomplete.is_empty());
     let batch = BATCH_ROWS as i64;
     for watched in [1, batch - 1, batch, batch + 1, 2 * batch - 1, 3 * batch, count] {
-        let Fast::Intact { summary, at_size } = verify(&path, Some(watched)).unwrap() else {
+        let Fast::Intact { summary, at_size, notices } = verify(&path, Some(watched)).unwrap() else {
             panic!("not intact")
         };
         assert_eq!(summary, one_pass, "watching {watched}");
+        assert_eq!(notices, vec![], "watching {watched}");
         assert_eq!(
             at_size.as_deref(),
             Some(entries[watched as usize - 1].hash.as_str()),

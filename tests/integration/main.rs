@@ -2,6 +2,7 @@
 
 mod audit_checkpoint;
 mod audit_concurrency;
+mod audit_flip;
 mod audit_read;
 mod audit_tamper;
 mod audit_webhook;
