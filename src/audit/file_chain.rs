@@ -101,7 +101,7 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
     })
 }
 
-/// The file check, its rows sent out in batches of `BATCH_ROWS` (and a lead-in).
+/// The file check, its rows sent out in batches of `BATCH_ROWS` or `BATCH_BYTES` (and a lead-in).
 fn walk_in_batches(
     path: &Path,
     jobs: &mpsc::SyncSender<Batch>,
@@ -110,7 +110,7 @@ fn walk_in_batches(
     let mut batch = Batch::default();
     let walked = check_closed(path, &mut |key, record| {
         batch.push(key, record);
-        if batch.rows.len() == BATCH_ROWS {
+        if batch.rows.len() == BATCH_ROWS || batch.bytes.len() >= BATCH_BYTES {
             let mut next = spares.try_recv().unwrap_or_default();
             next.index = batch.index + 1;
             let (key, range) = batch.rows.last().cloned().expect("a full batch");
@@ -225,6 +225,9 @@ impl Batch {
 }
 
 const BATCH_ROWS: usize = 256;
+/// Large entries make short batches: what the batches queued and in flight hold stays a few
+/// megabytes, whatever the entries' sizes (256 lines of 200 KB would be 50 MB a batch).
+const BATCH_BYTES: usize = 256 << 10;
 
 /// The columns of `entries`: the hashed fields, then the two hashes.
 const COLUMNS: usize = FIELD_COUNT + 2;

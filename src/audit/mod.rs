@@ -12,6 +12,8 @@ mod filter;
 pub mod key;
 mod notice;
 mod periodic;
+#[cfg(test)]
+mod property_tests;
 mod store;
 mod verify;
 

@@ -181,10 +181,10 @@ impl Walk<'_, '_, '_> {
                 }
                 last = Some(key);
                 if tree == Tree::Schema {
-                    if cell.overflow.is_some() {
-                        return damage(pgno, cell.offset, "a schema row spills to overflow pages");
-                    }
-                    records.push((key, data[cell.payload.0..cell.payload.1].to_vec()));
+                    // A schema row spills to overflow pages when pages are small (512 bytes).
+                    let mut record = data[cell.payload.0..cell.payload.1].to_vec();
+                    self.overflow(pgno, cell, depth, &mut record)?;
+                    records.push((key, record));
                     continue;
                 }
                 self.rows += 1;
