@@ -7,8 +7,10 @@
 //! Reading records here and through SQLite gives the same values because the file check holds
 //! the file to exactly what gate writes: gate's schema, UTF-8, no WAL, and every byte that an
 //! entry or SQLite's reading of the entries depends on.
-//! Where this reader is stricter than SQLite (a record with a column missing, a value stored
-//! for the rowid), it calls the row undecodable.
+//! Where this reader is stricter than SQLite (a record that ends before a column with a DEFAULT,
+//! a value stored for the rowid), it calls the row undecodable; a record that ends before
+//! columns without one (a row older than `ALTER TABLE ... ADD COLUMN`) reads them as NULL, as
+//! SQLite does.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -238,16 +240,26 @@ const HASH: usize = FIELD_COUNT + 1;
 #[derive(Debug, PartialEq, Eq)]
 struct Layout {
     slots: [usize; COLUMNS],
+    /// The fewest values a record may hold. A record written before a column was added ends
+    /// before it, and SQLite reads such a column as its DEFAULT, or NULL when it has none; this
+    /// reader knows no defaults, so only columns without one (and after the last with one) may
+    /// be missing, and read as NULL.
+    least: usize,
 }
 
 /// The layout of gate's `entries` table; `None` if its columns are not the hashed fields and
 /// the two hashes, each once (a test makes sure they are).
 fn layout() -> Option<&'static Layout> {
     static LAYOUT: OnceLock<Option<Layout>> = OnceLock::new();
-    LAYOUT.get_or_init(|| layout_of(&expected().ok()?.columns)).as_ref()
+    LAYOUT
+        .get_or_init(|| {
+            let expected = expected().ok()?;
+            layout_of(&expected.columns, &expected.defaults)
+        })
+        .as_ref()
 }
 
-fn layout_of(columns: &[String]) -> Option<Layout> {
+fn layout_of(columns: &[String], defaults: &[bool]) -> Option<Layout> {
     let slot = |column: &str| match column {
         "prev_hash" => Some(PREV_HASH),
         "hash" => Some(HASH),
@@ -258,7 +270,8 @@ fn layout_of(columns: &[String]) -> Option<Layout> {
     sorted.sort_unstable();
     sorted.dedup();
     let slots: [usize; COLUMNS] = slots.try_into().ok()?;
-    (sorted.len() == COLUMNS).then_some(Layout { slots })
+    let least = defaults.iter().rposition(|d| *d).map_or(0, |last| last + 1);
+    (sorted.len() == COLUMNS && defaults.len() == COLUMNS).then_some(Layout { slots, least })
 }
 
 impl Layout {
@@ -273,7 +286,8 @@ impl Layout {
         let mut raw = [Raw::Null; COLUMNS];
         let count = file_check::decode_record(record, &mut raw)
             .ok_or_else(|| bad(format!("its record does not hold {COLUMNS} values")))?;
-        if count != COLUMNS {
+        // The columns past the record's end stay `Raw::Null`, as SQLite reads them.
+        if count < self.least {
             return Err(bad(format!("its record holds {count} values, not {COLUMNS}")));
         }
         let mut hashes = [""; 2];
