@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use super::super::support::TestEnv;
 use super::tamper::assert_every_tamper_is_caught;
-use super::{Rng, assert_intact, decision, grow, outcome, verify};
+use super::{Rng, assert_intact, decision, grow, outcome, stale_interior_pages, verify};
 
 /// Appends one entry per transaction up to each of `sizes` in turn, while another connection
 /// checkpoints the WAL every 1,000 entries; the log is closed and verified at each size.
@@ -48,6 +48,8 @@ fn appended_one_by_one_and_in_batches_to_100_000_entries() {
     let batched = env.root().join("batched.db");
     in_batches(&env, &batched, &[20_000, 60_000, 100_000]);
     assert_every_tamper_is_caught(&env, &batched, 77_777);
+    // Both hold what made the check before issue 8 cry wolf.
+    assert!(stale_interior_pages(&single).0 > 0 && stale_interior_pages(&batched).0 > 0);
 }
 
 /// The sizes of the issue's report, where logs failed (and 800,000 and 1,000,000, which passed).

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::super::support::{TestEnv, policy, stderr};
 use super::tamper::assert_every_tamper_is_caught;
-use super::{Rng, assert_intact, grow, verify};
+use super::{Rng, assert_intact, grow, stale_interior_pages, verify};
 
 /// How four writers run their commands.
 #[derive(Clone, Copy)]
@@ -79,6 +79,7 @@ fn four_writers(prefill: u64, commands: usize) {
     run(&env, &db, Writers { commands, env: &[], kill_within: None });
     let entries = assert_intact(&env, &db, None);
     assert_eq!(entries, prefill.max(1) + 8 * commands as u64);
+    assert!(stale_interior_pages(&db).0 > 0, "the log holds what the check before issue 8 cried wolf at");
     assert_every_tamper_is_caught(&env, &db, (prefill.max(1) + entries) as i64 / 2);
 }
 
