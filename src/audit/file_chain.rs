@@ -5,9 +5,12 @@
 //! `verify` runs the thorough check through SQLite, which names the damage.
 //!
 //! Reading records here and through SQLite gives the same values because the file check holds
-//! the file to exactly what gate writes: gate's schema, UTF-8, no WAL, every byte accounted for.
-//! Where this reader is stricter than SQLite (a record with a column missing, a value stored
-//! for the rowid), it calls the row undecodable.
+//! the file to exactly what gate writes: gate's schema, UTF-8, no WAL, and every byte that an
+//! entry or SQLite's reading of the entries depends on.
+//! Where this reader is stricter than SQLite (a record that ends before a column with a DEFAULT,
+//! a value stored for the rowid), it calls the row undecodable; a record that ends before
+//! columns without one (a row older than `ALTER TABLE ... ADD COLUMN`) reads them as NULL, as
+//! SQLite does.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -18,7 +21,8 @@ use std::sync::{Mutex, OnceLock, mpsc};
 use super::AuditError;
 use super::chain::{self, Damage, DamageKind, EntryView, Summary, Verifier, damage};
 use super::encoding::{self, FIELD_COUNT, NAMES, Value};
-use super::file_check::{self, FileDamage, Raw, RowSink};
+use super::file_check::{self, Checked, FileDamage, Raw, RowSink};
+use super::notice::Notice;
 use super::store::{self, BadRow, Expected};
 use super::verify::ChainCheck;
 
@@ -27,6 +31,7 @@ pub(super) enum Fast {
     Intact {
         summary: Summary,
         at_size: Option<String>,
+        notices: Vec<Notice>,
     },
     Damaged(Damage),
     /// The log is open or changed meanwhile, or this build cannot read its records.
@@ -79,13 +84,13 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
         }
         (walker.join().expect("the file walk does not panic"), joined)
     });
-    let rows = match walked? {
+    let checked = match walked? {
         None => return Ok(Fast::Unsure),
         Some(Err(found)) => {
             let found = check.and_then(|c| c.found).unwrap_or_else(|| file_damage(found.to_string()));
             return Ok(Fast::Damaged(found));
         }
-        Some(Ok(rows)) => rows,
+        Some(Ok(checked)) => checked,
     };
     let Some(check) = check else { return Ok(Fast::Unsure) };
     if let Some(found) = check.found {
@@ -93,21 +98,21 @@ pub(super) fn verify(path: &Path, watched: Option<i64>) -> Result<Fast, AuditErr
     }
     Ok(match check.verifier.finish() {
         Err(found) => Fast::Damaged(found),
-        Ok(summary) if summary.entries != rows => Fast::Unsure,
-        Ok(summary) => Fast::Intact { summary, at_size: check.at_size },
+        Ok(summary) if summary.entries != checked.rows => Fast::Unsure,
+        Ok(summary) => Fast::Intact { summary, at_size: check.at_size, notices: checked.notices },
     })
 }
 
-/// The file check, its rows sent out in batches of `BATCH_ROWS` (and a lead-in).
+/// The file check, its rows sent out in batches of `BATCH_ROWS` or `BATCH_BYTES` (and a lead-in).
 fn walk_in_batches(
     path: &Path,
     jobs: &mpsc::SyncSender<Batch>,
     spares: &mpsc::Receiver<Batch>,
-) -> Result<Option<Result<u64, FileDamage>>, AuditError> {
+) -> Result<Option<Result<Checked, FileDamage>>, AuditError> {
     let mut batch = Batch::default();
     let walked = check_closed(path, &mut |key, record| {
         batch.push(key, record);
-        if batch.rows.len() == BATCH_ROWS {
+        if batch.rows.len() == BATCH_ROWS || batch.bytes.len() >= BATCH_BYTES {
             let mut next = spares.try_recv().unwrap_or_default();
             next.index = batch.index + 1;
             let (key, range) = batch.rows.last().cloned().expect("a full batch");
@@ -163,11 +168,11 @@ pub(super) fn file_damage(detail: String) -> Damage {
 /// `rows`, when the log is closed: with a non-empty `-wal` file, pages there supersede the
 /// main file's, so the main file alone is not the log (gate's writers fold the WAL in and
 /// remove it when the last one closes). A log that changes while it is checked is not called
-/// damaged for it. `None` in both cases; else the number of rows of `entries`, or what is wrong.
+/// damaged for it. `None` in both cases; else what the file holds, or what is wrong.
 pub(super) fn check_closed(
     path: &Path,
     rows: &mut RowSink<'_>,
-) -> Result<Option<Result<u64, FileDamage>>, AuditError> {
+) -> Result<Option<Result<Checked, FileDamage>>, AuditError> {
     let read = |source| AuditError::ReadFile { path: path.to_path_buf(), source };
     let wal = PathBuf::from(format!("{}-wal", path.display()));
     let closed = || std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
@@ -186,7 +191,7 @@ pub(super) fn check_closed(
     };
     let found = file_check::check(&file, before.0, &expect, rows).map_err(read)?;
     let unchanged = closed() && stamp(&file).map_err(read)? == before;
-    Ok(unchanged.then(|| found.map(|checked| checked.rows)))
+    Ok(unchanged.then_some(found))
 }
 
 /// What gate's schema looks like in a file, worked out once per process.
@@ -222,12 +227,12 @@ impl Batch {
 }
 
 const BATCH_ROWS: usize = 256;
+/// Large entries make short batches: what the batches queued and in flight hold stays a few
+/// megabytes, whatever the entries' sizes (256 lines of 200 KB would be 50 MB a batch).
+const BATCH_BYTES: usize = 256 << 10;
 
 /// The columns of `entries`: the hashed fields, then the two hashes.
 const COLUMNS: usize = FIELD_COUNT + 2;
-/// Columns added with `ALTER TABLE ... ADD COLUMN`, at the end of the table: rows written
-/// before have no value for them, which SQLite reads as NULL (the column's default).
-const ADDED_COLUMNS: usize = 1;
 const PREV_HASH: usize = FIELD_COUNT;
 const HASH: usize = FIELD_COUNT + 1;
 
@@ -235,16 +240,26 @@ const HASH: usize = FIELD_COUNT + 1;
 #[derive(Debug, PartialEq, Eq)]
 struct Layout {
     slots: [usize; COLUMNS],
+    /// The fewest values a record may hold. A record written before a column was added ends
+    /// before it, and SQLite reads such a column as its DEFAULT, or NULL when it has none; this
+    /// reader knows no defaults, so only columns without one (and after the last with one) may
+    /// be missing, and read as NULL.
+    least: usize,
 }
 
 /// The layout of gate's `entries` table; `None` if its columns are not the hashed fields and
 /// the two hashes, each once (a test makes sure they are).
 fn layout() -> Option<&'static Layout> {
     static LAYOUT: OnceLock<Option<Layout>> = OnceLock::new();
-    LAYOUT.get_or_init(|| layout_of(&expected().ok()?.columns)).as_ref()
+    LAYOUT
+        .get_or_init(|| {
+            let expected = expected().ok()?;
+            layout_of(&expected.columns, &expected.defaults)
+        })
+        .as_ref()
 }
 
-fn layout_of(columns: &[String]) -> Option<Layout> {
+fn layout_of(columns: &[String], defaults: &[bool]) -> Option<Layout> {
     let slot = |column: &str| match column {
         "prev_hash" => Some(PREV_HASH),
         "hash" => Some(HASH),
@@ -255,7 +270,8 @@ fn layout_of(columns: &[String]) -> Option<Layout> {
     sorted.sort_unstable();
     sorted.dedup();
     let slots: [usize; COLUMNS] = slots.try_into().ok()?;
-    (sorted.len() == COLUMNS).then_some(Layout { slots })
+    let least = defaults.iter().rposition(|d| *d).map_or(0, |last| last + 1);
+    (sorted.len() == COLUMNS && defaults.len() == COLUMNS).then_some(Layout { slots, least })
 }
 
 impl Layout {
@@ -270,7 +286,8 @@ impl Layout {
         let mut raw = [Raw::Null; COLUMNS];
         let count = file_check::decode_record(record, &mut raw)
             .ok_or_else(|| bad(format!("its record does not hold {COLUMNS} values")))?;
-        if !(COLUMNS - ADDED_COLUMNS..=COLUMNS).contains(&count) {
+        // The columns past the record's end stay `Raw::Null`, as SQLite reads them.
+        if count < self.least {
             return Err(bad(format!("its record holds {count} values, not {COLUMNS}")));
         }
         let mut hashes = [""; 2];

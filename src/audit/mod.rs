@@ -11,7 +11,10 @@ mod file_chain;
 mod file_check;
 mod filter;
 pub mod key;
+mod notice;
 mod periodic;
+#[cfg(test)]
+mod property_tests;
 mod store;
 mod verify;
 
@@ -22,6 +25,7 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use entry::{Entry, Kind, Record, export_columns, export_fields};
 pub use filter::{Filter, parse_time};
 pub use key::{KeyError, PublicKey, SecretKey};
+pub use notice::{Notice, NoticeKind};
 pub use periodic::{
     Checkpoints, Periodic, post as post_checkpoint, sign as sign_checkpoint, write_atomically,
 };

@@ -13,6 +13,7 @@ use super::AuditError;
 use super::chain::{Damage, DamageKind, EntryView, Summary, Verifier, damage};
 use super::checkpoint::Checkpoint;
 use super::file_chain::{self, Fast};
+use super::notice::Notice;
 use super::store::{self, BadRow};
 
 /// The verdict on a log file.
@@ -27,6 +28,9 @@ pub enum VerifyReport {
         incomplete: Vec<i64>,
         /// The size of the checkpoint the log was checked against, if any.
         checkpoint: Option<i64>,
+        /// What the file holds that is not damage, but worth knowing (see `Notice`). Only a
+        /// closed log's file is checked: an open log has none.
+        notices: Vec<Notice>,
     },
     /// The first bad entry.
     Damaged { seq: i64, kind: DamageKind, detail: String },
@@ -52,8 +56,8 @@ pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Verif
     // (read here as it is, never migrated) has its chain checked, which is what proves it.
     let current = log.version() == store::SCHEMA_VERSION;
     let fast = if current { file_chain::verify(path, watched)? } else { Fast::Unsure };
-    let (summary, at_size) = match fast {
-        Fast::Intact { summary, at_size } => (summary, at_size),
+    let Proved { summary, at_size, notices } = match fast {
+        Fast::Intact { summary, at_size, notices } => Proved { summary, at_size, notices },
         doubt => match thorough(path, &log, watched, current)? {
             // Damage the file showed is damage, whatever a second reading makes of it.
             Ok(_) if let Fast::Damaged(found) = doubt => return Ok(found.into()),
@@ -79,17 +83,25 @@ pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Verif
         log_id: summary.log_id,
         incomplete: summary.incomplete,
         checkpoint: checkpoint.map(|c| c.size),
+        notices,
     })
 }
 
-/// The chain read through SQLite, with the file check beside it: an intact chain's summary
-/// and the hash at seq `watched`, or the report naming the first damage.
+/// An intact chain: its summary, the hash at the watched seq, and the file's notices.
+struct Proved {
+    summary: Summary,
+    at_size: Option<String>,
+    notices: Vec<Notice>,
+}
+
+/// The chain read through SQLite, with the file check beside it: the proof of an intact chain
+/// that has the hash at seq `watched`, or the report naming the first damage.
 fn thorough(
     path: &Path,
     log: &store::ReadLog,
     watched: Option<i64>,
     check_file: bool,
-) -> Result<Result<(Summary, Option<String>), VerifyReport>, AuditError> {
+) -> Result<Result<Proved, VerifyReport>, AuditError> {
     // A large log is checked in two halves at once, each on its own connection; the second
     // half starts from the stored hash of the last entry of the first, which the first checks.
     let split = match log.bounds()? {
@@ -116,17 +128,17 @@ fn thorough(
         Ok(summary) => summary,
         Err(damage) => return Ok(Err(damage.into())),
     };
-    let file_damage = match file? {
-        Some(Ok(rows)) if rows != summary.entries => {
-            Some(format!("the file holds {rows} rows, but {} entries were read", summary.entries))
+    let notices = match file? {
+        Some(Ok(checked)) if checked.rows != summary.entries => {
+            let detail =
+                format!("the file holds {} rows, but {} entries were read", checked.rows, summary.entries);
+            return Ok(Err(file_chain::file_damage(detail).into()));
         }
-        Some(Ok(_)) | None => None,
-        Some(Err(found)) => Some(found.to_string()),
+        Some(Ok(checked)) => checked.notices,
+        None => Vec::new(),
+        Some(Err(found)) => return Ok(Err(file_chain::file_damage(found.to_string()).into())),
     };
-    if let Some(detail) = file_damage {
-        return Ok(Err(file_chain::file_damage(detail).into()));
-    }
-    Ok(Ok((summary, check.at_size)))
+    Ok(Ok(Proved { summary, at_size: check.at_size, notices }))
 }
 
 /// The chain check, of the whole log or of its two halves at once.

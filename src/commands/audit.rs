@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::audit::{Checkpoint, Entry, Filter, PublicKey, SecretKey, VerifyReport};
+use crate::audit::{Checkpoint, Entry, Filter, Notice, PublicKey, SecretKey, VerifyReport};
 use crate::display::escape_controls;
 use crate::exit_code;
 
@@ -58,7 +58,8 @@ pub enum AuditCommand {
     /// Exits 0 when intact (and prints the count and head hash), 1 naming the first damaged
     /// entry, 2 when the log (or the checkpoint) cannot be read or used. With --checkpoint, also
     /// proves that the log still holds the chain the checkpoint signed: not truncated, not rolled
-    /// back, not rebuilt.
+    /// back, not rebuilt. An intact log may come with notices: bytes in the file that no entry
+    /// depends on, which a log only gate wrote does not hold (something else wrote to the file).
     ///
     /// Examples:
     ///   gate audit verify
@@ -286,11 +287,12 @@ fn verify(
         }
     };
     match report {
-        VerifyReport::Intact { entries, head_hash, log_id, incomplete, checkpoint } => {
+        VerifyReport::Intact { entries, head_hash, log_id, incomplete, checkpoint, notices } => {
             if json {
+                let notices: Vec<_> = notices.iter().map(notice_json).collect();
                 let value = serde_json::json!({
                     "intact": true, "entries": entries, "head_hash": head_hash, "log_id": log_id,
-                    "incomplete": incomplete, "checkpoint": checkpoint, "path": path,
+                    "incomplete": incomplete, "checkpoint": checkpoint, "notices": notices, "path": path,
                     "approvals": approvals,
                 });
                 println!("{value}");
@@ -305,6 +307,9 @@ fn verify(
                         "approvals: {count} broker decisions verified with {}",
                         escape_controls(&key.id())
                     );
+                }
+                for notice in &notices {
+                    println!("notice: {notice}");
                 }
             }
             Ok(exit_code::SUCCESS)
@@ -321,6 +326,14 @@ fn verify(
             Ok(exit_code::FAILED)
         }
     }
+}
+
+/// A notice as `gate audit verify --json` shows it.
+fn notice_json(notice: &Notice) -> serde_json::Value {
+    serde_json::json!({
+        "notice": notice.kind.as_str(), "page": notice.page, "byte": notice.offset,
+        "pages": notice.pages, "detail": notice.detail,
+    })
 }
 
 /// ` (2 incomplete requests: seq 12, 40: …)`, or nothing.
@@ -343,9 +356,14 @@ fn incomplete_note(incomplete: &[i64]) -> String {
 fn checkpoint(path: &Path, out: Option<&Path>, post: Option<&str>) -> anyhow::Result<i32> {
     let log = crate::audit::open_read(path)?;
     let head = match crate::audit::verify(path)? {
-        VerifyReport::Intact { entries, .. } => log
-            .get(i64::try_from(entries).unwrap_or(i64::MAX))?
-            .context("the log changed while it was verified: retry")?,
+        VerifyReport::Intact { entries, notices, .. } => {
+            // Notices are not damage: the checkpoint is signed, and they are said on the way.
+            for notice in &notices {
+                eprintln!("gate: notice: {notice}");
+            }
+            log.get(i64::try_from(entries).unwrap_or(i64::MAX))?
+                .context("the log changed while it was verified: retry")?
+        }
         VerifyReport::Damaged { seq, kind, detail } => {
             eprintln!(
                 "gate: refusing to sign a checkpoint of a damaged log: entry {seq}: {kind}: {}",

@@ -1,7 +1,7 @@
 //! `gate audit verify` on real database files tampered with the way someone who can write the
 //! file would: each case names the first damaged entry and the kind of damage, exit 1.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gate::audit::{AuditLog, Kind, Record};
 use rusqlite::Connection;
@@ -205,59 +205,6 @@ fn an_unreadable_log_exits_2() {
         assert_eq!(output.status.code(), Some(2), "{output:?}");
         assert!(!path.ends_with("missing.db") || !path.exists());
     }
-}
-
-/// Flips every byte of a small closed log in turn (a few dozen entries: the `entries` b-tree has
-/// an interior page, leaves and the schema page). Verify must never call the result intact:
-/// every byte is either checked against what gate and SQLite write or required to be zero.
-/// In process, for speed; every 61st flip also through the real binary.
-#[test]
-fn flipping_any_byte_of_a_small_log_never_verifies_intact() {
-    let env = TestEnv::new();
-    let original = env.root().join("small.db");
-    build_log(&original, 40);
-    let bytes = std::fs::read(&original).unwrap();
-    assert!(!PathBuf::from(format!("{}-wal", original.display())).exists());
-    assert!(matches!(gate::audit::verify(&original), Ok(gate::audit::VerifyReport::Intact { .. })));
-    let workers = 2;
-    let results: Vec<(Vec<usize>, usize)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let (bytes, env) = (&bytes, &env);
-                scope.spawn(move || {
-                    let copy = env.root().join(format!("flipped-{worker}.db"));
-                    let (mut intact, mut through_binary) = (Vec::new(), 0);
-                    for at in (worker..bytes.len()).step_by(workers) {
-                        let mut flipped = bytes.clone();
-                        flipped[at] ^= 0xff;
-                        std::fs::write(&copy, &flipped).unwrap();
-                        if let Ok(gate::audit::VerifyReport::Intact { .. }) = gate::audit::verify(&copy) {
-                            intact.push(at);
-                        }
-                        if at % 61 == 0 {
-                            let args = ["audit", "verify", "--db", copy.to_str().unwrap()];
-                            let code = env.gate(&args).output().unwrap().status.code();
-                            assert!(matches!(code, Some(1 | 2)), "byte {at}: exit {code:?}");
-                            through_binary += 1;
-                        }
-                        for suffix in ["-wal", "-shm"] {
-                            let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
-                        }
-                    }
-                    (intact, through_binary)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let intact: Vec<usize> = results.iter().flat_map(|r| r.0.clone()).collect();
-    let through_binary: usize = results.iter().map(|r| r.1).sum();
-    eprintln!(
-        "{} bytes flipped, {} caught, {through_binary} of them through the binary",
-        bytes.len(),
-        bytes.len() - intact.len()
-    );
-    assert!(intact.is_empty(), "{} flips verified intact, at {intact:?}", intact.len());
 }
 
 /// A log made by gate before schema version 2 (`UNIQUE(prev_hash)` and five indexes, no

@@ -2,7 +2,9 @@
 
 mod audit_checkpoint;
 mod audit_concurrency;
+mod audit_flip;
 mod audit_read;
+mod audit_scale;
 mod audit_tamper;
 mod audit_webhook;
 mod broker;

@@ -129,6 +129,9 @@ pub(crate) struct Expected {
     pub rows: Vec<SchemaRow>,
     /// The columns of `entries`, in the order its records hold them.
     pub columns: Vec<String>,
+    /// Whether each column has a DEFAULT: what SQLite reads for a column past a record's end (a
+    /// row written before `ALTER TABLE ... ADD COLUMN`), else NULL.
+    pub defaults: Vec<bool>,
 }
 
 /// Made by running the migrations on an empty database in memory, then VACUUM as `initialize`
@@ -152,9 +155,14 @@ pub(crate) fn expected() -> rusqlite::Result<Expected> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('entries') ORDER BY cid")?;
-    let columns = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok(Expected { rows, columns })
+    let mut stmt =
+        conn.prepare("SELECT name, dflt_value IS NOT NULL FROM pragma_table_info('entries') ORDER BY cid")?;
+    let (columns, defaults) = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    Ok(Expected { rows, columns, defaults })
 }
 
 /// One row of `sqlite_schema`, without its root page (which differs from file to file).
