@@ -412,13 +412,49 @@ fn show(path: &Path, seq: i64, json: bool) -> anyhow::Result<i32> {
         for (name, field) in value.as_object().into_iter().flatten() {
             let text = match field {
                 serde_json::Value::Null => continue,
+                // Shown decoded below; `--json` has the exact text.
+                serde_json::Value::String(_) if name == "approval" => continue,
                 serde_json::Value::String(text) => escape_controls(text),
                 other => escape_controls(&other.to_string()),
             };
             writeln!(out, "{name:>14}  {text}")?;
         }
+        if let Some(text) = &entry.record.approval {
+            for line in approval_lines(text) {
+                writeln!(out, "{:>14}  {}", "approval", line)?;
+            }
+        }
         Ok(())
     })
+}
+
+/// A broker's signed decision as lines for a person: what was decided, by whom, how and why,
+/// and which key signed it (whether it verifies is `gate audit verify --broker-key`'s to say).
+fn approval_lines(text: &str) -> Vec<String> {
+    use crate::approval::signed::{DecisionDocument, SignedDecision};
+    let document = SignedDecision::from_text(text)
+        .ok()
+        .and_then(|signed| serde_json::from_str::<DecisionDocument>(&signed.document).ok());
+    let Some(document) = document else {
+        return vec![format!("(not a signed decision) {}", escape_controls(text))];
+    };
+    let mut lines = vec![format!(
+        "{} at {}, signed by {}",
+        document.decision.as_str(),
+        escape_controls(&document.time),
+        escape_controls(&document.key)
+    )];
+    for signer in &document.approvers {
+        let comment =
+            signer.comment.as_deref().map(|c| format!(": \"{}\"", escape_controls(c))).unwrap_or_default();
+        lines.push(format!(
+            "  {} via {} at {}{comment}",
+            escape_controls(&signer.person),
+            escape_controls(&signer.channel),
+            escape_controls(&signer.time)
+        ));
+    }
+    lines
 }
 
 fn export(path: &Path, format: ExportFormat, filter: &Filter) -> anyhow::Result<i32> {
