@@ -76,6 +76,10 @@ fn an_approval_through_the_broker_runs_the_command_and_is_proved_by_the_log() {
     assert_eq!(document["comment"], "release 1.4");
     assert_eq!(document["request_id"], entry["request_id"]);
 
+    let seq = entry["seq"].as_i64().unwrap().to_string();
+    let shown = stdout(&env.gate(&["audit", "show", &seq]).output().unwrap());
+    assert!(shown.contains(r#"bob via webhook:ops at "#) && shown.contains(r#": "release 1.4""#), "{shown}");
+
     // The log alone proves it, given the broker's key; another key does not.
     let key = broker.key();
     env.gate(&["audit", "verify", "--broker-key", &key]).assert().success();
