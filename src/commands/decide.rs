@@ -141,21 +141,30 @@ fn describe(request: &RequestView) -> String {
         .map(|s| format!("{} ({})", controls(&s.person), controls(&s.channel)))
         .collect();
     let left = (request.deadline - crate::broker::unix_now()).max(0);
-    format!(
-        "request  {}\ncommand  {}\ncwd      {}\nuser     {}@{}\nrule     {}\nreason   {}\nparent   {}\nstate    {:?}, {} of {} approvals{}\nexpires  in {left}s\n",
-        controls(&request.id),
-        controls(&request.command),
-        controls(&request.cwd),
-        controls(&request.user),
-        controls(&request.host),
-        request.rule.as_deref().map(controls).unwrap_or_else(|| "(default)".into()),
-        controls(&request.reason),
-        request.parent.as_deref().map(controls).unwrap_or_default(),
-        request.state,
-        request.approvals.len(),
-        request.quorum,
-        if approvals.is_empty() { String::new() } else { format!(": {}", approvals.join(", ")) },
-    )
+    let rows = [
+        ("request", controls(&request.id)),
+        ("command", controls(&request.command)),
+        ("cwd", controls(&request.cwd)),
+        ("user", format!("{}@{}", controls(&request.user), controls(&request.host))),
+        ("rule", request.rule.as_deref().map(controls).unwrap_or_else(|| "(default)".into())),
+        ("reason", controls(&request.reason)),
+        ("parent", request.parent.as_deref().map(controls).unwrap_or_default()),
+        ("hash", controls(&request.command_sha256)),
+        ("created", controls(&request.created)),
+        ("page", controls(&request.url)),
+        (
+            "state",
+            format!(
+                "{:?}, {} of {} approvals{}",
+                request.state,
+                request.approvals.len(),
+                request.quorum,
+                if approvals.is_empty() { String::new() } else { format!(": {}", approvals.join(", ")) }
+            ),
+        ),
+        ("expires", format!("in {left}s")),
+    ];
+    rows.iter().map(|(name, value)| format!("{name:<8} {value}\n")).collect()
 }
 
 /// Asks on the controlling terminal, never on stdin (which an agent may feed).

@@ -61,6 +61,12 @@ fn webhook_receiver_approves_on_behalf_of_bob_and_the_decision_verifies() {
     assert_eq!((health.status().as_u16(), health.text().unwrap()), (200, "ok".to_string()));
     let (status, body) = broker.get("/v1/nothing-here", BOB);
     assert_eq!((status, body["error"].as_str()), (404, Some("no such route")));
+    let response = client().delete(format!("{}/v1/requests", broker.url)).send().unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(response.json::<Value>().unwrap()["error"].is_string());
+    let (status, body) = broker.get(&format!("/v1/requests/{id}/decision?wait=soon"), HOST_TOKEN);
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("`wait`"), "{body}");
 }
 
 #[test]

@@ -86,3 +86,42 @@ fn unknown_ids_unreachable_brokers_and_missing_settings() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("GATE_BROKER_URL"));
 }
+
+#[path = "../support/pty.rs"]
+mod pty;
+
+fn on_terminal(broker: &Broker, token: &str, args: &[&str]) -> pty::Pty {
+    let mut command = portable_pty::CommandBuilder::new(super::support::gate_binary());
+    command.env_clear();
+    command.env("PATH", "/usr/bin:/bin");
+    command.env("GATE_BROKER_URL", &broker.url);
+    command.env("GATE_APPROVER_TOKEN", token);
+    command.args(args);
+    pty::Pty::spawn(command)
+}
+
+#[test]
+fn a_person_confirms_on_the_terminal() {
+    let broker = Broker::start(&config("http://127.0.0.1:9/hook", ""));
+    let id = broker.create(&request(&["git", "push", "\x1b[31mred"], "dave", Some("git-push")));
+
+    let mut terminal = on_terminal(&broker, BOB, &["approve", &id[..8], "--comment", "release 1.4"]);
+    terminal.wait_for("[y/N]");
+    let shown = terminal.output();
+    assert!(shown.contains("command  git push '\\x1b[31mred'"), "{shown}");
+    assert!(!shown.contains('\x1b'), "no raw escape reaches the terminal: {shown:?}");
+    terminal.send("n\r");
+    assert_eq!(terminal.wait().0, 1);
+    assert_eq!(broker.poll(&id, 0)["state"], "pending");
+
+    let mut terminal = on_terminal(&broker, BOB, &["approve", &id[..8], "--comment", "release 1.4"]);
+    terminal.wait_for("[y/N]");
+    terminal.send("y\r");
+    assert_eq!(terminal.wait().0, 0, "{}", terminal.output());
+    assert!(terminal.output().contains("approved (1 of 1)"), "{}", terminal.output());
+    let status = broker.poll(&id, 0);
+    assert_eq!(
+        (status["state"].as_str(), status["approvals"][0]["comment"].as_str()),
+        (Some("approved"), Some("release 1.4"))
+    );
+}

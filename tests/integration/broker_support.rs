@@ -227,7 +227,7 @@ pub fn client() -> reqwest::blocking::Client {
 }
 
 fn answer(response: reqwest::Result<reqwest::blocking::Response>) -> (u16, Value) {
-    let response = response.unwrap();
+    let response = response.unwrap_or_else(|error| panic!("the request to the broker failed: {error:?}"));
     let status = response.status().as_u16();
     let text = response.text().unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))

@@ -20,6 +20,7 @@ pub enum ApiError {
     Unauthorized,
     Forbidden(String),
     NotFound(String),
+    MethodNotAllowed,
     Conflict(String),
     Gone(String),
     TooLarge,
@@ -35,6 +36,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, message),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method".to_string())
+            }
             ApiError::Conflict(message) => (StatusCode::CONFLICT, message),
             ApiError::Gone(message) => (StatusCode::GONE, message),
             ApiError::TooLarge => {

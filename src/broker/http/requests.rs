@@ -97,7 +97,20 @@ async fn create(
 
 #[derive(Deserialize)]
 struct Wait {
-    wait: Option<u64>,
+    /// Read as text, so a bad value is answered in the API's error format.
+    wait: Option<String>,
+}
+
+impl Wait {
+    fn seconds(&self) -> Result<u64, ApiError> {
+        match self.wait.as_deref() {
+            None | Some("") => Ok(0),
+            Some(text) => text
+                .parse::<u64>()
+                .map(|seconds| seconds.min(MAX_WAIT))
+                .map_err(|_| ApiError::BadRequest(format!("`wait` must be whole seconds, not {text:?}"))),
+        }
+    }
 }
 
 pub fn status(request: StoredRequest) -> DecisionStatus {
@@ -125,7 +138,7 @@ async fn decision(
     Path(id): Path<String>,
     Query(wait): Query<Wait>,
 ) -> Result<Json<DecisionStatus>, ApiError> {
-    let until = tokio::time::Instant::now() + Duration::from_secs(wait.wait.unwrap_or(0).min(MAX_WAIT));
+    let until = tokio::time::Instant::now() + Duration::from_secs(wait.seconds()?);
     let mut stopped = state.inner().stopped.clone();
     loop {
         // Watch before reading, so a decision between the read and the wait is not missed.
