@@ -5,6 +5,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod broker;
 mod cli;
 mod commands;
 pub mod context;

@@ -1,0 +1,3 @@
+//! The approval broker, `gate serve`.
+
+pub mod web;
