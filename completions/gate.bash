@@ -16,6 +16,9 @@ _gate() {
             ",$1")
                 cmd="gate"
                 ;;
+            gate,approve)
+                cmd="gate__subcmd__approve"
+                ;;
             gate,audit)
                 cmd="gate__subcmd__audit"
                 ;;
@@ -25,6 +28,9 @@ _gate() {
             gate,completions)
                 cmd="gate__subcmd__completions"
                 ;;
+            gate,deny)
+                cmd="gate__subcmd__deny"
+                ;;
             gate,exec)
                 cmd="gate__subcmd__exec"
                 ;;
@@ -33,6 +39,12 @@ _gate() {
                 ;;
             gate,policy)
                 cmd="gate__subcmd__policy"
+                ;;
+            gate,requests)
+                cmd="gate__subcmd__requests"
+                ;;
+            gate,serve)
+                cmd="gate__subcmd__serve"
                 ;;
             gate__subcmd__audit,checkpoint)
                 cmd="gate__subcmd__audit__subcmd__checkpoint"
@@ -76,6 +88,9 @@ _gate() {
             gate__subcmd__audit__subcmd__help,verify)
                 cmd="gate__subcmd__audit__subcmd__help__subcmd__verify"
                 ;;
+            gate__subcmd__help,approve)
+                cmd="gate__subcmd__help__subcmd__approve"
+                ;;
             gate__subcmd__help,audit)
                 cmd="gate__subcmd__help__subcmd__audit"
                 ;;
@@ -85,6 +100,9 @@ _gate() {
             gate__subcmd__help,completions)
                 cmd="gate__subcmd__help__subcmd__completions"
                 ;;
+            gate__subcmd__help,deny)
+                cmd="gate__subcmd__help__subcmd__deny"
+                ;;
             gate__subcmd__help,exec)
                 cmd="gate__subcmd__help__subcmd__exec"
                 ;;
@@ -93,6 +111,12 @@ _gate() {
                 ;;
             gate__subcmd__help,policy)
                 cmd="gate__subcmd__help__subcmd__policy"
+                ;;
+            gate__subcmd__help,requests)
+                cmd="gate__subcmd__help__subcmd__requests"
+                ;;
+            gate__subcmd__help,serve)
+                cmd="gate__subcmd__help__subcmd__serve"
                 ;;
             gate__subcmd__help__subcmd__audit,checkpoint)
                 cmd="gate__subcmd__help__subcmd__audit__subcmd__checkpoint"
@@ -143,12 +167,38 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__approve)
+            opts="-h --comment --yes --as --broker --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --comment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -494,6 +544,32 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__deny)
+            opts="-h --comment --yes --as --broker --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --comment)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__exec)
             opts="-c -h --policy --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -521,8 +597,22 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions help"
+            opts="exec check policy audit completions serve requests approve deny help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -660,6 +750,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -719,6 +823,34 @@ _gate() {
         gate__subcmd__help__subcmd__policy__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__requests)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -821,6 +953,42 @@ _gate() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__requests)
+            opts="-h --all --json --broker --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__serve)
+            opts="-h --config --check --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -31,6 +31,10 @@ complete -c gate -n "__fish_gate_needs_command" -f -a "check" -d 'Classify a com
 complete -c gate -n "__fish_gate_needs_command" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
 complete -c gate -n "__fish_gate_needs_command" -f -a "audit" -d 'Verify, checkpoint and read the audit log'
 complete -c gate -n "__fish_gate_needs_command" -f -a "completions" -d 'Print the completion script for a shell.'
+complete -c gate -n "__fish_gate_needs_command" -f -a "serve" -d 'Run the approval broker: hold pending requests, let approvers decide, sign the decisions'
+complete -c gate -n "__fish_gate_needs_command" -f -a "requests" -d 'List the broker\'s pending requests (with GATE_BROKER_URL and GATE_APPROVER_TOKEN)'
+complete -c gate -n "__fish_gate_needs_command" -f -a "approve" -d 'Approve a pending request on the broker (ID: any unique prefix)'
+complete -c gate -n "__fish_gate_needs_command" -f -a "deny" -d 'Deny a pending request on the broker (ID: any unique prefix)'
 complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
@@ -97,12 +101,33 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Stream matching entries, oldest first, for a SIEM'
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "audit" -d 'Verify, checkpoint and read the audit log'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "completions" -d 'Print the completion script for a shell.'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand serve" -l config -d 'The broker\'s configuration file (see examples/broker.toml)' -r -F
+complete -c gate -n "__fish_gate_using_subcommand serve" -l check -d 'Only check the configuration: report every error as file:line:col, exit 0 or 1'
+complete -c gate -n "__fish_gate_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand requests" -l broker -d 'The broker\'s URL [default: $GATE_BROKER_URL]' -r
+complete -c gate -n "__fish_gate_using_subcommand requests" -l all -d 'Every request, not only the pending ones'
+complete -c gate -n "__fish_gate_using_subcommand requests" -l json -d 'Print the broker\'s JSON'
+complete -c gate -n "__fish_gate_using_subcommand requests" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand approve" -l comment -d 'Why: kept in the signed decision and the audit log' -r
+complete -c gate -n "__fish_gate_using_subcommand approve" -l as -d 'The person decided for (integration tokens only)' -r
+complete -c gate -n "__fish_gate_using_subcommand approve" -l broker -d 'The broker\'s URL [default: $GATE_BROKER_URL]' -r
+complete -c gate -n "__fish_gate_using_subcommand approve" -l yes -d 'Do not ask for confirmation (refused when stdin is not a terminal, unless the token is an integration\'s)'
+complete -c gate -n "__fish_gate_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand deny" -l comment -d 'Why: kept in the signed decision and the audit log' -r
+complete -c gate -n "__fish_gate_using_subcommand deny" -l as -d 'The person decided for (integration tokens only)' -r
+complete -c gate -n "__fish_gate_using_subcommand deny" -l broker -d 'The broker\'s URL [default: $GATE_BROKER_URL]' -r
+complete -c gate -n "__fish_gate_using_subcommand deny" -l yes -d 'Do not ask for confirmation (refused when stdin is not a terminal, unless the token is an integration\'s)'
+complete -c gate -n "__fish_gate_using_subcommand deny" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "exec" -d 'Run a command if the policy allows it or a human approves it; record the decision first.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "check" -d 'Classify a command without running it: print the decision, the rule that decided and why.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "policy" -d 'Check a policy file: report every error, or run its [[tests]]'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "audit" -d 'Verify, checkpoint and read the audit log'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "completions" -d 'Print the completion script for a shell.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "serve" -d 'Run the approval broker: hold pending requests, let approvers decide, sign the decisions'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "requests" -d 'List the broker\'s pending requests (with GATE_BROKER_URL and GATE_APPROVER_TOKEN)'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "approve" -d 'Approve a pending request on the broker (ID: any unique prefix)'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "deny" -d 'Deny a pending request on the broker (ID: any unique prefix)'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'

@@ -18,4 +18,9 @@ pub enum Command {
     Policy(crate::commands::policy::PolicyCommandArgs),
     Audit(AuditArgs),
     Completions(CompletionsArgs),
+    Serve(crate::commands::serve::ServeArgs),
+    Requests(crate::commands::requests::RequestsArgs),
+    Approve(crate::commands::decide::DecideArgs),
+    /// Deny a pending request on the broker (ID: any unique prefix)
+    Deny(crate::commands::decide::DecideArgs),
 }

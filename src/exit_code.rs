@@ -11,7 +11,7 @@ pub const UNREADABLE: i32 = 2;
 /// `gate policy test`.
 pub const FAILED: i32 = 1;
 /// A webhook could not be reached or did not accept what was posted (`gate audit checkpoint
-/// --post`). Never `gate exec`'s: there, a failed post is a warning.
+/// --post`), or `gate requests`/`approve`/`deny` could not reach the broker. Never `gate exec`'s: there, a failed post is a warning.
 pub const UNAVAILABLE: i32 = 69;
 /// An internal error: a bug in gate.
 pub const INTERNAL: i32 = 70;
@@ -20,7 +20,8 @@ pub const AUDIT_ERROR: i32 = 74;
 /// Refused: denied by policy, denied or not answered by a human, or no approver reachable.
 /// The command did not start.
 pub const REFUSED: i32 = 77;
-/// The policy could not be found, read, parsed or validated; the command did not run.
+/// The policy (or `gate serve`'s configuration) could not be found, read, parsed or validated;
+/// the command did not run.
 pub const POLICY_ERROR: i32 = 78;
 /// The command was found but could not be executed (as a shell reports it).
 pub const NOT_EXECUTABLE: i32 = 126;
@@ -39,6 +40,13 @@ pub fn for_error(error: &anyhow::Error) -> i32 {
             return AUDIT_ERROR;
         }
         if cause.is::<crate::webhook::WebhookError>() {
+            return UNAVAILABLE;
+        }
+        // The broker's configuration could not be read or validated: like a policy error.
+        if cause.is::<crate::broker::config::ConfigError>() {
+            return POLICY_ERROR;
+        }
+        if let Some(crate::broker::client::ClientError::Unreachable { .. }) = cause.downcast_ref() {
             return UNAVAILABLE;
         }
     }

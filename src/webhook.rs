@@ -40,6 +40,11 @@ impl Webhook {
         Ok(Webhook { url: parsed })
     }
 
+    /// The whole URL, for the broker's own client; never for messages.
+    pub fn url(&self) -> &reqwest::Url {
+        &self.url
+    }
+
     /// The scheme and host (and port), for messages: never the path, which may hold a token.
     pub fn target(&self) -> String {
         let port = self.url.port().map(|p| format!(":{p}")).unwrap_or_default();

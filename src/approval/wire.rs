@@ -146,3 +146,13 @@ pub struct ErrorBody {
 pub struct KeyBody {
     pub key: String,
 }
+
+/// `GET /v1/whoami` (an approver's token): `{"person": "alice"}` or `{"integration": "ops"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// A channel's receiver, which decides on behalf of people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<String>,
+}

@@ -3,9 +3,12 @@
 pub mod audit;
 pub mod check;
 pub mod completions;
+pub mod decide;
 pub mod exec;
 pub mod input;
 pub mod policy;
+pub mod requests;
+pub mod serve;
 
 use crate::cli::{Cli, Command};
 
@@ -17,5 +20,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Policy(args) => policy::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Requests(args) => requests::run(args),
+        Command::Approve(args) => decide::approve(args),
+        Command::Deny(args) => decide::deny(args),
     }
 }
