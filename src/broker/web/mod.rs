@@ -8,6 +8,7 @@
 //! The page knows the broker only through [`Requests`], so its routes can be tested on their own
 //! and the broker's store stays the only place that changes a request.
 
+pub mod broker;
 pub mod csrf;
 pub mod jwt;
 pub mod oidc;
@@ -42,14 +43,23 @@ pub struct Refused {
     pub message: String,
 }
 
+/// A request as one viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// As approvers see it: the command masked; `parent` masked too for a viewer not signed in.
+    pub view: RequestView,
+    /// The exact command (escaped), only for a signed-in viewer.
+    pub full_command: Option<String>,
+    /// Why the signed-in viewer may not decide it now (decided, expired, not an approver of its
+    /// route, their own request); `None` when they may.
+    pub cannot_decide: Option<String>,
+}
+
 /// What the page needs of the broker.
 pub trait Requests: Send + Sync + 'static {
-    /// The request (by id), as approvers see it; the command masked unless `full`.
+    /// The request with this exact id, as `person` (or a viewer not signed in) may see it.
     /// `Err` is an internal error, already logged.
-    fn view<'a>(&'a self, id: &'a str, full: bool) -> BoxFuture<'a, Result<Option<RequestView>, ()>>;
-    /// Why `person` may not decide this request, if they may not (not an approver of its
-    /// route, their own request); the state and deadline are the page's to judge.
-    fn cannot_decide(&self, view: &RequestView, person: &str) -> Option<String>;
+    fn show<'a>(&'a self, id: &'a str, person: Option<&'a str>) -> BoxFuture<'a, Result<Option<Shown>, ()>>;
     /// Decides as `person` through the channel [`CHANNEL`]: the API's own logic and log.
     fn decide<'a>(
         &'a self,
@@ -58,8 +68,6 @@ pub trait Requests: Send + Sync + 'static {
         answer: Answer,
         comment: Option<String>,
     ) -> BoxFuture<'a, Result<Decided, Refused>>;
-    /// The broker's secret masking, for text shown to viewers who have not signed in.
-    fn mask(&self, text: &str) -> String;
 }
 
 /// A person as sign-in matches them.

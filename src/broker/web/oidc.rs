@@ -56,6 +56,7 @@ enum AuthMethod {
 
 #[derive(Debug)]
 struct Discovery {
+    issuer: String,
     authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
@@ -137,7 +138,9 @@ impl Oidc {
         let meta = self.get_json(&url).await.map_err(failed)?;
         let text = |name: &str| meta.get(name).and_then(Value::as_str).map(str::to_string);
         let issuer = text("issuer").unwrap_or_default();
-        if issuer != self.config.issuer {
+        // The configuration's issuer may have lost a trailing slash; the ID token's `iss` must
+        // then equal the provider's own spelling, exactly.
+        if issuer.trim_end_matches('/') != self.config.issuer.trim_end_matches('/') {
             return Err(failed(format!(
                 "it names the issuer {issuer:?}, not the configured {:?}",
                 self.config.issuer
@@ -161,6 +164,7 @@ impl Oidc {
         }
         let endpoint = |name: &str| text(name).ok_or_else(|| failed(format!("it has no {name}")));
         let discovery = Arc::new(Discovery {
+            issuer,
             authorization_endpoint: endpoint("authorization_endpoint")?,
             token_endpoint: endpoint("token_endpoint")?,
             jwks_uri: endpoint("jwks_uri")?,
@@ -243,12 +247,8 @@ impl Oidc {
             body.get("id_token").and_then(Value::as_str).ok_or(OidcError::Token("no id_token".into()))?;
         let unverified = Unverified::decode(token)?;
         let keys = self.keys_for(&discovery, &unverified).await;
-        let expect = Expect {
-            issuer: &self.config.issuer,
-            client_id: &self.config.client_id,
-            nonce: &login.nonce,
-            now,
-        };
+        let expect =
+            Expect { issuer: &discovery.issuer, client_id: &self.config.client_id, nonce: &login.nonce, now };
         Ok(unverified.verify(&keys, &expect)?)
     }
 

@@ -28,6 +28,20 @@ pub fn text(untrusted: &str) -> String {
     html(&escape_controls(untrusted))
 }
 
+/// A field the broker escaped already (`RequestView`'s command, cwd, user, parent, rule,
+/// reason): any control character left is escaped all the same, but backslashes are not doubled
+/// again; then HTML-escaped.
+pub fn escaped(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    for c in field.chars() {
+        match c {
+            '\\' => out.push(c),
+            c => out.push_str(&escape_controls(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    html(&out)
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:46rem;padding:1rem;\
 line-height:1.4;color:#111;background:#fff}h1{font-size:1.3rem}pre{white-space:pre-wrap;word-break:break-all;\
 background:#f3f3f3;padding:.6rem;border-radius:4px;margin:.2rem 0}dl{display:grid;grid-template-columns:\
@@ -43,7 +57,7 @@ pub fn document(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\"><title>{}</title><style>{STYLE}</style></head>\
+<meta name=\"referrer\" content=\"same-origin\"><title>{}</title><style>{STYLE}</style></head>\
 <body>{body}</body></html>\n",
         text(title)
     )
@@ -89,8 +103,6 @@ pub struct Request<'a> {
     pub view: &'a RequestView,
     /// The exact command, only for a signed-in viewer.
     pub full_command: Option<&'a str>,
-    /// The parent process's command line as this viewer may see it.
-    pub parent: Option<&'a str>,
     pub viewer: Viewer<'a>,
     pub decide: Option<Decide<'a>>,
     /// The result of a decision just posted: (refused?, text).
@@ -151,13 +163,13 @@ pub fn request(page: &Request) -> String {
         let class = if refused { "notice refused" } else { "notice" };
         let _ = write!(body, "<p id=\"result\" class=\"{class}\">{}</p>", text(notice));
     }
-    let _ = write!(body, "<p>Command:</p><pre id=\"command\">{}</pre>", text(&view.command));
+    let _ = write!(body, "<p>Command:</p><pre id=\"command\">{}</pre>", escaped(&view.command));
     match page.full_command {
         Some(full) => {
             let _ = write!(
                 body,
                 "<details id=\"full\"><summary>show the exact command</summary><pre id=\"full-command\">{}</pre></details>",
-                text(full)
+                escaped(full)
             );
         }
         None => body.push_str("<p><small>Secrets in the command are hidden until you sign in.</small></p>"),
@@ -175,12 +187,12 @@ pub fn request(page: &Request) -> String {
     let counted = if view.state == State::Denied { 0 } else { view.approvals.len() };
     let rows = [
         ("State", format!("<span id=\"state\" class=\"state\">{state}</span>")),
-        ("Rule", text(view.rule.as_deref().unwrap_or("(the policy's default)"))),
-        ("Reason", text(&view.reason)),
+        ("Rule", view.rule.as_deref().map(escaped).unwrap_or_else(|| "(the policy&#39;s default)".into())),
+        ("Reason", escaped(&view.reason)),
         ("Host", text(&view.host)),
-        ("User", text(&view.user)),
-        ("Directory", text(&view.cwd)),
-        ("Asked by", text(page.parent.unwrap_or("(unknown)"))),
+        ("User", escaped(&view.user)),
+        ("Directory", escaped(&view.cwd)),
+        ("Asked by", view.parent.as_deref().map(escaped).unwrap_or_else(|| "(unknown)".into())),
         ("Asked at", text(&view.created)),
         (
             "Time left",
@@ -240,6 +252,17 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(text(input), expected, "{input:?}");
+        }
+        // Fields the broker escaped already keep their single backslashes; a raw control left
+        // in one is escaped all the same.
+        let already = [
+            ("echo a\\nb", "echo a\\nb"),
+            ("<b>\\x1b", "&lt;b&gt;\\x1b"),
+            ("raw\x1bescape", "raw\\x1bescape"),
+            ("bidi\u{202e}", "bidi\\u{202e}"),
+        ];
+        for (input, expected) in already {
+            assert_eq!(escaped(input), expected, "{input:?}");
         }
     }
 

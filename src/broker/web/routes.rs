@@ -37,7 +37,10 @@ async fn harden(mut response: Response) -> Response {
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form
+        // posts, and the Origin check could not tell them from a foreign page's. `same-origin`
+        // still sends nothing to any other site.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ] {
@@ -114,8 +117,9 @@ impl Web {
         notice: Option<(bool, &str)>,
         status: StatusCode,
     ) -> Response {
-        let view = match self.requests.view(id, false).await {
-            Ok(Some(view)) => view,
+        let session = self.session(headers);
+        let shown = match self.requests.show(id, session.as_ref().map(|s| s.person.as_str())).await {
+            Ok(Some(shown)) => shown,
             Ok(None) => {
                 return message(
                     StatusCode::NOT_FOUND,
@@ -126,52 +130,28 @@ impl Web {
             }
             Err(()) => return internal(),
         };
-        let session = self.session(headers);
-        let (full, parent_masked) = match &session {
-            Some(_) => match self.requests.view(&view.id, true).await {
-                Ok(Some(full)) => (Some(full.command), None),
-                _ => return internal(),
-            },
-            None => (None, view.parent.as_deref().map(|p| self.requests.mask(p))),
-        };
+        let view = &shown.view;
         let sign_in = format!("/auth/login?next=/r/{}", view.id);
-        let name;
-        let logout_csrf;
-        let csrf_token;
-        let why_not;
+        let (name, logout_csrf, csrf_token);
         let (viewer, decide) = match &session {
             None => (Viewer::Anonymous { sign_in: &sign_in }, None),
             Some(session) => {
                 name = self.display_name(&session.person);
                 logout_csrf = csrf::token(&self.secret, session, "logout");
-                let viewer =
-                    Viewer::SignedIn { person: &name, login: &session.login, logout_csrf: &logout_csrf };
-                why_not = if view.state != RequestState::Pending {
-                    Some(format!(
-                        "This request is {}; it can no longer be decided.",
-                        page::state_name(view.state)
-                    ))
-                } else if view.deadline <= now() {
-                    Some("This request has expired; it can no longer be decided.".to_string())
-                } else {
-                    self.requests.cannot_decide(&view, &session.person)
-                };
                 csrf_token = csrf::token(&self.secret, session, &view.id);
-                let decide = match &why_not {
+                let decide = match &shown.cannot_decide {
                     Some(why) => Decide::Not(why),
                     None => Decide::Form { csrf: &csrf_token },
                 };
-                (viewer, Some(decide))
+                (
+                    Viewer::SignedIn { person: &name, login: &session.login, logout_csrf: &logout_csrf },
+                    Some(decide),
+                )
             }
         };
-        let parent = match &session {
-            Some(_) => view.parent.as_deref(),
-            None => parent_masked.as_deref(),
-        };
         let body = page::request(&page::Request {
-            view: &view,
-            full_command: full.as_deref(),
-            parent,
+            view,
+            full_command: shown.full_command.as_deref(),
             viewer,
             decide,
             notice,
