@@ -11,3 +11,5 @@ mod completions;
 mod exec;
 mod policies;
 mod support;
+mod web;
+mod web_support;

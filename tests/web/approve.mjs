@@ -94,7 +94,8 @@ async function run(page, context) {
     const origin = new URL(url).origin;
     const post = async (form, headers) => {
       const response = await context.request.post(decide, { form, headers, maxRedirects: 0 });
-      return { status: response.status(), body: (await response.text()).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').slice(0, 300) };
+      const message = /<p id="message">([^<]*)<\/p>/.exec(await response.text());
+      return { status: response.status(), body: message ? message[1] : null };
     };
     const result = {
       noToken: await post({ decision: 'approve' }, { origin }),
