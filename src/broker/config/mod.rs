@@ -170,19 +170,26 @@ fn list(texts: &Option<Texts>) -> Vec<&Text> {
 }
 
 fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Option<Config> {
-    let Some(server) = raw.server else {
-        checker.error(0..0, "missing [server] with at least `listen = \"127.0.0.1:7380\"`");
-        return None;
+    // A [server] that did not read has its error already; the other sections are still checked.
+    let server = match raw.server {
+        Some(server) => Some(server.into_inner()),
+        None if !raw.server_seen => {
+            checker.error(0..0, "missing [server] with at least `listen = \"127.0.0.1:7380\"`");
+            None
+        }
+        None => None,
     };
-    let server = server.into_inner();
-    let listen = server.listen.get_ref().parse::<SocketAddr>();
-    let listen = listen
-        .map_err(|_| {
-            checker.error(server.listen.span(), "`listen` must be an address and port, like 127.0.0.1:7380")
-        })
-        .ok();
-    let public_url = match &server.public_url {
-        Some(url) => {
+    let listen = server.as_ref().and_then(|server| {
+        let parsed = server.listen.get_ref().parse::<SocketAddr>();
+        parsed
+            .map_err(|_| {
+                checker
+                    .error(server.listen.span(), "`listen` must be an address and port, like 127.0.0.1:7380")
+            })
+            .ok()
+    });
+    let public_url = match server.as_ref().map(|server| (&server.public_url, &server.listen)) {
+        Some((Some(url), _)) => {
             let text = url.get_ref().trim_end_matches('/').to_string();
             let parsed = reqwest::Url::parse(&text).ok();
             if !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some()) {
@@ -190,12 +197,14 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
             }
             text
         }
-        None => format!("http://{}", server.listen.get_ref()),
+        Some((None, listen)) => format!("http://{}", listen.get_ref()),
+        None => String::new(),
     };
-    let file_at = |key: &Option<Text>, default: &str| {
-        base.join(key.as_ref().map(|text| text.get_ref().as_str()).unwrap_or(default))
+    let file_at = |key: Option<&Text>, default: &str| {
+        base.join(key.map(|text| text.get_ref().as_str()).unwrap_or(default))
     };
-    let (database, key) = (file_at(&server.database, "broker.db"), file_at(&server.key, "broker.key"));
+    let database = file_at(server.as_ref().and_then(|s| s.database.as_ref()), "broker.db");
+    let key = file_at(server.as_ref().and_then(|s| s.key.as_ref()), "broker.key");
 
     let mut names = BTreeSet::new();
     let mut hosts = Vec::new();

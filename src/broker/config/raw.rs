@@ -14,6 +14,8 @@ pub(super) type Texts = Spanned<Vec<Spanned<String>>>;
 #[derive(Default)]
 pub(super) struct RawConfig {
     pub server: Option<Spanned<RawServer>>,
+    /// Whether the file has a `[server]`, even one that did not read.
+    pub server_seen: bool,
     pub hosts: Vec<Spanned<RawHost>>,
     pub people: Vec<Spanned<RawPerson>>,
     pub groups: Vec<Spanned<RawGroup>>,
@@ -117,7 +119,10 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawConfig> {
     let mut raw = RawConfig::default();
     for (key, value) in document.into_inner() {
         match key.get_ref().as_ref() {
-            "server" => raw.server = one(checker, value),
+            "server" => {
+                raw.server_seen = true;
+                raw.server = one(checker, value);
+            }
             "hosts" => raw.hosts = each(checker, value, "hosts"),
             "people" => raw.people = each(checker, value, "people"),
             "groups" => raw.groups = each(checker, value, "groups"),
