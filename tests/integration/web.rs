@@ -159,6 +159,15 @@ fn web_forged_decisions_are_refused() {
     assert!(seen["foreignOrigin"]["body"].as_str().unwrap().contains("another site"), "{seen}");
     assert_eq!(seen["after"]["state"], "pending", "{seen}");
     assert_eq!(web.state(&id), "pending");
+    // Signed out, and the old session cookie put back does not sign in again.
+    assert_eq!(
+        (&seen["afterLogout"]["signInLink"], &seen["afterLogout"]["buttons"]),
+        (&json!(true), &json!([]))
+    );
+    assert_eq!(
+        (&seen["oldCookie"]["signInLink"], &seen["oldCookie"]["signedIn"]),
+        (&json!(true), &json!(null))
+    );
 
     // Without a session, the form is no use either.
     let response = client()
@@ -186,6 +195,12 @@ fn web_sign_in_refuses_tampering_strangers_and_self_approval() {
         "{seen}"
     );
 
+    // Another browser's code brought to this browser's callback: the provider refuses it (PKCE).
+    let swapped = browser(json!({"mode": "swap-code", "url": web.page(&id), "login": "alice"}));
+    assert_eq!(swapped["swapped"]["status"], 400, "{swapped}");
+    assert!(swapped["swapped"]["message"].as_str().unwrap().contains("invalid_grant"), "{swapped}");
+    assert_eq!(swapped["after"]["signInLink"], true, "{swapped}");
+
     let stranger = browser(json!({"mode": "login", "url": web.page(&id), "login": "carol"}));
     assert_eq!(stranger["status"], 403, "{stranger}");
     assert!(
@@ -205,4 +220,26 @@ fn web_sign_in_refuses_tampering_strangers_and_self_approval() {
     assert_eq!(bob["buttons"], json!([]), "{bob}");
     assert!(bob["cannotDecide"].as_str().unwrap().contains("your own request"), "{bob}");
     assert_eq!(web.state(&own), "pending");
+}
+
+#[test]
+fn web_sign_in_settings_are_linted() {
+    let env = crate::support::TestEnv::new();
+    let config = env.root().join("broker.toml");
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[[people]]\nid = \"alice\"\noidc_sub = \"u-1\"\n\n\
+         [sign_in]\nissuer = \"http://127.0.0.1:1\"\nclient_id = \"gate\"\nclient_secret = \"env:GATE_OIDC_SECRET\"\n\
+         scopes = [\"email\", \"profile\"]\nclaim = \"phone\"\n",
+    )
+    .unwrap();
+    let output = env
+        .gate_process(&["serve", "--config", config.to_str().unwrap(), "--check"])
+        .env("GATE_OIDC_SECRET", "s")
+        .output()
+        .unwrap();
+    let text = crate::support::stdout(&output) + &crate::support::stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("broker.toml:13:9: `claim` \"phone\" must be \"email\" or \"sub\""), "{text}");
+    assert_eq!(text.matches("broker.toml:").count(), 1, "scopes and oidc_sub are known keys: {text}");
 }

@@ -6,8 +6,10 @@
 //   decide        sign in as `login` at the provider's real login and consent pages, open the
 //                 full command, write `comment`, press `decision` ("approve" or "deny")
 //   forgery       sign in, then post decisions that must be refused: no CSRF token, a wrong
-//                 token, a foreign Origin, a form on another origin
+//                 token, a foreign Origin, a form on another origin; then sign out, and put
+//                 the old session cookie back
 //   tamper-state  sign in but change `state` on the way back to /auth/callback
+//   swap-code     sign in twice, in two browsers, and bring the second one's code to the first
 //   login         sign in as `login` and report the page that comes back
 // Optional: "screenshot": "FILE.png".
 import { chromium } from 'playwright-core';
@@ -61,7 +63,26 @@ async function signIn(page, login) {
   return null;
 }
 
-async function run(page, context) {
+// Signs in but stops the provider's redirect back to /auth/callback before the browser follows
+// it (Chromium's own request interception sees every request of a redirect chain); the URL.
+async function signInUntilCallback(page, context) {
+  let callback = null;
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/auth/callback*', requestStage: 'Request' }] });
+  cdp.on('Fetch.requestPaused', async ({ requestId, request }) => {
+    callback = request.url;
+    await cdp.send('Fetch.failRequest', { requestId, errorReason: 'Aborted' }).catch(() => {});
+  });
+  page.setDefaultTimeout(TIMEOUT);
+  await page.goto(options.url);
+  await signIn(page, options.login).catch(() => null);
+  for (let waited = 0; !callback && waited < TIMEOUT; waited += 100) await page.waitForTimeout(100);
+  if (!callback) throw new Error('the provider never redirected to /auth/callback');
+  await cdp.send('Fetch.disable');
+  return { callback };
+}
+
+async function run(page, context, browser) {
   const { mode, url } = options;
   if (mode === 'anonymous') {
     return read(page, await page.goto(url));
@@ -108,23 +129,16 @@ async function run(page, context) {
     const [crossSite] = await Promise.all([evil.waitForNavigation({ timeout: TIMEOUT }), evil.$eval('#f', (f) => f.submit())]);
     result.crossSiteForm = { status: crossSite.status(), body: (await evil.textContent('body')).replace(/\s+/g, ' ').trim() };
     result.after = await read(page, await page.goto(url));
+    // Signing out ends the session: even the old cookie, put back, no longer signs in.
+    const session = (await context.cookies()).find((cookie) => cookie.name === 'gate_session');
+    const [loggedOut] = await Promise.all([page.waitForNavigation(), page.click('form[action="/auth/logout"] button')]);
+    result.afterLogout = await read(page, loggedOut);
+    await context.addCookies([session]);
+    result.oldCookie = await read(page, await page.goto(url));
     return result;
   }
   if (mode === 'tamper-state') {
-    // Catch the provider's redirect back to /auth/callback before the browser follows it:
-    // Chromium's own request interception sees every request of a redirect chain.
-    let callback = null;
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/auth/callback*', requestStage: 'Request' }] });
-    cdp.on('Fetch.requestPaused', async ({ requestId, request }) => {
-      callback = request.url;
-      await cdp.send('Fetch.failRequest', { requestId, errorReason: 'Aborted' }).catch(() => {});
-    });
-    await page.goto(url);
-    await signIn(page, options.login).catch(() => null);
-    for (let waited = 0; !callback && waited < TIMEOUT; waited += 100) await page.waitForTimeout(100);
-    if (!callback) throw new Error('the provider never redirected to /auth/callback');
-    await cdp.send('Fetch.disable');
+    const { callback } = await signInUntilCallback(page, context);
     const tampered = new URL(callback);
     tampered.searchParams.set('state', `${tampered.searchParams.get('state')}x`);
     const first = await read(page, await page.goto(tampered.toString()));
@@ -132,6 +146,18 @@ async function run(page, context) {
     const replay = await read(page, await page.goto(callback));
     const after = await read(page, await page.goto(url));
     return { tampered: first, replay, after };
+  }
+  if (mode === 'swap-code') {
+    // Authorization code injection: another browser's code, brought to this browser's callback
+    // with this browser's own state. PKCE ties the code to the other browser's verifier.
+    const mine = await signInUntilCallback(page, context);
+    const otherContext = await browser.newContext();
+    const other = await signInUntilCallback(await otherContext.newPage(), otherContext);
+    const swapped = new URL(mine.callback);
+    swapped.searchParams.set('code', new URL(other.callback).searchParams.get('code'));
+    const result = await read(page, await page.goto(swapped.toString()));
+    const after = await read(page, await page.goto(url));
+    return { swapped: result, after };
   }
   throw new Error(`unknown mode ${mode}`);
 }
@@ -142,7 +168,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  const result = await run(page, context);
+  const result = await run(page, context, browser);
   if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
   console.log(JSON.stringify(result));
 } catch (error) {

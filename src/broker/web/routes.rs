@@ -307,7 +307,10 @@ async fn sign_in(web: &Web, headers: &HeaderMap, query: CallbackQuery) -> Respon
         );
     };
     if let Some(error) = query.error {
-        return failed(&format!("The sign-in provider answered: {error}."));
+        // Anyone can send a browser here with any `error`: show only an OAuth error code.
+        let code = error.len() <= 64 && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let error = if code { error.as_str() } else { "an error" };
+        return failed(&format!("The sign-in provider answered with {error}; sign in again."));
     }
     let login: Option<Login> = web.cookie(headers, LOGIN_COOKIE).and_then(|c| web.secret.open("login", &c));
     let Some(login) = login.filter(|login| login.expires > now()) else {
