@@ -18,4 +18,5 @@ mod exec;
 mod policies;
 mod support;
 mod web;
+mod web_page;
 mod web_support;

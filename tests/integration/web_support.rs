@@ -175,6 +175,11 @@ client_secret = "env:GATE_OIDC_SECRET"
 
     /// Creates a request through the host API, as `gate exec` would; its id.
     pub fn create(&self, argv: &[&str], user: &str) -> String {
+        self.create_with(argv, user, "release", 120)
+    }
+
+    /// The same, for `rule`, waiting at most `seconds`.
+    pub fn create_with(&self, argv: &[&str], user: &str, rule: &str, seconds: u64) -> String {
         let mut id = [0u8; 16];
         getrandom::fill(&mut id).unwrap();
         let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
@@ -182,10 +187,10 @@ client_secret = "env:GATE_OIDC_SECRET"
         let cwd = "/srv/app";
         let body = serde_json::json!({
             "id": id, "argv": argv, "line": null, "cwd": cwd, "user": user, "host": "build-7",
-            "uid": 1000, "pid": 4242, "parent": "claude --task <deploy>", "rule": "release",
+            "uid": 1000, "pid": 4242, "parent": "claude --task <deploy>", "rule": rule,
             "reason": "releases need a human",
             "command_sha256": gate::approval::signed::command_sha256(Some(&argv_text), None, cwd),
-            "deadline": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 120,
+            "deadline": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + seconds,
         });
         let response = client()
             .post(format!("{}/v1/requests", self.url))
@@ -207,6 +212,11 @@ client_secret = "env:GATE_OIDC_SECRET"
             .json()
             .unwrap();
         status["state"].as_str().unwrap().to_string()
+    }
+
+    /// The file of the secret that signs the page's cookies.
+    pub fn session_secret(&self) -> PathBuf {
+        self.env.root().join("broker.key.web-secret")
     }
 
     pub fn page(&self, id: &str) -> String {

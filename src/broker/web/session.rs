@@ -42,6 +42,7 @@ pub fn random_token() -> String {
 }
 
 /// The server secret that signs cookies and CSRF tokens.
+#[derive(Clone)]
 pub struct Secret([u8; 32]);
 
 impl Secret {
