@@ -11,6 +11,7 @@ mod http;
 pub mod mask;
 pub mod signing;
 pub mod store;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -31,6 +32,8 @@ pub enum ServeError {
     Listen { address: String, source: std::io::Error },
     #[error("cannot start the broker's runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Web(String),
 }
 
 /// How often pending requests are checked against their deadline.
@@ -72,7 +75,8 @@ async fn run(config: Config, store: Arc<dyn Store>, signer: DecisionSigner) -> R
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let state = http::AppState::new(config, store, signer, stopped.clone());
     tokio::spawn(expire_loop(state.clone()));
-    let app = http::router(state);
+    let web = web::broker::for_state(&state).map_err(ServeError::Web)?;
+    let app = http::router(state).merge(web::router(std::sync::Arc::new(web)));
     let mut stopping = stopped.clone();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stopping.wait_for(|stop| *stop).await;

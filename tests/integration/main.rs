@@ -23,3 +23,6 @@ mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
 mod support;
+mod web;
+mod web_page;
+mod web_support;

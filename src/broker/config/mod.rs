@@ -63,6 +63,8 @@ pub struct Person {
     pub unix: Vec<(String, String)>,
     pub token: Option<Secret>,
     pub slack: Option<String>,
+    /// The person's `sub` at the sign-in provider, for `[sign_in] claim = "sub"`.
+    pub oidc_sub: Option<String>,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,10 @@ pub struct SignIn {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Scopes asked for besides `openid` (default: `email` when matching by email).
+    pub scopes: Vec<String>,
+    /// Which verified claim names the person: `email` (default) or `sub`.
+    pub claim: crate::broker::web::Claim,
 }
 
 /// The timeout of a route that does not say, and of the default route.
@@ -239,6 +245,7 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
                 unix,
                 token,
                 slack: text(&person.slack),
+                oidc_sub: text(&person.oidc_sub),
             },
             token_span,
         ));
@@ -303,7 +310,16 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
             checker.error(sign_in.client_id.span(), "`client_id` is empty");
         }
         let client_secret = secret(checker, &sign_in.client_secret, base);
-        (issuer, sign_in.client_id.into_inner(), client_secret)
+        let scopes = list(&sign_in.scopes).into_iter().map(|scope| scope.get_ref().clone()).collect();
+        let claim = match sign_in.claim.as_ref().map(|claim| (claim.get_ref().as_str(), claim.span())) {
+            None | Some(("email", _)) => crate::broker::web::Claim::Email,
+            Some(("sub", _)) => crate::broker::web::Claim::Sub,
+            Some((other, span)) => {
+                checker.error(span, format!("`claim` {other:?} must be \"email\" or \"sub\""));
+                crate::broker::web::Claim::Email
+            }
+        };
+        (issuer, sign_in.client_id.into_inner(), client_secret, scopes, claim)
     });
 
     // One token, one identity: a token shared by a host and a person would make either the other.
@@ -332,7 +348,9 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
     }
 
     let sign_in = match sign_in {
-        Some((issuer, client_id, Some(client_secret))) => Some(SignIn { issuer, client_id, client_secret }),
+        Some((issuer, client_id, Some(client_secret), scopes, claim)) => {
+            Some(SignIn { issuer, client_id, client_secret, scopes, claim })
+        }
         _ => None,
     };
     Some(Config {

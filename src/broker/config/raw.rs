@@ -49,6 +49,7 @@ pub(super) struct RawPerson {
     pub unix: Option<Texts>,
     pub token: Option<Text>,
     pub slack: Option<Text>,
+    pub oidc_sub: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +88,8 @@ pub(super) struct RawSignIn {
     pub issuer: Text,
     pub client_id: Text,
     pub client_secret: Text,
+    pub scopes: Option<Texts>,
+    pub claim: Option<Text>,
 }
 
 /// Collects located errors while the file is read and checked.

@@ -47,6 +47,7 @@ fn person(id: &str, unix: &[(&str, &str)]) -> Person {
         unix: unix.iter().map(|(u, h)| (u.to_string(), h.to_string())).collect(),
         token: None,
         slack: None,
+        oidc_sub: None,
     }
 }
 

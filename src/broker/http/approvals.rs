@@ -122,6 +122,12 @@ async fn decide(
         time: rfc3339_now(),
         refused,
     };
+    Ok(Json(record(&state, attempt).await?))
+}
+
+/// Judges and records one answer (the store's one transaction) and wakes whoever waits when it
+/// made the request final: every channel's decisions, the web page's too, come through here.
+pub(crate) async fn record(state: &AppState, attempt: Attempt) -> Result<Decided, ApiError> {
     let attempted = state.run(move |inner| inner.store.record_attempt(&attempt, &inner.signer)).await??;
     match attempted {
         Attempted::Refused(refusal) => Err(refusal.into()),
@@ -129,12 +135,12 @@ async fn decide(
             if became_final {
                 state.finished(&request);
             }
-            Ok(Json(Decided {
+            Ok(Decided {
                 approvals: request.approved_count(),
                 quorum: request.plan.quorum,
                 state: request.state,
                 id: request.id,
-            }))
+            })
         }
     }
 }

@@ -29,7 +29,15 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match self {
+        let (status, message) = self.into_parts();
+        (status, Json(ErrorBody { error: message })).into_response()
+    }
+}
+
+impl ApiError {
+    /// The status and the client's message (an internal error's detail goes to stderr here).
+    pub fn into_parts(self) -> (StatusCode, String) {
+        match self {
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
             ApiError::Unauthorized => {
                 (StatusCode::UNAUTHORIZED, "missing or unknown bearer token".to_string())
@@ -48,8 +56,7 @@ impl IntoResponse for ApiError {
                 eprintln!("gate serve: internal error: {}", crate::display::escape_controls(&detail));
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error (see the broker's log)".to_string())
             }
-        };
-        (status, Json(ErrorBody { error: message })).into_response()
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
 
+pub(crate) use approvals::{record, view};
 pub use error::ApiError;
 pub use state::AppState;
 
