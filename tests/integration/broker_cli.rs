@@ -87,8 +87,7 @@ fn unknown_ids_unreachable_brokers_and_missing_settings() {
     assert!(stderr(&output).contains("GATE_BROKER_URL"));
 }
 
-#[path = "../support/pty.rs"]
-mod pty;
+use super::pty;
 
 fn on_terminal(broker: &Broker, token: &str, args: &[&str]) -> pty::Pty {
     let mut command = portable_pty::CommandBuilder::new(super::support::gate_binary());
