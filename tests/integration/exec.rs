@@ -159,3 +159,30 @@ fn verify_names_an_edited_or_deleted_middle_entry() {
     let said = format!("{}{}", stdout(&output), stderr(&output));
     assert!(said.contains("entry 6") || said.contains("entry 5"), "{said}");
 }
+
+/// The allowed path pays for nothing it does not use: no network socket, no thread, no runtime
+/// (the broker client exists only on `ask`). strace shows every socket and clone.
+#[test]
+fn the_allowed_path_opens_no_network_socket_and_starts_no_thread() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let trace = env.root().join("trace");
+    let output = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=socket,connect,clone,clone3", "-o"])
+        .arg(&trace)
+        .arg(super::support::gate_binary())
+        .args(["exec", "--db"])
+        .arg(env.db())
+        .args(["--", "true"])
+        .env("GATE_POLICY", env.root().join("policy.toml"))
+        .env("HOME", env.home())
+        .env("GATE_BROKER_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("strace is needed for this test: run .ci/deps (apt-get install strace)");
+    assert!(output.status.success(), "{output:?}");
+    let trace = std::fs::read_to_string(trace).unwrap();
+    for line in trace.lines() {
+        assert!(!line.contains("AF_INET"), "a network socket on the allowed path: {line}");
+        assert!(!line.contains("CLONE_THREAD"), "a thread on the allowed path: {line}");
+    }
+    assert!(trace.contains("clone"), "the command itself is started: {trace}");
+}
