@@ -81,7 +81,7 @@ impl Webhook {
 
 /// An error and its causes on one line ("error sending request" alone says nothing), without
 /// the URL.
-fn reason(error: reqwest::Error) -> String {
+pub(crate) fn reason(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut reason = error.to_string();
     let mut cause = std::error::Error::source(&error);

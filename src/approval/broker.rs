@@ -224,17 +224,7 @@ fn unix(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// An error and its causes on one line, without the URL (its path may be a secret).
+/// An error and its causes on one line, without the URL (its path may be a secret), escaped.
 fn one_line(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut reason = error.to_string();
-    let mut cause = std::error::Error::source(&error);
-    while let Some(inner) = cause {
-        let text = inner.to_string();
-        if !reason.contains(&text) {
-            reason = format!("{reason}: {text}");
-        }
-        cause = inner.source();
-    }
-    crate::display::escape_controls(&reason)
+    crate::display::escape_controls(&crate::webhook::reason(error))
 }

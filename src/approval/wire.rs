@@ -58,6 +58,17 @@ pub enum State {
 }
 
 impl State {
+    /// The state's name, as the JSON says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Approved => "approved",
+            State::Denied => "denied",
+            State::Expired => "expired",
+            State::Withdrawn => "withdrawn",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         self != State::Pending
     }

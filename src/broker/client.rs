@@ -62,7 +62,7 @@ impl ApproverClient {
     ) -> Result<T, ClientError> {
         let response = request.bearer_auth(&self.token).send().map_err(|error| ClientError::Unreachable {
             target: self.target(),
-            reason: error.without_url().to_string(),
+            reason: crate::webhook::reason(error),
         })?;
         let status = response.status();
         let text = response.text().map_err(|error| ClientError::BadAnswer(error.to_string()))?;

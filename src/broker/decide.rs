@@ -176,7 +176,7 @@ pub fn plan(routes: &[Route], people: &[Person], rule: Option<&str>, user: &str,
 /// Why an answer did not count. Each message is one line for the person who answered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("already decided by {}: {}", .by.join(", "), state_word(*.state))]
+    #[error("already decided by {}: {}", .by.join(", "), .state.as_str())]
     Decided { state: State, by: Vec<String> },
     #[error("the request was withdrawn by its host")]
     Withdrawn,
@@ -196,16 +196,6 @@ pub enum Refusal {
     NotYou { me: String, named: String },
     #[error("an integration must name the person it decides for in `approver`")]
     NoApprover,
-}
-
-fn state_word(state: State) -> &'static str {
-    match state {
-        State::Pending => "pending",
-        State::Approved => "approved",
-        State::Denied => "denied",
-        State::Expired => "expired",
-        State::Withdrawn => "withdrawn",
-    }
 }
 
 /// A request's standing, as the store holds it when an answer arrives.

@@ -155,8 +155,8 @@ fn describe(request: &RequestView) -> String {
         (
             "state",
             format!(
-                "{:?}, {} of {} approvals{}",
-                request.state,
+                "{}, {} of {} approvals{}",
+                request.state.as_str(),
                 request.approvals.len(),
                 request.quorum,
                 if approvals.is_empty() { String::new() } else { format!(": {}", approvals.join(", ")) }

@@ -46,7 +46,7 @@ pub fn run(args: RequestsArgs) -> anyhow::Result<i32> {
     let now = crate::broker::unix_now();
     for request in &list.requests {
         let left = if request.state.is_final() {
-            format!("{:?}", request.state).to_lowercase()
+            request.state.as_str().to_string()
         } else {
             format!("{}s left", (request.deadline - now).max(0))
         };

@@ -68,7 +68,7 @@ impl WebhookChannel {
                 let problem = match result {
                     Ok(response) if response.status().is_success() => return,
                     Ok(response) => format!("answered {}", response.status().as_u16()),
-                    Err(error) => error.without_url().to_string(),
+                    Err(error) => crate::webhook::reason(error),
                 };
                 let last = attempt == MAX_TRIES || SystemTime::now() + pause >= until;
                 eprintln!(

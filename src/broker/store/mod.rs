@@ -129,20 +129,10 @@ pub trait Store: Send + Sync {
     fn attempts(&self, id: &str) -> Result<Vec<AttemptRecord>, StoreError>;
 }
 
-pub(crate) fn state_text(state: State) -> &'static str {
-    match state {
-        State::Pending => "pending",
-        State::Approved => "approved",
-        State::Denied => "denied",
-        State::Expired => "expired",
-        State::Withdrawn => "withdrawn",
-    }
-}
-
 pub(crate) fn parse_state(text: &str) -> Option<State> {
     [State::Pending, State::Approved, State::Denied, State::Expired, State::Withdrawn]
         .into_iter()
-        .find(|state| state_text(*state) == text)
+        .find(|state| state.as_str() == text)
 }
 
 #[cfg(test)]

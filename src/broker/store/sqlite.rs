@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, Row, TransactionBehavior, params};
 
-use super::{Attempt, AttemptRecord, Attempted, Store, StoreError, StoredRequest, parse_state, state_text};
+use super::{Attempt, AttemptRecord, Attempted, Store, StoreError, StoredRequest, parse_state};
 use crate::approval::signed::{Answer, Signer};
 use crate::approval::wire::State;
 use crate::broker::decide::{self, Standing};
@@ -149,7 +149,7 @@ impl Store for SqliteStore {
                 serde_json::to_string(&request.plan)?,
                 request.created,
                 request.deadline,
-                state_text(request.state),
+                request.state.as_str(),
             ],
         )?;
         if inserted == 0 {
@@ -194,7 +194,7 @@ impl Store for SqliteStore {
             Some(state) => select_many(
                 &connection,
                 &format!("SELECT {COLUMNS} FROM requests WHERE state = ?1 ORDER BY created, id"),
-                [state_text(state)],
+                [state.as_str()],
             ),
             None => {
                 select_many(&connection, &format!("SELECT {COLUMNS} FROM requests ORDER BY created, id"), [])
@@ -231,7 +231,7 @@ impl Store for SqliteStore {
             }
             Ok(outcome) => outcome,
         };
-        let reason = outcome.map_or("counted", state_text);
+        let reason = outcome.map_or("counted", State::as_str);
         log(&transaction, attempt, true, reason)?;
         let me = Signer {
             person: attempt.person.clone(),
@@ -254,7 +254,7 @@ impl Store for SqliteStore {
             });
             transaction.execute(
                 "UPDATE requests SET state = ?2, signed = ?3, finished = ?4 WHERE id = ?1 AND state = 'pending'",
-                params![request.id, state_text(state), signed.to_text(), attempt.time],
+                params![request.id, state.as_str(), signed.to_text(), attempt.time],
             )?;
         }
         let request = select(&transaction, &attempt.request_id)?.expect("read in this transaction");

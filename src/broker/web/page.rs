@@ -111,16 +111,6 @@ pub struct Request<'a> {
     pub now: i64,
 }
 
-pub fn state_name(state: State) -> &'static str {
-    match state {
-        State::Pending => "pending",
-        State::Approved => "approved",
-        State::Denied => "denied",
-        State::Expired => "expired",
-        State::Withdrawn => "withdrawn",
-    }
-}
-
 /// "4m 10s left", or "expired".
 pub fn time_left(deadline: i64, now: i64) -> String {
     let left = deadline - now;
@@ -157,7 +147,7 @@ pub fn request(page: &Request) -> String {
         }
     }
     body.push_str("</div>");
-    let state = state_name(view.state);
+    let state = view.state.as_str();
     let _ = write!(body, "<h1>Approval request <code>{}</code></h1>", text(&view.id[..view.id.len().min(8)]));
     if let Some((refused, notice)) = page.notice {
         let class = if refused { "notice refused" } else { "notice" };

@@ -194,7 +194,7 @@ fn decided_text(decided: &Decided) -> String {
             decided.quorum,
             decided.quorum.saturating_sub(decided.approvals)
         ),
-        state => page::state_name(state).to_string(),
+        state => state.as_str().to_string(),
     }
 }
 
