@@ -182,17 +182,12 @@ impl BrokerClient {
         builder: reqwest::blocking::RequestBuilder,
     ) -> Result<T, Fault> {
         let response = builder.bearer_auth(&self.config.token).send().map_err(|error| {
-            let builder = error.is_builder();
-            let why = one_line(error);
             // Refused, reset, cut short, timed out: the broker may be restarting, so try again
-            // until the deadline (which then refuses anyway). A certificate or a malformed
+            // until the deadline (which then refuses anyway). A TLS failure or a malformed
             // request does not fix itself: say so at once.
-            let lower = why.to_ascii_lowercase();
-            if builder
-                || lower.contains("certificate")
-                || lower.contains("tls")
-                || lower.contains("handshake")
-            {
+            let final_ = error.is_builder() || is_tls(&error);
+            let why = one_line(error);
+            if final_ {
                 Fault::Final(format!("the broker {} could not be asked: {why}", self.url()))
             } else {
                 Fault::Transient(why)
@@ -222,6 +217,23 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 fn unix(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Whether TLS failed (a handshake, a certificate, a peer that does not speak TLS): rustls's
+/// error somewhere in the chain, directly or inside an I/O error.
+fn is_tls(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // An I/O error's `source` skips the error it wraps: look inside it instead.
+        cause = match current.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 /// An error and its causes on one line, without the URL (its path may be a secret), escaped.

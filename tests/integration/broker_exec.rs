@@ -378,3 +378,24 @@ fn a_signed_decision_replayed_from_another_request_does_not_run_the_command() {
     assert_eq!(entry["verdict"], "approval-failed");
     assert!(entry["approval"].is_null(), "a decision that did not verify is not kept as proof");
 }
+
+#[test]
+fn bad_tls_refuses_at_once() {
+    // https to a broker that speaks plain HTTP: the handshake fails, which no retry fixes.
+    let (env, broker) = setup(20);
+    let marker = env.root().join("ran");
+    let url = broker.url().replace("http://", "https://");
+    let started = Instant::now();
+    let output = finish(exec_with(
+        &env,
+        &url,
+        broker.host_token(),
+        &broker.key(),
+        &["touch", marker.to_str().unwrap()],
+    ));
+    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
+    assert!(started.elapsed() < Duration::from_secs(10), "a TLS failure is final, not retried");
+    assert!(stderr(&output).contains("could not be asked"), "{}", stderr(&output));
+    assert!(!marker.exists());
+    assert_eq!(decisions(&env).pop().unwrap()["verdict"], "approval-failed");
+}
