@@ -6,8 +6,13 @@ use std::path::PathBuf;
 /// Run a command if the policy allows it or a human approves it; record the decision first.
 ///
 /// Exits with the command's own code, 128+N if it died of signal N, 127 if not found, 126 if not
-/// executable; 77 when refused (denied, rejected, timed out, nobody to ask), 78 for a policy
-/// error and 74 for an audit log error, and then the command never starts.
+/// executable; 77 when refused (denied, rejected, timed out, nobody to ask, the broker failed or
+/// its decision did not verify), 78 for a policy error and 74 for an audit log error, and then
+/// the command never starts.
+///
+/// On ask, gate asks on its terminal and, when one is configured, through the approval broker
+/// (`[approval]` in /etc/gate/policy.toml, which pins it; else GATE_BROKER_URL,
+/// GATE_BROKER_TOKEN, GATE_BROKER_KEY): the first answer wins.
 ///
 /// Examples:
 ///   gate exec -- cargo test
