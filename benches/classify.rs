@@ -35,8 +35,14 @@ fn generated_policy() -> String {
 fn bench(c: &mut Criterion) {
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin".into()));
     let env = |_: &str| None;
-    let context =
-        Context { home: HOME, cwd: Path::new("/home/agent/project"), env: &env, resolver: &resolver };
+    let context = Context {
+        home: HOME,
+        cwd: Path::new("/home/agent/project"),
+        env: &env,
+        resolver: &resolver,
+        project: None,
+        own: &Default::default(),
+    };
     let default = Policy::parse("default", gate::policy::BUILTIN_DEFAULT, HOME).unwrap();
     let generated = Policy::parse("generated", &generated_policy(), HOME).unwrap();
 

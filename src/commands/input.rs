@@ -62,13 +62,19 @@ pub struct Environment {
     pub home: String,
     pub cwd: PathBuf,
     pub resolver: Resolver,
+    pub own: crate::policy::effects::OwnFiles,
 }
 
 impl Environment {
     pub fn capture() -> anyhow::Result<Environment> {
         let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Ok(Environment { home, cwd, resolver: Resolver::new(std::env::var_os("PATH")) })
+        Ok(Environment {
+            home,
+            cwd,
+            resolver: Resolver::new(std::env::var_os("PATH")),
+            own: Default::default(),
+        })
     }
 
     pub fn context(&self) -> Context<'_> {
@@ -77,6 +83,8 @@ impl Environment {
             cwd: &self.cwd,
             env: &|name| std::env::var(name).ok(),
             resolver: &self.resolver,
+            project: None,
+            own: &self.own,
         }
     }
 }

@@ -6,6 +6,7 @@ mod classify;
 mod compile;
 mod decision;
 mod diagnostic;
+pub mod effects;
 mod glob;
 mod locate;
 mod paths;
@@ -164,6 +165,9 @@ pub struct Policy {
     /// Rules that apply to any program (no `match`, or a glob program).
     for_any_program: Vec<usize>,
     pub tests: Vec<PolicyTest>,
+    /// What reading and writing which path is worth.
+    #[allow(dead_code, reason = "judged in classify once the path classes of issue 10 land")]
+    pub(crate) paths: effects::PathClasses,
 }
 
 impl Policy {
@@ -193,6 +197,7 @@ impl Policy {
             by_program: HashMap::new(),
             for_any_program: Vec::new(),
             tests: compiled.tests,
+            paths: effects::PathClasses::default(),
         };
         policy.index();
         Ok(policy)

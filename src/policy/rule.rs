@@ -46,6 +46,10 @@ pub struct Context<'a> {
     pub cwd: &'a Path,
     pub env: &'a dyn Fn(&str) -> Option<String>,
     pub resolver: &'a Resolver,
+    /// The git work tree around `cwd`, if any: with `cwd` itself, where writes are ordinary work.
+    pub project: Option<&'a Path>,
+    /// gate's own files, which no command may touch.
+    pub own: &'a super::effects::OwnFiles,
 }
 
 impl Rule {

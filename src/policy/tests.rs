@@ -84,7 +84,14 @@ fn judge(line: &str, cwd: &str, env: &[(&str, &str)]) -> (Decision, Option<Strin
     let policy = Policy::parse("test.toml", POLICY, HOME).unwrap();
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin".into()));
     let lookup = |name: &str| env.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string());
-    let context = Context { home: HOME, cwd: Path::new(cwd), env: &lookup, resolver: &resolver };
+    let context = Context {
+        home: HOME,
+        cwd: Path::new(cwd),
+        env: &lookup,
+        resolver: &resolver,
+        project: None,
+        own: &Default::default(),
+    };
     let classification = policy.classify(&crate::shell::analyze_line(line), &context);
     (classification.decision, classification.rule)
 }
@@ -224,7 +231,14 @@ fn settings_judge_what_rules_cannot() {
     )
     .unwrap();
     let resolver = Resolver::new(None);
-    let context = Context { home: HOME, cwd: Path::new("/"), env: &|_| None, resolver: &resolver };
+    let context = Context {
+        home: HOME,
+        cwd: Path::new("/"),
+        env: &|_| None,
+        resolver: &resolver,
+        project: None,
+        own: &Default::default(),
+    };
     let decide = |line: &str| policy.classify(&crate::shell::analyze_line(line), &context).decision;
     assert_eq!(decide("frobnicate --now"), Decision::Allow);
     assert_eq!(decide("eval \"$X\""), Decision::Deny);

@@ -23,7 +23,7 @@ mod fuzz_tests;
 #[cfg(test)]
 mod tests;
 
-pub use types::{Analysis, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
+pub use types::{Analysis, Cwd, Piece, Redirect, RedirectKind, SimpleCommand, Unit, Word};
 
 /// Analyses one shell line, as `bash -c LINE` would run it.
 pub fn analyze_line(line: &str) -> Analysis {

@@ -86,6 +86,21 @@ pub struct SimpleCommand {
     /// them: they decide how the shell finds the program (PATH), but the program does not get
     /// them in its environment (unless gate's own environment exports that name already).
     pub shell_only: usize,
+    /// The working directory the command runs in, as the line has changed it so far.
+    pub cwd: Cwd,
+}
+
+/// Where a command runs, relative to the directory gate was started in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Cwd {
+    /// The directory gate runs in: the line has not moved.
+    #[default]
+    Start,
+    /// A directory known before the command runs: absolute, under `~` (a leading [`Piece::Home`]),
+    /// or relative to the start directory. It may still hold wildcards (`cd src/*`).
+    Known(Word),
+    /// Moved to a place known only at run time (`cd "$X"`, `popd` past what the line pushed).
+    Unknown,
 }
 
 impl SimpleCommand {

@@ -478,6 +478,7 @@ impl Walker {
                     redirects: cmd.redirects.clone(),
                     via,
                     shell_only: cmd.shell_only,
+                    cwd: cmd.cwd.clone(),
                 };
                 let mut wrapper = cmd;
                 wrapper.words.truncate(split);

@@ -89,8 +89,18 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 fn context(resolver: &Resolver) -> Context<'_> {
-    Context { home: "/home/agent", cwd: Path::new("/tmp"), env: &|_| None, resolver }
+    Context {
+        home: "/home/agent",
+        cwd: Path::new("/tmp"),
+        env: &|_| None,
+        resolver,
+        project: None,
+        own: &NO_OWN_FILES,
+    }
 }
+
+static NO_OWN_FILES: gate::policy::effects::OwnFiles =
+    gate::policy::effects::OwnFiles { protected: Vec::new(), private: Vec::new() };
 
 fn allow_everything() -> Policy {
     Policy::parse("allow-all", "version = 1\n[settings]\ndefault = \"allow\"\n", "/home/agent").unwrap()

@@ -8,8 +8,14 @@ const HOME: &str = "/home/agent";
 fn with_context<T>(run: impl FnOnce(&Context) -> T) -> T {
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()));
     let env = |name: &str| (name == "HOME").then(|| HOME.to_string());
-    let context =
-        Context { home: HOME, cwd: Path::new("/home/agent/project"), env: &env, resolver: &resolver };
+    let context = Context {
+        home: HOME,
+        cwd: Path::new("/home/agent/project"),
+        env: &env,
+        resolver: &resolver,
+        project: None,
+        own: &Default::default(),
+    };
     run(&context)
 }
 
