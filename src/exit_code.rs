@@ -33,6 +33,9 @@ pub const SIGNAL_BASE: i32 = 128;
 /// Maps an error that reached the top to gate's exit code, by the kind of its root.
 pub fn for_error(error: &anyhow::Error) -> i32 {
     for cause in error.chain() {
+        if cause.is::<crate::commands::UsageError>() {
+            return USAGE;
+        }
         if cause.is::<crate::policy::PolicyError>() {
             return POLICY_ERROR;
         }

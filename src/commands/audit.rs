@@ -32,8 +32,8 @@ pub struct FilterArgs {
     /// Only entries before this time (same forms as --since)
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)
-    #[arg(long)]
+    /// Only decisions with this policy decision or verdict
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(DECISIONS_AND_VERDICTS))]
     pub decision: Option<String>,
     /// Only decisions made by this rule
     #[arg(long)]
@@ -181,6 +181,20 @@ pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
         },
     }
 }
+
+/// What `--decision` can name: the policy's decisions and the verdicts recorded with them.
+const DECISIONS_AND_VERDICTS: [&str; 10] = [
+    "allow",
+    "ask",
+    "deny",
+    "allowed",
+    "denied",
+    "approved",
+    "rejected",
+    "timed-out",
+    "no-approver",
+    "approval-failed",
+];
 
 /// A value on the command line that cannot be used: said like clap says it, with its exit code.
 fn usage(message: &str) -> anyhow::Result<i32> {

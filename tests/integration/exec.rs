@@ -186,3 +186,23 @@ fn the_allowed_path_opens_no_network_socket_and_starts_no_thread() {
     }
     assert!(trace.contains("clone"), "the command itself is started: {trace}");
 }
+
+/// A command line that names nothing to run is a usage error, never a request for approval, and
+/// nothing is recorded for it.
+#[test]
+fn an_empty_command_is_a_usage_error() {
+    let env = TestEnv::new().with_policy(&policy("ask", ""));
+    for args in [
+        &["exec", "-c", ""][..],
+        &["exec", "-c", "  # nothing\n"],
+        &["exec", "--", ""],
+        &["exec"],
+        &["check", "-c", ""],
+    ] {
+        let output = env.gate(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(message.starts_with("gate: ") && message.lines().count() == 1, "{args:?}: {message}");
+    }
+    assert!(!env.db().exists() || gate::audit::AuditLog::open(&env.db()).unwrap().head().unwrap().size == 1);
+}

@@ -82,9 +82,9 @@ impl AuditLog {
             // Freed space is zeroed, so that verify's file check can require every byte that
             // holds no entry to be zero.
             .and_then(|()| conn.pragma_update(None, "secure_delete", "ON"))
-            .and_then(|()| retry(|| schema::user_version(&conn)))
+            .and_then(|()| retry(|| identity(&conn)))
             .map_err(|e| classify(path, e, opened))?;
-        check_version(path, version)?;
+        let version = is_gate_log(path, version)?;
         if version < schema::LATEST {
             initialize(&mut conn).map_err(|e| {
                 classify(path, e, |source| AuditError::Write { path: path.to_path_buf(), source })
@@ -204,6 +204,33 @@ fn check_version(path: &Path, version: i64) -> Result<(), AuditError> {
         });
     }
     Ok(())
+}
+
+/// The schema version, application id and number of schema objects, read in one statement so
+/// that they come from one snapshot (another process may be creating the log meanwhile).
+fn identity(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version), \
+                (SELECT application_id FROM pragma_application_id), \
+                (SELECT count(*) FROM sqlite_schema)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
+}
+
+/// A database gate did not make is never written to: an empty one becomes a log, anything else
+/// with tables of its own (someone's application data, a wrong `--db`) is refused untouched.
+/// Returns the schema version.
+fn is_gate_log(path: &Path, (version, id, objects): (i64, i64, i64)) -> Result<i64, AuditError> {
+    check_version(path, version)?;
+    let not_a_log = |reason: String| Err(AuditError::NotALog { path: path.to_path_buf(), reason });
+    if version == 0 && objects > 0 {
+        return not_a_log(format!("it holds {objects} tables or indexes of another program"));
+    }
+    if version > 0 && id != i64::from(schema::APPLICATION_ID) {
+        return not_a_log(format!("its application id is {id:#x}, not gate's"));
+    }
+    Ok(version)
 }
 
 /// Creates the folder (0700) and an empty file (0600) when missing, so that SQLite never creates
