@@ -270,7 +270,7 @@ _gate() {
                     return 0
                     ;;
                 --decision)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "allow ask deny allowed denied approved rejected timed-out no-approver approval-failed" -- "${cur}"))
                     return 0
                     ;;
                 --rule)
@@ -442,7 +442,7 @@ _gate() {
                     return 0
                     ;;
                 --decision)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "allow ask deny allowed denied approved rejected timed-out no-approver approval-failed" -- "${cur}"))
                     return 0
                     ;;
                 --rule)

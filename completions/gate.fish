@@ -77,7 +77,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s n -l count -d 'How many entries, newest last' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l json -d 'One JSON object per line'
@@ -90,7 +99,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 csv\t'RFC 4180 CSV with a header row; argv as its JSON text'"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
