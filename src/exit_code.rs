@@ -20,8 +20,8 @@ pub const AUDIT_ERROR: i32 = 74;
 /// Refused: denied by policy, denied or not answered by a human, or no approver reachable.
 /// The command did not start.
 pub const REFUSED: i32 = 77;
-/// The policy (or `gate serve`'s configuration) could not be found, read, parsed or validated;
-/// the command did not run.
+/// The policy (or `gate serve`'s configuration, or a signing key file) could not be found, read,
+/// parsed, validated or trusted; the command did not run.
 pub const POLICY_ERROR: i32 = 78;
 /// The command was found but could not be executed (as a shell reports it).
 pub const NOT_EXECUTABLE: i32 = 126;
@@ -45,8 +45,9 @@ pub fn for_error(error: &anyhow::Error) -> i32 {
         if cause.is::<crate::webhook::WebhookError>() {
             return UNAVAILABLE;
         }
-        // The broker's configuration could not be read or validated: like a policy error.
-        if cause.is::<crate::broker::config::ConfigError>() {
+        // The broker's configuration or a key file could not be read, validated or trusted: like
+        // a policy error, something the user sets up.
+        if cause.is::<crate::broker::config::ConfigError>() || cause.is::<crate::audit::KeyError>() {
             return POLICY_ERROR;
         }
         if let Some(crate::broker::client::ClientError::Unreachable { .. }) = cause.downcast_ref() {

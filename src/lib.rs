@@ -27,7 +27,7 @@ pub fn main() -> i32 {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("gate: {}", display::error_line(&error));
+            eprintln!("gate: {}", display::error_line(error.as_ref()));
             exit_code::for_error(&error)
         }
     }

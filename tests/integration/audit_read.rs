@@ -178,3 +178,24 @@ fn time_bounds_and_decision_names_are_checked() {
     let bogus = env.gate(&["audit", "log", "--decision", "bogus"]).assert().code(2);
     assert!(super::support::stderr(bogus.get_output()).contains("possible values"));
 }
+
+/// `audit log` escapes each untrusted part once, and an outcome names the decision it closes;
+/// `audit show` leads with what a reader looks for.
+#[test]
+fn log_rows_escape_once_and_pair_outcomes() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    env.gate(&["exec", "--", "echo", "back\\slash"]).assert().success();
+    env.gate(&["exec", "-c", "echo \"back\\slash\" \x1b[31m"]).assert().success();
+    let rows = stdout(&env.gate(&["audit", "log"]).output().unwrap());
+    let rows: Vec<&str> = rows.lines().collect();
+    assert!(rows[1].ends_with(": echo back\\\\slash"), "{}", rows[1]);
+    assert!(rows[2].ends_with(", closes 2"), "{}", rows[2]);
+    assert!(rows[3].ends_with(": echo \"back\\\\slash\" \\x1b[31m"), "{}", rows[3]);
+    assert!(rows[4].ends_with(", closes 4"), "{}", rows[4]);
+    let last = stdout(&env.gate(&["audit", "log", "-n", "1"]).output().unwrap());
+    assert!(last.trim_end().contains(", closes request "), "{last}");
+    let shown = stdout(&env.gate(&["audit", "show", "4"]).output().unwrap());
+    let names: Vec<&str> =
+        shown.lines().take(5).map(|line| line.split_whitespace().next().unwrap()).collect();
+    assert_eq!(names, ["seq", "time", "kind", "verdict", "decision"]);
+}

@@ -206,29 +206,49 @@ fn check_version(path: &Path, version: i64) -> Result<(), AuditError> {
     Ok(())
 }
 
-/// The schema version, application id and number of schema objects, read in one statement so
-/// that they come from one snapshot (another process may be creating the log meanwhile).
-fn identity(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+/// What a database says it is, read in one statement so that it comes from one snapshot
+/// (another process may be creating the log meanwhile).
+struct Identity {
+    version: i64,
+    application_id: i64,
+    /// Tables, indexes and triggers.
+    objects: i64,
+    has_entries: bool,
+}
+
+fn identity(conn: &Connection) -> rusqlite::Result<Identity> {
     conn.query_row(
         "SELECT (SELECT user_version FROM pragma_user_version), \
                 (SELECT application_id FROM pragma_application_id), \
-                (SELECT count(*) FROM sqlite_schema)",
+                (SELECT count(*) FROM sqlite_schema), \
+                (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'entries')",
         [],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        |row| {
+            Ok(Identity {
+                version: row.get(0)?,
+                application_id: row.get(1)?,
+                objects: row.get(2)?,
+                has_entries: row.get::<_, i64>(3)? == 1,
+            })
+        },
     )
 }
 
 /// A database gate did not make is never written to: an empty one becomes a log, anything else
 /// with tables of its own (someone's application data, a wrong `--db`) is refused untouched.
 /// Returns the schema version.
-fn is_gate_log(path: &Path, (version, id, objects): (i64, i64, i64)) -> Result<i64, AuditError> {
+/// Logs of schema version 1 were made before gate set its application id: for them, an
+/// `entries` table with no other application's id is enough.
+fn is_gate_log(path: &Path, found: Identity) -> Result<i64, AuditError> {
+    let Identity { version, application_id, objects, has_entries } = found;
     check_version(path, version)?;
     let not_a_log = |reason: String| Err(AuditError::NotALog { path: path.to_path_buf(), reason });
     if version == 0 && objects > 0 {
         return not_a_log(format!("it holds {objects} tables or indexes of another program"));
     }
-    if version > 0 && id != i64::from(schema::APPLICATION_ID) {
-        return not_a_log(format!("its application id is {id:#x}, not gate's"));
+    let gates = application_id == i64::from(schema::APPLICATION_ID) || (application_id == 0 && has_entries);
+    if version > 0 && !gates {
+        return not_a_log(format!("its application id is {application_id:#x}, not gate's"));
     }
     Ok(version)
 }

@@ -319,6 +319,7 @@ fn another_programs_database_is_refused_untouched() {
     // A database with gate's version number but another program's application id.
     let raw = Connection::open(&path).unwrap();
     raw.pragma_update(None, "user_version", 1).unwrap();
+    raw.pragma_update(None, "application_id", 0x1234).unwrap();
     drop(raw);
     let opened = AuditLog::open(&path);
     assert!(
