@@ -47,7 +47,28 @@ pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
             (command, OsStr::new(*shell))
         }
     };
+    dies_with_gate(&mut command);
     command.spawn().map_err(|error| not_started(name, &error))
+}
+
+/// The command gets SIGKILL when gate dies, however gate dies (SIGKILL included): a command
+/// whose outcome can no longer be recorded must not run on unobserved. If gate died between the
+/// fork and this call, the child's parent is already someone else, and the child ends itself.
+#[allow(unsafe_code)]
+fn dies_with_gate(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let gate = nix::unistd::getpid();
+    // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
+    // calls are allowed: prctl(2), getppid(2) and _exit(2) are plain system calls.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            if nix::unistd::getppid() != gate {
+                nix::libc::_exit(128 + nix::libc::SIGKILL);
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Maps a spawn error to the shell's code and a reason naming the program.
