@@ -509,7 +509,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__check)
-            opts="-c -h --policy --json --db --help"
+            opts="-c -h --policy --json --exit-code --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -44,6 +44,7 @@ complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The polic
 complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
+complete -c gate -n "__fish_gate_using_subcommand check" -l exit-code -d 'Exit with the decision, for scripts: 0 allow, 10 ask, 11 deny'
 complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -s h -l help -d 'Print help'
 complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'

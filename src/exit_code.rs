@@ -10,6 +10,10 @@ pub const UNREADABLE: i32 = 2;
 /// A check found problems: `gate audit verify` (the log is damaged), `gate policy lint` and
 /// `gate policy test`.
 pub const FAILED: i32 = 1;
+/// `gate check --exit-code`: the policy says ask.
+pub const CHECK_ASK: i32 = 10;
+/// `gate check --exit-code`: the policy says deny.
+pub const CHECK_DENY: i32 = 11;
 /// A webhook could not be reached or did not accept what was posted (`gate audit checkpoint
 /// --post`), or `gate requests`/`approve`/`deny` could not reach the broker. Never `gate exec`'s: there, a failed post is a warning.
 pub const UNAVAILABLE: i32 = 69;

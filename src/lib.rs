@@ -25,7 +25,10 @@ pub use cli::Cli;
 /// Runs gate with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
     use clap::Parser;
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -33,4 +36,19 @@ pub fn main() -> i32 {
             exit_code::for_error(&error)
         }
     }
+}
+
+/// Prints clap's error (or help, or version) and returns its exit code. An error's first line
+/// begins `gate: `, like every other error of gate's; its usage lines follow as clap writes them.
+fn usage_error(error: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = error.print();
+        return if error.use_stderr() { exit_code::USAGE } else { exit_code::SUCCESS };
+    }
+    let text = error.render().to_string();
+    eprint!("gate: {}", text.strip_prefix("error: ").unwrap_or(&text));
+    exit_code::USAGE
 }

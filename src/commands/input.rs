@@ -49,6 +49,13 @@ impl CommandArgs {
                         .into(),
                 ));
             }
+            // No program is named `-x`: this is an option of gate's that does not exist.
+            None if self.argv[0].as_encoded_bytes().starts_with(b"-") => {
+                let shown = crate::display::argv_line(&self.argv[..1]);
+                return Err(UsageError(format!(
+                    "unexpected argument {shown}: gate has no such option (the command goes after --)"
+                )));
+            }
             None => Request::Argv(self.argv),
         };
         let empty = match &request {

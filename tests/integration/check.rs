@@ -190,3 +190,28 @@ fn a_policy_that_is_not_a_regular_file_is_refused_at_once() {
         assert!(super::support::stderr(&output).contains("not a regular file"), "{policy}");
     }
 }
+
+#[test]
+fn exit_code_gives_the_decision_to_scripts() {
+    let env = TestEnv::new().with_policy(&policy(
+        "ask",
+        "[[rules]]\nid = \"ls\"\ndecision = \"allow\"\nmatch = [\"ls\"]\n[[rules]]\nid = \"no-rm\"\ndecision = \"deny\"\nmatch = [\"rm\"]\n",
+    ));
+    for (line, code) in [("ls", 0), ("make", 10), ("rm -rf /", 11)] {
+        env.gate(&["check", "--exit-code", "-c", line]).assert().code(code);
+        env.gate(&["check", "-c", line]).assert().code(0);
+    }
+}
+
+/// clap's own errors begin like gate's, keep clap's usage lines, and exit 2.
+#[test]
+fn usage_errors_begin_like_gates_errors() {
+    let env = TestEnv::new();
+    for args in [&["frob"][..], &["audit", "log", "--decision", "bogus"], &["check", "--json", "--nope"]] {
+        let output = env.gate(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let text = super::support::stderr(&output);
+        assert!(text.starts_with("gate: "), "{args:?}: {text}");
+    }
+    env.gate(&["--version"]).assert().code(0);
+}
