@@ -38,6 +38,9 @@ pub(crate) struct Found<'a> {
     pub(crate) stdin: Stdin,
     /// An assignment whose value holds code, as written.
     pub(crate) stores_code: Option<String>,
+    /// The targets of redirections that open a file, as written (not here-documents): bash may
+    /// connect to the network instead (see `network`).
+    pub(crate) files: Vec<&'a str>,
 }
 
 impl<'a> Found<'a> {
@@ -131,6 +134,7 @@ impl<'a> Found<'a> {
                 }
                 match target {
                     T::Filename(word) => {
+                        self.files.push(&word.value);
                         let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
                         self.push_redirect(kind_of(kind), target);
                     }
@@ -143,6 +147,7 @@ impl<'a> Found<'a> {
                             t.chars().all(|c| c.is_ascii_digit())
                         });
                         if !is_fd {
+                            self.files.push(&word.value);
                             self.push_redirect(kind_of(kind), target);
                         }
                     }
@@ -168,6 +173,7 @@ impl<'a> Found<'a> {
                 self.push_redirect(RedirectKind::Input, body);
             }
             ast::IoRedirect::OutputAndError(word, _) => {
+                self.files.push(&word.value);
                 let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
                 self.push_redirect(RedirectKind::Output, target);
             }

@@ -9,6 +9,7 @@ mod effects;
 mod found;
 mod interpreters;
 mod kind;
+mod network;
 mod optscan;
 mod parse;
 mod runners;

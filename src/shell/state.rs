@@ -64,6 +64,11 @@ impl Vars {
         self.set.iter_mut().filter(|var| var.name == name).for_each(|var| var.exported = true);
     }
 
+    /// The value the shell set `name` to, if it did.
+    pub(crate) fn get(&self, name: &str) -> Option<&Word> {
+        self.set.iter().find(|var| var.name == name).map(|var| &var.value)
+    }
+
     /// `set -a`.
     pub(crate) fn export_all(&mut self) {
         self.all_export = true;

@@ -565,3 +565,34 @@ fn shells_that_run_startup_code() {
         ),
     ]);
 }
+
+#[test]
+fn network_redirections() {
+    check(&[
+        ("cat </dev/tcp/h/80", &["O", "C cat </dev/tcp/h/80"]),
+        ("echo x >/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >|/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("cat <>/dev/tcp/h/80", &["O", "C cat >/dev/tcp/h/80"]),
+        ("echo x &>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x &>>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >&/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x 2>&/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("cat 3</dev/udp/h/53", &["O", "C cat </dev/udp/h/53"]),
+        ("exec 3<>/dev/tcp/h/80", &["O", "C exec >/dev/tcp/h/80"]),
+        ("{ ls; } >/dev/tcp/h/80", &["C ls", "O", "C >/dev/tcp/h/80"]),
+        ("echo x > \"/dev/tcp/$h/$p\"", &["O", "C echo x >/dev/tcp/⟨*⟩/⟨*⟩"]),
+        ("echo x > /dev/$x", &["O", "C echo x >/dev/⟨*⟩"]),
+        ("X=/dev/tcp/h/80; echo x > $X", &["C X=/dev/tcp/h/80", "O", "C X=/dev/tcp/h/80 echo x >⟨*⟩"]),
+        ("HOME=/dev/tcp/h; cat < ~/80", &["C HOME=/dev/tcp/h", "O", "C HOME=/dev/tcp/h cat <~/80"]),
+        ("echo x > /dev/tcp/h/80*", &["O", "C echo x >/dev/tcp/h/80⟨f*⟩"]),
+        // Not special to bash: plain files.
+        ("echo x > /dev//tcp/h/80", &["C echo x >/dev//tcp/h/80"]),
+        ("echo x > /dev/null", &["C echo x >/dev/null"]),
+        ("echo x > \"$f\"", &["C echo x >⟨*⟩"]),
+        ("echo x > /tmp/$f", &["C echo x >/tmp/⟨*⟩"]),
+        ("cat <<< /dev/tcp/h/80", &["C cat </dev/tcp/h/80"]),
+        ("cat <<EOF\n/dev/tcp/h/80\nEOF\n", &["C cat </dev/tcp/h/80\n"]),
+        ("cat /dev/tcp/h/80", &["C cat /dev/tcp/h/80"]),
+    ]);
+}

@@ -121,7 +121,10 @@ pub enum Unit {
     /// A wrapper (`sudo`, `env`, `timeout`, `sh -c`…) whose inner command is a separate unit.
     /// It counts only where a rule names it: no match is no objection.
     Wrapper(SimpleCommand),
-    /// Code that cannot be seen before it runs. Judged `settings.opaque`.
+    /// Code that cannot be seen before it runs. Judged `settings.opaque`. Also: a redirection
+    /// bash may turn into a network connection (`/dev/tcp/HOST/PORT`, `/dev/udp/…`; its `why`
+    /// is `network::WHY`), and run-time text that bash evaluates as code (arithmetic, array
+    /// subscripts, `${!x}`): neither can be judged by what it reaches before it runs.
     Opaque { text: String, why: String },
 }
 

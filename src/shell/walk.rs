@@ -9,7 +9,7 @@ use super::parse;
 use super::state::{Vars, arithmetic_assigns, holds_code};
 use super::types::{Analysis, Piece, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
-use super::{dialect, interpreters};
+use super::{dialect, interpreters, network};
 use brush_parser::ast;
 use std::ffi::OsString;
 
@@ -370,6 +370,26 @@ impl Walker {
         walk(self);
     }
 
+    /// Reports the redirection targets (as written) that could make bash connect to the network,
+    /// with the values of the variables the line set put in.
+    fn network(&mut self, targets: &[&str]) {
+        for raw in targets {
+            let known = |name: &str| self.vars.get(name).cloned();
+            let mut target = words::convert_known(raw, Ctx::Command, &known);
+            // `~` is HOME, which the line may have set.
+            if target.pieces.first() == Some(&Piece::Home)
+                && let Some(home) = self.vars.get("HOME")
+            {
+                let mut pieces = home.pieces.clone();
+                pieces.extend(target.pieces.drain(1..));
+                target.pieces = pieces;
+            }
+            if network::could_connect(&target) {
+                self.opaque(*raw, network::WHY);
+            }
+        }
+    }
+
     fn taint(&mut self, name: &str) {
         self.assign(name, Word::unknown(format!("${name}")));
     }
@@ -394,6 +414,7 @@ impl Walker {
         for redirect in &list.0 {
             found.redirect(redirect);
         }
+        self.network(&found.files);
         if !found.cmd.redirects.is_empty() {
             found.cmd.via = self.via.clone();
             self.units.push(Unit::Command(found.cmd));
@@ -418,6 +439,7 @@ impl Walker {
         if let Some(text) = found.stores_code.take() {
             self.opaque(text, STORES_CODE);
         }
+        self.network(&found.files);
         // `$((x = 1))` and `${x:=1}` set `x` as the words expand, before the command is found.
         found.subs.retain(|sub| match sub {
             Sub::Assigns(names) => {

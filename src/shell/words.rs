@@ -50,12 +50,44 @@ pub(crate) fn convert(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(raw, subs),
     };
     let mut atoms = Vec::with_capacity(raw.len());
-    let mut flat = Flattener { raw, subs, atoms: &mut atoms, broken: false };
+    let mut flat = Flattener { raw, subs, atoms: &mut atoms, broken: false, known: None };
     flat.pieces(&pieces, false);
     if flat.broken {
         return unparsed(raw, subs);
     }
     Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
+}
+
+/// The value of a variable the line set, when gate knows it.
+pub(crate) type Lookup<'l> = &'l dyn Fn(&str) -> Option<Word>;
+
+/// Converts a word as `convert` does, but with the value of each plain `$NAME` or `${NAME}` that
+/// `known` gives put in (as quoted text: no globbing of its value). What it runs is not reported.
+pub(crate) fn convert_known(raw: &str, ctx: Ctx, known: Lookup) -> Word {
+    let mut subs = Vec::new();
+    if !raw.contains('$') {
+        return convert(raw, ctx, &mut subs);
+    }
+    let Ok(pieces) = word::parse(raw, options()) else {
+        return Word::unknown(raw);
+    };
+    let mut atoms = Vec::with_capacity(raw.len());
+    let mut flat = Flattener { raw, subs: &mut subs, atoms: &mut atoms, broken: false, known: Some(known) };
+    flat.pieces(&pieces, false);
+    if flat.broken {
+        return Word::unknown(raw);
+    }
+    Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
+}
+
+/// The name in a plain `$NAME` or `${NAME}`.
+pub(crate) fn plain_name(source: &str) -> Option<&str> {
+    let inner = source.strip_prefix('$')?;
+    let name = inner.strip_prefix('{').and_then(|i| i.strip_suffix('}')).unwrap_or(inner);
+    let is_name = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    is_name.then_some(name)
 }
 
 /// Converts a here-document body that undergoes expansion (unquoted delimiter).
@@ -68,7 +100,7 @@ pub(crate) fn convert_heredoc(body: &str, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(body, subs),
     };
     let mut atoms = Vec::with_capacity(body.len());
-    let mut flat = Flattener { raw: body, subs, atoms: &mut atoms, broken: false };
+    let mut flat = Flattener { raw: body, subs, atoms: &mut atoms, broken: false, known: None };
     // A heredoc body behaves like the inside of double quotes.
     flat.pieces(&pieces, true);
     if flat.broken {
@@ -117,6 +149,8 @@ struct Flattener<'a> {
     subs: &'a mut Vec<Sub>,
     atoms: &'a mut Vec<Atom>,
     broken: bool,
+    /// Values to put in for plain variables, where the caller knows them.
+    known: Option<Lookup<'a>>,
 }
 
 impl<'a> Flattener<'a> {
@@ -168,6 +202,16 @@ impl<'a> Flattener<'a> {
                 }
             }
             WordPiece::ParameterExpansion(_) => {
+                if let Some(value) = self.known.and_then(|known| plain_name(self.source(p)).and_then(known)) {
+                    for piece in value.pieces {
+                        match piece {
+                            Piece::Text(text) => self.chars(&text, true),
+                            Piece::Home => self.atoms.push(Atom::Home),
+                            _ => self.atoms.push(Atom::Any),
+                        }
+                    }
+                    return;
+                }
                 self.atoms.push(Atom::Any);
                 // `${X:-$(cmd)}` and friends run code; look inside the braces.
                 let source = self.source(p);
@@ -235,7 +279,7 @@ pub(crate) fn collect(text: &str, subs: &mut Vec<Sub>) {
         return;
     };
     let mut ignored = Vec::new();
-    let mut flat = Flattener { raw: text, subs, atoms: &mut ignored, broken: false };
+    let mut flat = Flattener { raw: text, subs, atoms: &mut ignored, broken: false, known: None };
     flat.pieces(&pieces, true);
     if flat.broken {
         subs.push(Sub::Unparsed(text.to_owned()));
