@@ -77,6 +77,7 @@ impl<'a> Found<'a> {
                 if index.contains(['$', '`']) {
                     words::collect(index, &mut self.subs);
                 }
+                self.subs.push(Sub::Arith(index.clone()));
                 format!("{name}[{index}]")
             }
         };
@@ -93,6 +94,7 @@ impl<'a> Found<'a> {
                 for (i, (key, value)) in elements.iter().enumerate() {
                     if let Some(key) = key {
                         words::collect(&key.value, &mut self.subs);
+                        self.subs.push(Sub::Arith(key.value.clone()));
                     }
                     if holds_code(&words::convert(&value.value, Ctx::Command, &mut self.subs)) {
                         self.stores_code = Some(format!("{name}=({})", value.value));
@@ -201,6 +203,9 @@ pub(crate) fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
                     | ast::UnaryPredicate::ShellVariableIsSetAndNameRef
             );
             evaluated(word, names, subs);
+            if names {
+                subs.push(Sub::Name(word.value.clone()));
+            }
         }
         E::BinaryTest(op, left, right) => {
             use ast::BinaryPredicate as B;
@@ -215,6 +220,10 @@ pub(crate) fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
             );
             evaluated(left, arithmetic, subs);
             evaluated(right, arithmetic, subs);
+            if arithmetic {
+                subs.push(Sub::Arith(left.value.clone()));
+                subs.push(Sub::Arith(right.value.clone()));
+            }
         }
     }
 }

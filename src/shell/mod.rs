@@ -3,6 +3,7 @@
 //! Whatever cannot be seen before it runs is reported as opaque, never dropped.
 
 mod ansi_c;
+mod arith;
 mod builtins;
 mod dialect;
 mod effects;

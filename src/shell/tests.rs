@@ -92,8 +92,8 @@ fn compound_commands() {
         ("case $x in a) b;; *) c;; esac", &["C b", "C c"]),
         ("case $(a) in $(b)) c;; esac", &["C a", "C b", "C c"]),
         ("for ((i=0; i<3; i++)); do x; done", &["C i=⟨*⟩ x"]),
-        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "C i=⟨*⟩ x"]),
-        ("((x = $(rm -rf /)))", &["C rm -rf /"]),
+        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "O", "C i=⟨*⟩ x"]),
+        ("((x = $(rm -rf /)))", &["C rm -rf /", "O"]),
         ("f() { rm -rf /; }; f", &["C rm -rf /", "C f"]),
         ("function f { rm -rf /; }", &["C rm -rf /"]),
         ("coproc git push", &["C git push"]),
@@ -152,11 +152,11 @@ fn substitutions() {
         ("tee >(git push) < /dev/null", &["C tee ⟨*⟩ </dev/null", "C git push"]),
         ("ls > >(git push)", &["C ls", "C git push"]),
         ("echo ${X:-$(rm -rf /)}", &["C echo ⟨*⟩", "C rm -rf /"]),
-        ("echo $((1 + $(rm)))", &["C echo ⟨*⟩", "C rm"]),
+        ("echo $((1 + $(rm)))", &["C echo ⟨*⟩", "O", "C rm"]),
         ("echo $(a $(b))", &["C echo ⟨*⟩", "C a ⟨*⟩", "C b"]),
         ("echo `echo \\`rm\\``", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
         ("echo `echo \\$(rm)`", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
-        ("a[$(rm)]=1", &["C a[$(rm)]=1", "C rm"]),
+        ("a[$(rm)]=1", &["C a[$(rm)]=1", "C rm", "O"]),
         ("arr=(1 $(rm) 3)", &["C arr=⟨*⟩", "C rm"]),
         ("export A=$(rm)", &["C export A=⟨*⟩", "C rm"]),
         ("cat <<EOF\n$(rm -rf /)\nEOF", &["C cat <⟨*⟩\n", "C rm -rf /"]),
@@ -237,7 +237,7 @@ fn eval_and_source() {
         ("mapfile -t -C 'rm x' -c 1 a < f", &["W mapfile -t -C rm x -c 1 a <f", "C rm x @mapfile -C"]),
         ("hash -p /bin/rm ls", &["O"]),
         ("enable -f ./x.so x", &["O"]),
-        ("let 'a[$(rm)]=1'", &["O"]),
+        ("let 'a[$(rm)]=1'", &["O", "C let a[$(rm)]=1"]),
         ("let x=1", &["C let x=1"]),
         (
             "BASH_ENV=./x.sh bash -c ls",
@@ -520,12 +520,12 @@ fn values_that_hold_code() {
         ("printf -v 'a[$(rm)]' x", &["O", "C printf -v a[$(rm)] x"]),
         ("printf -v x %s '$(rm)'", &["O", "C printf -v x %s $(rm)"]),
         ("read x <<< '$(rm)'", &["O", "C read x <$(rm)"]),
-        ("test -v 'a[$(rm)]'", &["O", "C test -v a[$(rm)]"]),
-        ("[ -v 'a[$(rm)]' ]", &["O", "C [ -v a[$(rm)] ]"]),
-        ("[[ -v 'a[$(rm)]' ]]", &["O"]),
-        ("[[ 'a[$(rm)]' -eq 1 ]]", &["O"]),
+        ("test -v 'a[$(rm)]'", &["O", "O", "C test -v a[$(rm)]"]),
+        ("[ -v 'a[$(rm)]' ]", &["O", "O", "C [ -v a[$(rm)] ]"]),
+        ("[[ -v 'a[$(rm)]' ]]", &["O", "O"]),
+        ("[[ 'a[$(rm)]' -eq 1 ]]", &["O", "O"]),
         ("[[ $x == '$(' ]]", &[]),
-        ("unset 'a[$(rm)]'", &["O", "C unset a[$(rm)]"]),
+        ("unset 'a[$(rm)]'", &["O", "O", "C unset a[$(rm)]"]),
         ("for x in 'a[$(rm)]'; do :; done", &["O", "C x=⟨*⟩ :"]),
         ("echo \"${x@P}\"", &["C echo ⟨*⟩", "O"]),
         ("echo '$(date)' \"\\$(date)\"", &["C echo $(date) $(date)"]),
@@ -595,4 +595,100 @@ fn network_redirections() {
         ("cat <<EOF\n/dev/tcp/h/80\nEOF\n", &["C cat </dev/tcp/h/80\n"]),
         ("cat /dev/tcp/h/80", &["C cat /dev/tcp/h/80"]),
     ]);
+}
+
+/// True when the line gives an opaque unit.
+fn opaque(line: &str) -> bool {
+    analyze_line(line).units.iter().any(|unit| matches!(unit, Unit::Opaque { .. }))
+}
+
+#[test]
+fn run_time_text_where_bash_evaluates_it() {
+    let runs = [
+        "x=$(cat f); echo $((x))",
+        "x=$(cat f); echo $[x]",
+        "x=$(cat f); echo $(( $x + 1 ))",
+        "x=$(cat f); ((x))",
+        "x=$(cat f); ((y = x + 1))",
+        "x=$(cat f); let x",
+        "x=$(cat f); let y=x+1",
+        "x=$(cat f); let 'y = x'",
+        "read x; [[ $x -eq 0 ]]",
+        "read x; [[ x -eq 0 ]]",
+        "read x; [[ 1 -lt $x ]]",
+        "read x; [[ 1 -ne x || 2 -ge x ]]",
+        "read x; echo ${a[$x]}",
+        "read x; echo ${a[x]}",
+        "read x; echo ${#a[x]}",
+        "read x; a[$x]=1",
+        "read x; a[x]=1",
+        "read x; a=([x]=1)",
+        "read x; declare a[x]=1",
+        "read x; declare -a a=([x]=1)",
+        "read x; unset a[x]",
+        "read x; declare -i y; y=x",
+        "read x; declare -i y=x",
+        "read x; local -i y=$x",
+        "declare -i n; read n",
+        "read x; echo ${s:x}",
+        "read x; echo ${s:$x}",
+        "read x; echo ${s:0:x}",
+        "read x; echo ${a[@]:x}",
+        "read x; echo \"${@:x}\"",
+        "read x; for ((i=x; i<1; i++)); do :; done",
+        "read x; for ((i=0; i<x; i++)); do :; done",
+        "read x; echo ${!x}",
+        "read x; echo ${!x[0]}",
+        "read x; [[ -v $x ]]",
+        "read x; test -v \"$x\"",
+        "read x; [ -v \"a[$x]\" ]",
+        "read x; printf -v \"$x\" %s 1",
+        "read x; declare -n r=$x",
+        "read x; case 1 in $((x))) ;; esac",
+        "echo $(( $(cat f) ))",
+        "echo $(( `cat f` ))",
+        "x=$(cat f); y=x; echo $((y))",
+        "x=$(cat f); export x; bash -c 'echo $((x))'",
+        "f() { echo $(($1 + 1)); }",
+        "bash -c 'echo $(($1))' _ x",
+        "cd /tmp; echo $((PWD))",
+        "for f in *; do echo $((f)); done",
+        "for i in $(seq 3); do echo $((i * 2)); done",
+        "mapfile -t a; echo $((a))",
+        "x=${y:-$(cat f)}; echo $((x))",
+    ];
+    let fine = [
+        "x=3; echo $((x + 1))",
+        "x=3; y=x; echo $((y))",
+        "echo $((1 + 2))",
+        "echo $((HOME))",
+        "n=0; for f in *; do n=$((n + 1)); done; echo $n",
+        "for i in 1 2 3; do echo $((i * 2)); done",
+        "for i in {1..10}; do echo $((i * 2)); done",
+        "for ((i = 0; i < 10; i++)); do echo $((i * 2)); done",
+        "i=0; while true; do ((i++)); [[ $i -gt 3 ]] && break; done",
+        "let i=1 j=i+1; echo $((j))",
+        "declare -i n=5; n=n+1",
+        "read x; echo ${!a[@]} ${!pre*}",
+        "read x; echo ${#x}; echo $(( ${#x} + 1 ))",
+        "read x; echo ${x:-1} ${x/a/b} ${x#a}",
+        "read x; [[ $x == 0 ]]",
+        "read x; [ \"$x\" -eq 0 ]",
+        "read x; [[ -v x ]]",
+        "a=(1 2 3); echo ${a[1]} ${a[@]:1:2}",
+        "echo $(( $# + $? ))",
+        "echo $(($1 + 1))",
+    ];
+    let mut failures = Vec::new();
+    for line in runs {
+        if !opaque(line) {
+            failures.push(format!("not opaque: {line}"));
+        }
+    }
+    for line in fine {
+        if opaque(line) {
+            failures.push(format!("opaque: {line} {:?}", analyze_line(line).units));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -9,7 +9,7 @@ use super::parse;
 use super::state::{Vars, arithmetic_assigns, holds_code};
 use super::types::{Analysis, Piece, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
-use super::{dialect, interpreters, network};
+use super::{arith, dialect, interpreters, network};
 use brush_parser::ast;
 use std::ffi::OsString;
 
@@ -83,6 +83,10 @@ struct Walker {
     traps: Vec<(String, Vec<String>, usize)>,
     /// Effects of the command being walked, applied after its substitutions.
     pending: Vec<Effect>,
+    /// Variables declared integer (`declare -i`): what is assigned to them is arithmetic.
+    integers: Vec<String>,
+    /// Function bodies being walked (at their definition or a call).
+    in_function: usize,
 }
 
 impl Walker {
@@ -97,6 +101,14 @@ impl Walker {
         // Entries of these arrays are the shell's command hash table and its aliases.
         if matches!(base, "BASH_CMDS" | "BASH_ALIASES") {
             self.opaque(name, "changes what a command name runs");
+        }
+        // A value given to a `declare -i` variable is evaluated as arithmetic.
+        if self.integers.iter().any(|integer| integer == base) && !arith::is_number(&value) {
+            if value.text == format!("${base}") {
+                self.opaque(name, format!("{base} is an integer variable given text known only at run time, which bash evaluates as arithmetic: it can run code"));
+            } else {
+                self.arith_text(&value.text);
+            }
         }
         if self.vars.set(name, value, self.changes + 1) {
             self.changes += 1;
@@ -168,8 +180,10 @@ impl Walker {
         let saved = std::mem::replace(&mut self.via, via.to_vec());
         self.via.push(format!("{name}()"));
         self.calling.push(name.to_owned());
+        self.in_function += 1;
         self.compound(&body.0);
         self.redirect_list(body.1.as_ref());
+        self.in_function -= 1;
         self.calling.pop();
         self.via = saved;
     }
@@ -237,6 +251,14 @@ impl Walker {
                 Sub::Unparsed(text) => self.opaque(text, "a word gate cannot take apart may run code"),
                 Sub::Hidden(text, why) => self.opaque(text, why),
                 Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
+                Sub::Numbers(names) => names.iter().for_each(|name| self.assign(name, arith::number(name))),
+                Sub::Arith(text) => self.arith_text(&text),
+                Sub::Name(text) => self.name_operand(&text),
+                Sub::Indirect(name) => {
+                    if let Some(what) = self.scope(|scope| scope.indirect(&name)) {
+                        self.opaque(format!("${{!{name}}}"), format!("bash uses {what}, known only at run time, as a variable name, which can run code"));
+                    }
+                }
             }
         }
     }
@@ -283,8 +305,10 @@ impl Walker {
                 // The body is walked where it is defined: whatever calls it runs this code. It is
                 // kept to be walked again at a call, if the variables changed in between.
                 self.functions.push((function.fname.value.clone(), function.body.clone(), self.changes));
+                self.in_function += 1;
                 self.compound(&function.body.0);
                 self.redirect_list(function.body.1.as_ref());
+                self.in_function -= 1;
             }
             ast::Command::ExtendedTest(test, redirects) => {
                 let mut subs = Vec::new();
@@ -311,13 +335,20 @@ impl Walker {
             C::Subshell(sub) => self.compound_list(&sub.list),
             C::ForClause(f) => {
                 let mut subs = Vec::new();
+                let mut values = Vec::new();
                 for word in f.values.iter().flatten() {
-                    if holds_code(&words::convert(&word.value, Ctx::Command, &mut subs)) {
+                    let value = words::convert(&word.value, Ctx::Command, &mut subs);
+                    if holds_code(&value) {
                         self.opaque(&word.value, STORES_CODE);
                     }
+                    values.push(value);
                 }
                 self.subs(subs);
-                self.taint(&f.variable_name);
+                if arith::numbers_only(&values) {
+                    self.assign(&f.variable_name, arith::number(&f.variable_name));
+                } else {
+                    self.taint(&f.variable_name);
+                }
                 self.looped(|walker| walker.compound_list(&f.body.list));
             }
             C::CaseClause(case) => {
@@ -390,6 +421,85 @@ impl Walker {
         }
     }
 
+    /// What gate knows of a variable's value, for the arithmetic check.
+    fn value_of(&self, name: &str) -> arith::Value {
+        match self.vars.get(name) {
+            None => arith::Value::Outside,
+            Some(word) => match word.as_literal() {
+                Some(text) => arith::Value::Known(text),
+                None if arith::is_number(word) => arith::Value::Number,
+                None => arith::Value::RunTime,
+            },
+        }
+    }
+
+    /// Runs a check with the variables as the walk knows them now.
+    fn scope<T>(&self, check: impl FnOnce(&arith::Scope) -> T) -> T {
+        let lookup = |name: &str| self.value_of(name);
+        // At the top of the line `$1`… are empty; in a function or inner script they are given.
+        let positional = self.depth > 1 || self.in_function > 0;
+        check(&arith::Scope { lookup: &lookup, positional })
+    }
+
+    /// Text bash evaluates as arithmetic: opaque when a part of it is only known at run time.
+    fn arith_text(&mut self, text: &str) {
+        if let Some(what) = self.scope(|scope| scope.run_time_in(text)) {
+            self.opaque(
+                text,
+                format!("bash evaluates {what}, known only at run time, as arithmetic, which can run code"),
+            );
+        }
+    }
+
+    /// Arithmetic hidden in a builtin's arguments: `let` evaluates them, `declare`, `unset` and
+    /// `test -v` the subscripts of the names they take, `declare -i` its values.
+    fn builtin_arithmetic(&mut self, name: &str, args: &[Word]) {
+        match name {
+            "let" => args.iter().for_each(|arg| self.arith_text(&arg.text)),
+            "declare" | "typeset" | "local" | "readonly" | "export" | "unset" => {
+                let integer = args.iter().any(|arg| {
+                    arg.as_literal()
+                        .is_some_and(|t| t.starts_with('-') && !t.contains('=') && t.contains('i'))
+                });
+                for arg in args {
+                    let text = arg.text.as_str();
+                    let (head, value) = text.split_once('=').unwrap_or((text, ""));
+                    // The subscript of the name set, and the keys of an array `(..)` value.
+                    let named = if value.starts_with('(') { text } else { head };
+                    for sub in arith::subscripts(named) {
+                        self.arith_text(sub);
+                    }
+                    if integer && !text.starts_with(['-', '+']) {
+                        self.integers.push(head.split('[').next().unwrap_or(head).to_owned());
+                        if !value.is_empty() {
+                            self.arith_text(value);
+                        }
+                    }
+                }
+            }
+            "test" | "[" => {
+                for pair in args.windows(2) {
+                    if matches!(pair[0].as_literal().as_deref(), Some("-v" | "-R")) {
+                        self.name_operand(&pair[1].text);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A word naming a variable, maybe an array element (`-v a[$i]`): bash evaluates its
+    /// subscript, and a name known only at run time could hold any subscript.
+    fn name_operand(&mut self, text: &str) {
+        if text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            for sub in arith::subscripts(text) {
+                self.arith_text(sub);
+            }
+        } else {
+            self.arith_text(text);
+        }
+    }
+
     fn taint(&mut self, name: &str) {
         self.assign(name, Word::unknown(format!("${name}")));
     }
@@ -401,8 +511,9 @@ impl Walker {
             words::collect(&expr.value, &mut subs);
             self.subs(subs);
         }
+        self.arith_text(&expr.value);
         for name in arithmetic_assigns(&expr.value) {
-            self.taint(name);
+            self.assign(name, arith::number(name));
         }
     }
 
@@ -446,6 +557,10 @@ impl Walker {
                 names.iter().for_each(|name| self.taint(name));
                 false
             }
+            Sub::Numbers(names) => {
+                names.iter().for_each(|name| self.assign(name, arith::number(name)));
+                false
+            }
             _ => true,
         });
         // Assignments alone stay in the shell; before a command they are only that command's.
@@ -478,6 +593,7 @@ impl Walker {
         if !self.functions.is_empty() && matches!(program.pieces.as_slice(), [Piece::Text(t)] if t == name) {
             self.call(name, &cmd.via);
         }
+        self.builtin_arithmetic(name, cmd.args());
         if let Some(effect) = effects::effect(name, &cmd.words, stdin.doc()) {
             self.note(effect, &cmd.words);
         }

@@ -3,6 +3,7 @@
 //! wildcard; every command substitution inside is handed back so the walk can see it.
 
 use super::ansi_c;
+use super::arith::Braced;
 use super::state::arithmetic_assigns;
 use super::types::{Piece, Word};
 use brush_parser::ParserOptions;
@@ -17,8 +18,16 @@ pub(crate) enum Sub {
     Unparsed(String),
     /// Code run in a way gate does not follow (`${x@P}` expands a value as a prompt).
     Hidden(String, &'static str),
-    /// Variables the word sets as it expands (`$((x = 1))`, `${x:=1}`).
+    /// Variables the word sets as it expands (`${x:=1}`).
     Assigns(Vec<String>),
+    /// Variables arithmetic in the word sets, to numbers (`$((x = 1))`, `$((i++))`).
+    Numbers(Vec<String>),
+    /// Text bash evaluates as arithmetic (`$((..))`, a subscript, `${s:OFF:LEN}`), as written.
+    Arith(String),
+    /// A variable whose value bash uses as a variable name (`${!x}`).
+    Indirect(String),
+    /// A word bash takes as a variable name, maybe with a subscript (`[[ -v a[$i] ]]`).
+    Name(String),
 }
 
 /// Where a word stands, which decides whether pathname and brace expansion apply.
@@ -239,8 +248,9 @@ impl<'a> Flattener<'a> {
                 self.atoms.push(Atom::Any);
                 let names: Vec<String> = arithmetic_assigns(&expr.value).map(str::to_owned).collect();
                 if !names.is_empty() {
-                    self.subs.push(Sub::Assigns(names));
+                    self.subs.push(Sub::Numbers(names));
                 }
+                self.subs.push(Sub::Arith(expr.value.clone()));
                 if expr.value.contains(['$', '`']) {
                     collect(&expr.value, self.subs);
                 }
@@ -254,6 +264,13 @@ impl<'a> Flattener<'a> {
         let Some(inner) = braced.strip_prefix('{').and_then(|b| b.strip_suffix('}')) else {
             return;
         };
+        let parts = Braced::split(inner);
+        for text in parts.arithmetic() {
+            self.subs.push(Sub::Arith(text.to_owned()));
+        }
+        if parts.is_indirection() {
+            self.subs.push(Sub::Indirect(parts.name.to_owned()));
+        }
         if inner.ends_with("@P") {
             self.subs
                 .push(Sub::Hidden(braced.to_owned(), "prompt expansion (@P) runs the code a value holds"));
@@ -542,9 +559,10 @@ mod tests {
             convert(raw, Ctx::Command, &mut subs);
             let got: Vec<&str> = subs
                 .iter()
-                .map(|s| match s {
-                    Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => s.as_str(),
-                    Sub::Assigns(_) => "=",
+                .filter_map(|s| match s {
+                    Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => Some(s.as_str()),
+                    Sub::Assigns(_) => Some("="),
+                    Sub::Numbers(_) | Sub::Arith(_) | Sub::Indirect(_) | Sub::Name(_) => None,
                 })
                 .collect();
             assert_eq!(got, *want, "{raw:?}");
