@@ -23,6 +23,7 @@ mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod support;
 mod web;
 mod web_page;
