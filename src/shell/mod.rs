@@ -5,6 +5,7 @@
 mod ansi_c;
 mod arith;
 mod builtins;
+mod cwd;
 mod dialect;
 mod effects;
 mod found;
@@ -20,6 +21,8 @@ mod walk;
 mod words;
 mod wrappers;
 
+#[cfg(test)]
+mod cwd_tests;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]

@@ -2,14 +2,15 @@
 //! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
 
+use super::cwd::{self, Ends, Place};
 use super::effects::{self, Effect};
 use super::found::{Found, Stdin, extended_test};
 use super::kind::{self, Kind, Shell, Source};
 use super::parse;
 use super::state::{Vars, arithmetic_assigns, holds_code};
-use super::types::{Analysis, Piece, SimpleCommand, Unit, Word};
+use super::types::{Analysis, Cwd, Piece, SimpleCommand, Unit, Word};
 use super::words::{self, Ctx, Sub};
-use super::{arith, dialect, interpreters, network};
+use super::{arith, dialect, interpreters, network, wrappers};
 use brush_parser::ast;
 use std::ffi::OsString;
 
@@ -72,8 +73,9 @@ struct Walker {
     /// Counts changes to `vars` (never goes back), so code set aside to run later can tell
     /// whether the shell changed since.
     changes: usize,
-    /// Functions defined so far: name, body, and `changes` when defined.
-    functions: Vec<(String, ast::FunctionBody, usize)>,
+    /// Functions defined so far: name, body, `changes` when defined, and where the body leaves
+    /// the shell when it runs then.
+    functions: Vec<(String, ast::FunctionBody, usize, Ends)>,
     /// Functions being walked at a call (recursion stops there), and how many calls were walked.
     calling: Vec<String>,
     calls: usize,
@@ -87,6 +89,15 @@ struct Walker {
     integers: Vec<String>,
     /// Function bodies being walked (at their definition or a call).
     in_function: usize,
+    /// Where the shell walked stands now.
+    place: Place,
+    /// Where the `cd` being walked moves it, once its own substitutions ran.
+    pending_place: Option<Place>,
+    /// The pipeline being walked is a `cd` (it fails without moving) or `exit` (it never ends).
+    cd_ran: bool,
+    exited: bool,
+    /// How the function called by the command being walked ended.
+    call_ends: Option<Ends>,
 }
 
 impl Walker {
@@ -127,6 +138,39 @@ impl Walker {
         for effect in std::mem::take(&mut self.pending) {
             self.apply(effect);
         }
+        if let Some(place) = self.pending_place.take() {
+            self.place = place;
+            self.cd_ran = true;
+        }
+    }
+
+    /// True when a command reached through `via` runs in the shell walked itself (not through
+    /// a wrapper that starts a program, only `command` or `builtin`).
+    fn in_this_shell(&self, via: &[String]) -> bool {
+        via.len() >= self.via.len()
+            && via[self.via.len()..].iter().all(|label| label == "command" || label == "builtin")
+    }
+
+    /// Notes where a `cd`, `pushd` or `popd` moves the shell, and an `exit`.
+    fn moves(&mut self, name: &str, cmd: &SimpleCommand) {
+        if !self.in_this_shell(&cmd.via) {
+            return;
+        }
+        match name {
+            "cd" | "pushd" | "popd" => {
+                let known = |name: &str| self.vars.get(name).cloned();
+                let words: Vec<Word> = cmd
+                    .words
+                    .iter()
+                    .map(|word| words::convert_known(&word.text, Ctx::Command, &known))
+                    .collect();
+                let settings = cwd::Settings { home: self.vars.get("HOME"), cdpath: self.vars.get("CDPATH") };
+                self.pending_place = Some(cwd::moved(&self.place, &words, &settings));
+            }
+            "exit" => self.exited = true,
+            "exec" if cmd.words.len() > 1 => self.exited = true,
+            _ => {}
+        }
     }
 
     fn apply(&mut self, effect: Effect) {
@@ -165,10 +209,14 @@ impl Walker {
         if self.calling.iter().any(|calling| calling == name) {
             return;
         }
-        let Some((_, body, at)) = self.functions.iter().rev().find(|(defined, ..)| defined == name) else {
+        let Some((_, body, at, end)) = self.functions.iter().rev().find(|(defined, ..)| defined == name)
+        else {
             return;
         };
         if *at == self.changes {
+            // Nothing changed since the definition was walked: the body ends as it did then.
+            self.place = end.either().unwrap_or_else(|| self.place.clone());
+            self.call_ends = Some(end.clone());
             return;
         }
         if self.calls >= MAX_CALLS {
@@ -181,10 +229,11 @@ impl Walker {
         self.via.push(format!("{name}()"));
         self.calling.push(name.to_owned());
         self.in_function += 1;
-        self.compound(&body.0);
+        let ends = self.compound(&body.0);
         self.redirect_list(body.1.as_ref());
         self.in_function -= 1;
         self.calling.pop();
+        self.call_ends = Some(ends);
         self.via = saved;
     }
 
@@ -225,6 +274,7 @@ impl Walker {
     /// stays; a new shell's does not.
     fn script_in(&mut self, vars: Vars, shell: Shell, via: &[String], label: &str, script: &str) {
         let saved = std::mem::replace(&mut self.vars, vars);
+        let place = self.place.clone();
         let traps = self.traps.len();
         if shell == Shell::Later {
             self.traps.push((script.to_owned(), via.to_vec(), self.changes));
@@ -233,6 +283,9 @@ impl Walker {
         if shell == Shell::New {
             self.settle_traps(traps);
             self.vars = saved;
+        }
+        if shell != Shell::Current {
+            self.place = place;
         }
     }
 
@@ -247,7 +300,7 @@ impl Walker {
     fn subs(&mut self, subs: Vec<Sub>) {
         for sub in subs {
             match sub {
-                Sub::Script(text) => self.script(&text),
+                Sub::Script(text) => self.subshell(|walker| walker.script(&text)),
                 Sub::Unparsed(text) => self.opaque(text, "a word gate cannot take apart may run code"),
                 Sub::Hidden(text, why) => self.opaque(text, why),
                 Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
@@ -263,17 +316,55 @@ impl Walker {
         }
     }
 
-    fn compound_list(&mut self, list: &ast::CompoundList) {
-        for ast::CompoundListItem(and_or, _) in &list.0 {
-            self.pipeline(&and_or.first);
-            for next in &and_or.additional {
-                let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
-                self.pipeline(p);
-            }
-        }
+    /// Walks code run in a subshell: where it moves the directory stays there.
+    fn subshell(&mut self, walk: impl FnOnce(&mut Walker)) {
+        let place = self.place.clone();
+        let pending = self.pending_place.take();
+        walk(self);
+        self.place = place;
+        self.pending_place = pending;
     }
 
-    fn pipeline(&mut self, pipeline: &ast::Pipeline) {
+    /// Walks a list; the ends of its last and-or list are returned (for `if` and loops).
+    fn compound_list(&mut self, list: &ast::CompoundList) -> Ends {
+        let mut ends = Ends::both(&self.place);
+        for ast::CompoundListItem(and_or, separator) in &list.0 {
+            let before = self.place.clone();
+            let mut out = self.pipeline(&and_or.first);
+            for next in &and_or.additional {
+                let (p, on_ok) = match next {
+                    ast::AndOr::And(p) => (p, true),
+                    ast::AndOr::Or(p) => (p, false),
+                };
+                // `&&` runs the next pipeline where the last succeeded, `||` where it failed.
+                let from = if on_ok { out.ok.clone() } else { out.fail.clone() };
+                let reachable = from.is_some();
+                if let Some(from) = from {
+                    self.place = from;
+                }
+                let mut step = self.pipeline(p);
+                if !reachable {
+                    step = Ends { ok: None, fail: None };
+                }
+                out = if on_ok {
+                    Ends { ok: step.ok, fail: cwd::merge_opt(out.fail, step.fail) }
+                } else {
+                    Ends { ok: cwd::merge_opt(out.ok, step.ok), fail: step.fail }
+                };
+            }
+            if matches!(separator, ast::SeparatorOperator::Async) {
+                // In the background: a subshell.
+                self.place = before.clone();
+                out = Ends::both(&before);
+            } else {
+                self.place = out.either().unwrap_or(before);
+            }
+            ends = out;
+        }
+        ends
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline) -> Ends {
         let timed = pipeline.timed.as_ref().map(|timed| {
             let mut words = vec![Word::literal("time")];
             if matches!(timed, ast::PipelineTimed::TimedWithPosixOutput(_)) {
@@ -282,44 +373,84 @@ impl Walker {
             self.units.push(Unit::Wrapper(SimpleCommand {
                 words,
                 via: self.via.clone(),
+                cwd: self.place.cwd.clone(),
                 ..Default::default()
             }));
             self.via.push("time".into());
         });
-        for command in &pipeline.seq {
-            self.command(command);
+        let saved = (self.cd_ran, self.exited, self.call_ends.take());
+        (self.cd_ran, self.exited) = (false, false);
+        let before = self.place.clone();
+        let mut ends = if pipeline.seq.len() > 1 {
+            // Each command of a pipeline runs in a subshell of its own.
+            for command in &pipeline.seq {
+                self.subshell(|walker| {
+                    walker.command(command);
+                });
+            }
+            Ends::both(&before)
+        } else {
+            let mut ends = None;
+            for command in &pipeline.seq {
+                ends = self.command(command);
+            }
+            let after = self.place.clone();
+            match ends {
+                Some(ends) => ends,
+                None if self.exited => Ends { ok: None, fail: None },
+                // A `cd` that fails does not move.
+                None if self.cd_ran => Ends { ok: Some(after), fail: Some(before) },
+                None => self.call_ends.take().unwrap_or_else(|| Ends::both(&after)),
+            }
+        };
+        if pipeline.bang {
+            ends = Ends { ok: ends.fail, fail: ends.ok };
         }
+        (self.cd_ran, self.exited, self.call_ends) = saved;
         if timed.is_some() {
             self.via.pop();
         }
+        ends
     }
 
-    fn command(&mut self, command: &ast::Command) {
+    /// Walks one command of a pipeline; for a compound command, how it can end.
+    fn command(&mut self, command: &ast::Command) -> Option<Ends> {
         match command {
-            ast::Command::Simple(simple) => self.simple(simple),
+            ast::Command::Simple(simple) => {
+                self.simple(simple);
+                None
+            }
             ast::Command::Compound(compound, redirects) => {
-                self.compound(compound);
+                let ends = self.compound(compound);
                 self.redirect_list(redirects.as_ref());
+                Some(ends)
             }
             ast::Command::Function(function) => {
                 // The body is walked where it is defined: whatever calls it runs this code. It is
-                // kept to be walked again at a call, if the variables changed in between.
-                self.functions.push((function.fname.value.clone(), function.body.clone(), self.changes));
+                // kept to be walked again at a call, if the variables changed in between, with
+                // where it leaves the shell when it runs right away.
+                let place = self.place.clone();
+                let at = self.changes;
                 self.in_function += 1;
-                self.compound(&function.body.0);
+                let ends = self.compound(&function.body.0);
                 self.redirect_list(function.body.1.as_ref());
                 self.in_function -= 1;
+                self.place = place;
+                self.functions.push((function.fname.value.clone(), function.body.clone(), at, ends));
+                None
             }
             ast::Command::ExtendedTest(test, redirects) => {
                 let mut subs = Vec::new();
                 extended_test(&test.expr, &mut subs);
                 self.subs(subs);
                 self.redirect_list(redirects.as_ref());
+                None
             }
         }
     }
 
-    fn compound(&mut self, compound: &ast::CompoundCommand) {
+    /// Walks a compound command; how it can end (where it succeeded, where it failed).
+    fn compound(&mut self, compound: &ast::CompoundCommand) -> Ends {
         use ast::CompoundCommand as C;
         match compound {
             C::Arithmetic(arith) => self.arithmetic(Some(&arith.expr)),
@@ -331,8 +462,10 @@ impl Walker {
                     walker.compound_list(&f.body.list);
                 });
             }
-            C::BraceGroup(group) => self.compound_list(&group.list),
-            C::Subshell(sub) => self.compound_list(&sub.list),
+            C::BraceGroup(group) => return self.compound_list(&group.list),
+            C::Subshell(sub) => self.subshell(|walker| {
+                walker.compound_list(&sub.list);
+            }),
             C::ForClause(f) => {
                 let mut subs = Vec::new();
                 let mut values = Vec::new();
@@ -349,13 +482,19 @@ impl Walker {
                 } else {
                     self.taint(&f.variable_name);
                 }
-                self.looped(|walker| walker.compound_list(&f.body.list));
+                self.looped(|walker| {
+                    walker.compound_list(&f.body.list);
+                });
             }
             C::CaseClause(case) => {
                 let mut subs = Vec::new();
                 words::convert(&case.value.value, Ctx::Plain, &mut subs);
                 self.subs(subs);
+                // No pattern may match: the place before is one of the ends.
+                let start = self.place.clone();
+                let mut end = start.clone();
                 for item in &case.cases {
+                    self.place = start.clone();
                     let mut subs = Vec::new();
                     for pattern in &item.patterns {
                         words::convert(&pattern.value, Ctx::Plain, &mut subs);
@@ -364,30 +503,64 @@ impl Walker {
                     if let Some(body) = &item.cmd {
                         self.compound_list(body);
                     }
+                    end = cwd::merge(&end, &self.place);
                 }
+                self.place = end;
             }
-            C::IfClause(clause) => {
-                self.compound_list(&clause.condition);
-                self.compound_list(&clause.then);
-                for branch in clause.elses.iter().flatten() {
-                    if let Some(condition) = &branch.condition {
-                        self.compound_list(condition);
-                    }
-                    self.compound_list(&branch.body);
-                }
-            }
+            C::IfClause(clause) => return self.if_clause(clause),
             C::WhileClause(clause) | C::UntilClause(clause) => self.looped(|walker| {
                 walker.compound_list(&clause.0);
                 walker.compound_list(&clause.1.list);
             }),
-            C::Coprocess(coproc) => self.command(&coproc.body),
+            C::Coprocess(coproc) => self.subshell(|walker| {
+                walker.command(&coproc.body);
+            }),
         }
+        Ends::both(&self.place)
+    }
+
+    /// Each body runs where its condition succeeded, the next branch where it failed; the `if`
+    /// ends as the body it ran did, or succeeds where no branch ran.
+    fn if_clause(&mut self, clause: &ast::IfClauseCommand) -> Ends {
+        let start = self.place.clone();
+        let condition = self.compound_list(&clause.condition);
+        self.place = condition.ok.unwrap_or_else(|| start.clone());
+        let then = self.compound_list(&clause.then);
+        let (mut ok, mut fail) = (then.ok, then.fail);
+        let mut failed = condition.fail;
+        for branch in clause.elses.iter().flatten() {
+            let reachable = failed.is_some();
+            self.place = failed.clone().unwrap_or_else(|| start.clone());
+            match &branch.condition {
+                Some(condition) => {
+                    let condition = self.compound_list(condition);
+                    self.place = condition.ok.unwrap_or_else(|| start.clone());
+                    failed = condition.fail.filter(|_| reachable);
+                }
+                None => failed = None,
+            }
+            let body = self.compound_list(&branch.body);
+            if reachable {
+                ok = cwd::merge_opt(ok, body.ok);
+                fail = cwd::merge_opt(fail, body.fail);
+            }
+        }
+        let ends = Ends { ok: cwd::merge_opt(ok, failed), fail };
+        self.place = ends.either().unwrap_or(start);
+        ends
     }
 
     /// Walks a loop's body, and again when it changed the variables: from the second time
     /// round, its commands run under what the first left behind. (Later rounds set the same
     /// names; a value that differs from round to round is not literal.)
     fn looped(&mut self, walk: impl Fn(&mut Walker)) {
+        let start = self.place.clone();
+        self.looped_twice(walk);
+        // The body may run no time or many: it may end where it started.
+        self.place = cwd::merge(&start, &self.place);
+    }
+
+    fn looped_twice(&mut self, walk: impl Fn(&mut Walker)) {
         let before = self.changes;
         walk(self);
         if self.changes == before {
@@ -528,11 +701,14 @@ impl Walker {
         self.network(&found.files);
         if !found.cmd.redirects.is_empty() {
             found.cmd.via = self.via.clone();
+            found.cmd.cwd = self.place.cwd.clone();
             self.units.push(Unit::Command(found.cmd));
         }
         self.subs(found.subs);
         for list in found.processes {
-            self.compound_list(list);
+            self.subshell(|walker| {
+                walker.compound_list(list);
+            });
         }
     }
 
@@ -568,10 +744,13 @@ impl Walker {
         let stays = if found.cmd.words.is_empty() { own.clone() } else { Vec::new() };
         (found.cmd.assignments, found.cmd.shell_only) = self.vars.carried(own);
         found.cmd.via = self.via.clone();
+        found.cmd.cwd = self.place.cwd.clone();
         self.run(found.cmd, &found.stdin);
         self.subs(found.subs);
         for list in found.processes {
-            self.compound_list(list);
+            self.subshell(|walker| {
+                walker.compound_list(list);
+            });
         }
         for (name, value) in stays {
             self.assign(&name, value);
@@ -594,6 +773,7 @@ impl Walker {
             self.call(name, &cmd.via);
         }
         self.builtin_arithmetic(name, cmd.args());
+        self.moves(name, &cmd);
         if let Some(effect) = effects::effect(name, &cmd.words, stdin.doc()) {
             self.note(effect, &cmd.words);
         }
@@ -609,6 +789,11 @@ impl Walker {
                 via.push(label.clone());
                 let mut inner_assignments = cmd.assignments.clone();
                 inner_assignments.extend(assignments);
+                let cwd = match wrappers::chdir(&label, &cmd.words[..split]) {
+                    None => cmd.cwd.clone(),
+                    Some(Some(dir)) => cwd::join(&cmd.cwd, &dir),
+                    Some(None) => Cwd::Unknown,
+                };
                 let inner = SimpleCommand {
                     assignments: inner_assignments,
                     words: inner,
@@ -616,7 +801,7 @@ impl Walker {
                     redirects: cmd.redirects.clone(),
                     via,
                     shell_only: cmd.shell_only,
-                    cwd: cmd.cwd.clone(),
+                    cwd,
                 };
                 let mut wrapper = cmd;
                 wrapper.words.truncate(split);
@@ -653,6 +838,7 @@ impl Walker {
                 let via = cmd.via.clone();
                 // The commands find runs inherit its environment.
                 let assignments = cmd.assignments.clone();
+                let find_cwd = cmd.cwd.clone();
                 let mut find = cmd;
                 find.words = own;
                 self.units.push(Unit::Command(find));
@@ -660,6 +846,8 @@ impl Walker {
                     self.opaque(text, "find -delete deletes what it finds at run time");
                 }
                 for exec in execs.into_iter().filter(|e| !e.words.is_empty()) {
+                    // `-execdir` and `-okdir` run in the directory of each file found.
+                    let cwd = if exec.label.ends_with("dir") { Cwd::Unknown } else { find_cwd.clone() };
                     let mut inner_via = via.clone();
                     inner_via.push(exec.label);
                     self.run(
@@ -668,6 +856,7 @@ impl Walker {
                             words: exec.words,
                             more_args: exec.more_args,
                             via: inner_via,
+                            cwd,
                             ..Default::default()
                         },
                         &Stdin::Inherited,
