@@ -12,8 +12,10 @@ use super::types::Word;
 use super::words;
 use brush_parser::word::{self, WordPiece};
 
-/// How far known values that name other variables are followed.
+/// How far known values that name other variables are followed, and how many are followed in
+/// all for one text (values can name each other many times over: `a2=a1+a1+…`).
 const MAX_FOLLOW: usize = 8;
+const MAX_STEPS: usize = 4_096;
 
 /// What gate knows of a variable's value before the line runs.
 pub(crate) enum Value {
@@ -80,6 +82,8 @@ pub(crate) fn is_number(value: &Word) -> bool {
 pub(crate) struct Scope<'s> {
     pub(crate) lookup: &'s dyn Fn(&str) -> Value,
     pub(crate) positional: bool,
+    /// Values followed so far.
+    pub(crate) steps: std::cell::Cell<usize>,
 }
 
 impl Scope<'_> {
@@ -108,10 +112,16 @@ impl Scope<'_> {
     }
 
     fn follow(&self, name: &str, depth: usize) -> Option<String> {
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() > MAX_STEPS {
+            return Some(format!("${name}, one of values that name too many others to follow,"));
+        }
         match self.value(name) {
             Value::Number | Value::Outside => None,
             Value::RunTime => Some(format!("${name}")),
-            Value::Known(_) if depth >= MAX_FOLLOW => Some(format!("${name}")),
+            Value::Known(_) if depth >= MAX_FOLLOW => {
+                Some(format!("${name}, at the end of values that name others too deeply to follow,"))
+            }
             Value::Known(text) => self.scan(&text, depth + 1),
         }
     }
@@ -331,7 +341,7 @@ mod tests {
             "loop" => Value::Known("loop".into()),
             _ => Value::Outside,
         };
-        Scope { lookup: &lookup, positional: true }.run_time_in(text)
+        Scope { lookup: &lookup, positional: true, steps: Default::default() }.run_time_in(text)
     }
 
     #[test]

@@ -37,6 +37,11 @@ impl Vars {
         vars
     }
 
+    /// How many variables are set.
+    pub(crate) fn len(&self) -> usize {
+        self.set.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.set.is_empty() && !self.cwd_moved
     }

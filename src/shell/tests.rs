@@ -692,3 +692,29 @@ fn run_time_text_where_bash_evaluates_it() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn work_is_bounded() {
+    use std::time::Instant;
+    let over = "ls; ".repeat(33 * 1024);
+    let analysis = analyze_line(&over);
+    assert!(analysis.parse_error.is_some(), "longer than 128 KiB");
+    assert!(opaque(&over));
+    let mut assignments: String = (0..3000).map(|i| format!("v{i}=x; ")).collect();
+    assignments.push_str(&"ls; ".repeat(10_000));
+    let big_value = format!("x={}; {}", "A".repeat(64 * 1024), "ls;".repeat(20_000));
+    let mut chain = String::from("a0=1; ");
+    for i in 1..8 {
+        chain.push_str(&format!("a{i}={}; ", vec![format!("a{}", i - 1); 50].join("+")));
+    }
+    chain.push_str("echo $((a7))");
+    for line in [assignments, big_value, chain, "ls | ".repeat(5000) + "ls"] {
+        let start = Instant::now();
+        assert!(opaque(&line), "{:.60}", line);
+        let units = analyze_line(&line).units.len();
+        assert!(units <= 4_200, "{units} units: {:.60}", line);
+        eprintln!("{:>8} bytes {:>6} units {:?}: {:.40}", line.len(), units, start.elapsed(), line);
+    }
+    // Ordinary lines stay well inside the bounds.
+    assert!(!opaque(&"git status && git diff; ".repeat(100)));
+}

@@ -22,6 +22,26 @@ pub(crate) const MAX_DEPTH: usize = 16;
 /// for real lines, and a bound on the work of functions or loops nested many times.
 const MAX_CALLS: usize = 64;
 
+/// The longest line gate takes apart: the kernel's limit for one argument (`bash -c LINE`).
+pub(crate) const MAX_LINE: usize = 128 * 1024;
+
+/// Work one line may cause, counted in bytes: script text parsed, words and the variables every
+/// command carries, and a fixed amount per command. A 128 KiB line of ordinary commands spends a
+/// few hundred KiB; past this the rest of the line is opaque. This bounds time and memory on any
+/// input (the variables carried make the work of a line quadratic in its length otherwise).
+const MAX_WORK: usize = 8 << 20;
+
+/// Cost of one command beyond its bytes.
+const COMMAND_COST: usize = 128;
+
+/// Variables one line may set; past this the line is opaque (each set looks through them all).
+const MAX_VARS: usize = 2_000;
+
+/// Units one line may give: no real line runs this many commands.
+const MAX_UNITS: usize = 4_096;
+
+const TOO_BIG: &str = "the line is too big to follow within gate's bounds";
+
 const STORES_CODE: &str = "stores shell code in a variable; bash may run it later";
 
 /// Variables that make a new shell run code before its script: startup files, the trace prompt,
@@ -33,6 +53,17 @@ fn runs_startup_code(name: &str) -> bool {
 
 pub(crate) fn analyze_line(line: &str) -> Analysis {
     let mut walker = Walker::default();
+    if line.len() > MAX_LINE {
+        let why =
+            format!("the line is longer than {} KiB, more than bash takes as one argument", MAX_LINE / 1024);
+        let mut end = 80;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        walker.opaque(format!("{}…", &line[..end]), why.clone());
+        walker.parse_error = Some(why);
+        return walker.finish();
+    }
     walker.script(line);
     walker.finish()
 }
@@ -98,6 +129,9 @@ struct Walker {
     exited: bool,
     /// How the function called by the command being walked ended.
     call_ends: Option<Ends>,
+    /// Work spent on the line so far (see `MAX_WORK`), and whether it ran out.
+    work: usize,
+    exhausted: bool,
 }
 
 impl Walker {
@@ -237,12 +271,29 @@ impl Walker {
         self.via = saved;
     }
 
+    /// Counts work; false (and, the first time, an opaque unit) once the line spent too much.
+    fn spend(&mut self, cost: usize) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        self.work = self.work.saturating_add(cost);
+        if self.work > MAX_WORK || self.vars.len() > MAX_VARS || self.units.len() > MAX_UNITS {
+            self.exhausted = true;
+            self.opaque("", TOO_BIG);
+            return false;
+        }
+        true
+    }
+
     fn opaque(&mut self, text: impl Into<String>, why: impl Into<String>) {
         self.units.push(Unit::Opaque { text: text.into(), why: why.into() });
     }
 
     /// Parses and walks script text (a line, a `$(..)` body, an `sh -c` script).
     fn script(&mut self, text: &str) {
+        if !self.spend(text.len()) {
+            return;
+        }
         if self.depth >= MAX_DEPTH {
             self.opaque(text, "code is nested too deeply to follow");
             return;
@@ -329,6 +380,9 @@ impl Walker {
     fn compound_list(&mut self, list: &ast::CompoundList) -> Ends {
         let mut ends = Ends::both(&self.place);
         for ast::CompoundListItem(and_or, separator) in &list.0 {
+            if self.exhausted {
+                break;
+            }
             let before = self.place.clone();
             let mut out = self.pipeline(&and_or.first);
             for next in &and_or.additional {
@@ -611,7 +665,7 @@ impl Walker {
         let lookup = |name: &str| self.value_of(name);
         // At the top of the line `$1`… are empty; in a function or inner script they are given.
         let positional = self.depth > 1 || self.in_function > 0;
-        check(&arith::Scope { lookup: &lookup, positional })
+        check(&arith::Scope { lookup: &lookup, positional, steps: Default::default() })
     }
 
     /// Text bash evaluates as arithmetic: opaque when a part of it is only known at run time.
@@ -743,6 +797,9 @@ impl Walker {
         let own = std::mem::take(&mut found.cmd.assignments);
         let stays = if found.cmd.words.is_empty() { own.clone() } else { Vec::new() };
         (found.cmd.assignments, found.cmd.shell_only) = self.vars.carried(own);
+        if !self.spend(size(&found.cmd)) {
+            return;
+        }
         found.cmd.via = self.via.clone();
         found.cmd.cwd = self.place.cwd.clone();
         self.run(found.cmd, &found.stdin);
@@ -885,6 +942,14 @@ fn script_text(source: &Source, stdin: &Stdin) -> Result<String, String> {
             Stdin::Elsewhere => Err("shell reads commands from a file or another descriptor".to_owned()),
         },
     }
+}
+
+/// The bytes a command holds, for the work count.
+fn size(cmd: &SimpleCommand) -> usize {
+    let word = |word: &Word| word.text.len() + 16 * word.pieces.len();
+    let assignments: usize = cmd.assignments.iter().map(|(name, value)| name.len() + word(value)).sum();
+    let words: usize = cmd.words.iter().chain(cmd.redirects.iter().map(|r| &r.target)).map(word).sum();
+    COMMAND_COST + assignments + words
 }
 
 fn joined(words: &[Word]) -> String {
