@@ -96,7 +96,7 @@ pub struct SimpleCommand {
 /// a `cd` that may fail before `;`) keeps a place only when both ways agree. Wrappers that move
 /// their command (`env -C`, `sudo -D`) give it its own. A relative `cd` that bash may look up
 /// in a `CDPATH` from gate's own environment (not one the line sets) is taken as relative: the
-/// policy treats a `Known` relative word as `Unknown` when its environment has `CDPATH`.
+/// policy must treat a `Known` relative word as `Unknown` when its environment has `CDPATH`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Cwd {
     /// The directory gate runs in: the line has not moved.

@@ -173,3 +173,93 @@ fn run_time_text_bash_evaluates_runs_code_and_is_never_allowed() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// The directory the walk says the last command runs in, resolved against `start` (`None` when
+/// it says unknown).
+fn walked_dir(line: &str, start: &std::path::Path, home: &std::path::Path) -> Option<std::path::PathBuf> {
+    use gate::shell::{Cwd, Piece, Unit};
+    let analysis = gate::shell::analyze_line(line);
+    let last = analysis.units.iter().rev().find_map(|unit| match unit {
+        Unit::Command(cmd) if !cmd.words.is_empty() => Some(cmd.cwd.clone()),
+        _ => None,
+    })?;
+    let word = match last {
+        Cwd::Start => return Some(start.to_owned()),
+        Cwd::Unknown => return None,
+        Cwd::Known(word) => word,
+    };
+    let mut text = String::new();
+    for piece in &word.pieces {
+        match piece {
+            Piece::Text(t) => text.push_str(t),
+            Piece::Home => text.push_str(&home.display().to_string()),
+            _ => return None,
+        }
+    }
+    let mut path = start.to_owned();
+    for part in text.split('/') {
+        match part {
+            "" if path == start && text.starts_with('/') => path = "/".into(),
+            "" | "." => {}
+            ".." => {
+                path.pop();
+            }
+            part => path.push(part),
+        }
+    }
+    Some(path)
+}
+
+#[test]
+fn the_walk_knows_where_bash_runs_each_command() {
+    let env = TestEnv::new();
+    let start = env.work().canonicalize().unwrap();
+    let home = env.home().canonicalize().unwrap();
+    for dir in ["a/b", "lib", "x/y"] {
+        std::fs::create_dir_all(start.join(dir)).unwrap();
+    }
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    let lines = [
+        "pwd",
+        "cd a && pwd",
+        "cd a/b && cd ../.. && cd lib && pwd",
+        "cd missing 2>/dev/null; pwd",
+        "cd a || exit; pwd",
+        "cd ~/.ssh && pwd",
+        "cd && pwd",
+        "cd a && cd - >/dev/null && pwd",
+        "(cd a); pwd",
+        "echo $(cd a) >/dev/null; pwd",
+        "cd a | cat; pwd",
+        "pushd a >/dev/null && pushd ../lib >/dev/null && popd >/dev/null && pwd",
+        "if cd missing 2>/dev/null; then :; else pwd; fi",
+        "f() { cd x/y || exit; }; f; pwd",
+        "env -C a pwd",
+        "cd a && env --chdir=b pwd",
+        "! cd missing 2>/dev/null && pwd",
+        "bash -c 'cd a'; pwd",
+        "eval 'cd a || exit'; pwd",
+    ];
+    let mut failures = Vec::new();
+    for line in lines {
+        let output = Command::new("bash")
+            .args(["-c", line])
+            .current_dir(&start)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .output()
+            .unwrap();
+        let ran = std::path::PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        match walked_dir(line, &start, &home) {
+            Some(walked) if walked != ran => failures.push(format!(
+                "{line}: bash ran in {}, the walk says {}",
+                ran.display(),
+                walked.display()
+            )),
+            Some(_) => {}
+            None => println!("{line}: the walk does not know (bash ran in {})", ran.display()),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
