@@ -62,6 +62,7 @@ pub(crate) fn is_number(value: &Word) -> bool {
     let Ok(pieces) = word::parse(&value.text, words::options()) else { return false };
     let numeric = |p: &word::WordPieceWithSource| match &p.piece {
         WordPiece::ArithmeticExpression(_) => true,
+        WordPiece::CommandSubstitution(script) => prints_a_number(script),
         WordPiece::Text(t) => t.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
         WordPiece::ParameterExpansion(_) => {
             let source = value.text.get(p.start_index..p.end_index).unwrap_or("");
@@ -136,7 +137,10 @@ impl Scope<'_> {
                 b'`' => return Some("the output of a command".into()),
                 b'$' => match bytes.get(i + 1) {
                     Some(b'(') if bytes.get(i + 2) == Some(&b'(') => i += 1,
-                    Some(b'(') => return Some("the output of a command".into()),
+                    Some(b'(') => match closing(bytes, i + 1, b'(', b')') {
+                        Some(end) if prints_a_number(&text[i + 2..end]) => i = end + 1,
+                        _ => return Some("the output of a command".into()),
+                    },
                     Some(b'[') => i += 1,
                     Some(b'{') => {
                         let Some(end) = closing_brace(bytes, i + 1) else {
@@ -310,8 +314,36 @@ fn closing(bytes: &[u8], start: usize, open: u8, close: u8) -> Option<usize> {
     None
 }
 
-/// True when a `for` loop's values are all integers (`1 2 3`, `{1..10}`).
-pub(crate) fn numbers_only(values: &[Word]) -> bool {
+/// True when a command substitution's script can only print a number: a count read from
+/// standard input (`wc -l < f`, `… | wc -l`, `grep -c PATTERN`), `date +%s`, `nproc`, `id -u`.
+/// (With file operands, `wc` and `grep -c` print the file names too, which could be anything.)
+pub(crate) fn prints_a_number(script: &str) -> bool {
+    if script.contains(['$', '`', ';', '&', '>', '\n', '(', ')', '\'', '"', '\\']) {
+        return false;
+    }
+    let last = script.rsplit('|').next().unwrap_or(script);
+    // Standard input from a file is fine: only the count is printed.
+    let command = last.split('<').next().unwrap_or(last);
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let counts = |options: &[&str]| words[1..].iter().all(|w| w.starts_with('-') && options.contains(w));
+    match words.as_slice() {
+        ["wc", ..] => words.len() > 1 && counts(&["-l", "-c", "-w", "-m", "-L"]),
+        ["grep" | "egrep" | "fgrep", .., pattern] => {
+            !pattern.starts_with('-')
+                && words[1..words.len() - 1]
+                    .iter()
+                    .all(|w| matches!(*w, "-c" | "-i" | "-v" | "-E" | "-F" | "-w" | "-x"))
+                && words.contains(&"-c")
+        }
+        ["date", "+%s"] | ["nproc"] | ["id", "-u" | "-g"] => true,
+        _ => false,
+    }
+}
+
+/// True when a `for` loop's values are all integers (`1 2 3`, `{1..10}`) or the keys of an
+/// indexed array (`"${!a[@]}"`); `associative` tells the arrays the line declared with `-A`,
+/// whose keys are any text.
+pub(crate) fn numbers_only(values: &[Word], associative: &dyn Fn(&str) -> bool) -> bool {
     !values.is_empty()
         && values.iter().all(|value| {
             let text = value.text.as_str();
@@ -323,7 +355,16 @@ pub(crate) fn numbers_only(values: &[Word]) -> bool {
                 let parts: Vec<&str> = t.split("..").collect();
                 (2..=3).contains(&parts.len()) && parts.iter().all(|p| integer(p))
             });
-            integer(text) || range
+            let unquoted = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+            let keys = unquoted
+                .strip_prefix("${!")
+                .and_then(|t| t.strip_suffix("[@]}").or_else(|| t.strip_suffix("[*]}")))
+                .is_some_and(|name| {
+                    !name.is_empty()
+                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        && !associative(name)
+                });
+            integer(text) || range || keys
         })
 }
 
@@ -396,10 +437,14 @@ mod tests {
         assert_eq!(Braced::split("#a[k]").subscript, Some("k"));
     }
 
+    fn numbers_only_(values: &[Word]) -> bool {
+        numbers_only(values, &|name| name == "assoc")
+    }
+
     #[test]
     fn numbers() {
         let yes = ["$((i+1))", "${#x}", "42", "\"$((n*2))\"", "$#", "-3"];
-        let no = ["$x", "$(wc -l)", "abc", "${x:-1}", ""];
+        let no = ["$x", "$(wc -l f)", "$(cat f)", "abc", "${x:-1}", ""];
         for text in yes {
             assert!(is_number(&Word::unknown(text)), "{text}");
         }
@@ -407,10 +452,38 @@ mod tests {
             assert!(!is_number(&Word::unknown(text)), "{text}");
         }
         let words = |t: &str| t.split(' ').map(Word::literal).collect::<Vec<_>>();
-        assert!(numbers_only(&words("1 2 3")));
-        assert!(numbers_only(&words("{1..10}")));
-        assert!(!numbers_only(&words("a b")));
-        assert!(!numbers_only(&words("$(seq 3)")));
+        assert!(numbers_only_(&words("1 2 3")));
+        assert!(numbers_only_(&words("{1..10}")));
+        assert!(!numbers_only_(&words("a b")));
+        assert!(!numbers_only_(&words("$(seq 3)")));
+        assert!(numbers_only_(&[Word::unknown("\"${!arr[@]}\"")]));
+        assert!(!numbers_only_(&[Word::unknown("\"${arr[@]}\"")]));
+        assert!(!numbers_only_(&[Word::unknown("\"${!assoc[@]}\"")]));
+        let printing = [
+            "wc -l",
+            "cat f | wc -l",
+            "wc -l < f",
+            "grep -c x",
+            "git ls-files | grep -c -i x",
+            "date +%s",
+            "nproc",
+        ];
+        for script in printing {
+            assert!(prints_a_number(script), "{script}");
+        }
+        let other = [
+            "wc -l f",
+            "cat f",
+            "grep -c x f",
+            "wc -l $f",
+            "date",
+            "echo 1; cat f",
+            "wc -l >(cat)",
+            "grep -c",
+        ];
+        for script in other {
+            assert!(!prints_a_number(script), "{script}");
+        }
         assert_eq!(subscripts("a[$i]=([k]=v)"), vec!["$i", "k"]);
     }
 }

@@ -656,6 +656,10 @@ fn run_time_text_where_bash_evaluates_it() {
         "for i in $(seq 3); do echo $((i * 2)); done",
         "mapfile -t a; echo $((a))",
         "x=${y:-$(cat f)}; echo $((x))",
+        "n=$(wc -l f); echo $((n))",
+        "echo $(( $(grep -c x f) ))",
+        "for i in \"${a[@]}\"; do echo \"${b[$i]}\"; done",
+        "declare -A h; for k in \"${!h[@]}\"; do echo $((k)); done",
     ];
     let fine = [
         "x=3; echo $((x + 1))",
@@ -678,6 +682,10 @@ fn run_time_text_where_bash_evaluates_it() {
         "a=(1 2 3); echo ${a[1]} ${a[@]:1:2}",
         "echo $(( $# + $? ))",
         "echo $(($1 + 1))",
+        "n=$(wc -l < f); echo $((n + 1))",
+        "echo $(( $(ls | wc -l) * 2 ))",
+        "for i in \"${!a[@]}\"; do echo \"${a[$i]}\"; done",
+        "start=$(date +%s); sleep 1; echo $(( $(date +%s) - start ))",
     ];
     let mut failures = Vec::new();
     for line in runs {

@@ -118,6 +118,8 @@ struct Walker {
     pending: Vec<Effect>,
     /// Variables declared integer (`declare -i`): what is assigned to them is arithmetic.
     integers: Vec<String>,
+    /// Arrays declared associative (`declare -A`): their keys are any text.
+    associative: Vec<String>,
     /// Function bodies being walked (at their definition or a call).
     in_function: usize,
     /// Where the shell walked stands now.
@@ -531,7 +533,8 @@ impl Walker {
                     values.push(value);
                 }
                 self.subs(subs);
-                if arith::numbers_only(&values) {
+                let associative = |name: &str| self.associative.iter().any(|a| a == name);
+                if arith::numbers_only(&values, &associative) {
                     self.assign(&f.variable_name, arith::number(&f.variable_name));
                 } else {
                     self.taint(&f.variable_name);
@@ -684,10 +687,13 @@ impl Walker {
         match name {
             "let" => args.iter().for_each(|arg| self.arith_text(&arg.text)),
             "declare" | "typeset" | "local" | "readonly" | "export" | "unset" => {
-                let integer = args.iter().any(|arg| {
-                    arg.as_literal()
-                        .is_some_and(|t| t.starts_with('-') && !t.contains('=') && t.contains('i'))
-                });
+                let flag = |letter: char| {
+                    args.iter().any(|arg| {
+                        arg.as_literal()
+                            .is_some_and(|t| t.starts_with('-') && !t.contains('=') && t.contains(letter))
+                    })
+                };
+                let (integer, associative) = (flag('i'), flag('A'));
                 for arg in args {
                     let text = arg.text.as_str();
                     let (head, value) = text.split_once('=').unwrap_or((text, ""));
@@ -695,6 +701,9 @@ impl Walker {
                     let named = if value.starts_with('(') { text } else { head };
                     for sub in arith::subscripts(named) {
                         self.arith_text(sub);
+                    }
+                    if associative && !text.starts_with(['-', '+']) {
+                        self.associative.push(head.to_owned());
                     }
                     if integer && !text.starts_with(['-', '+']) {
                         self.integers.push(head.split('[').next().unwrap_or(head).to_owned());
