@@ -318,12 +318,17 @@ fn closing(bytes: &[u8], start: usize, open: u8, close: u8) -> Option<usize> {
 /// standard input (`wc -l < f`, `… | wc -l`, `grep -c PATTERN`), `date +%s`, `nproc`, `id -u`.
 /// (With file operands, `wc` and `grep -c` print the file names too, which could be anything.)
 pub(crate) fn prints_a_number(script: &str) -> bool {
-    if script.contains(['$', '`', ';', '&', '>', '\n', '(', ')', '\'', '"', '\\']) {
+    // One pipeline: what it prints is what its last command prints (the rest is walked as code
+    // of its own). A `>` could send an error message that names a file to the output.
+    if script.contains([';', '&', '\n', '(', ')', '`', '>']) || script.contains("||") {
         return false;
     }
     let last = script.rsplit('|').next().unwrap_or(script);
-    // Standard input from a file is fine: only the count is printed.
+    // Standard input from a file, whatever its name: only the count is printed.
     let command = last.split('<').next().unwrap_or(last);
+    if command.contains(['$', '\'', '"', '\\']) {
+        return false;
+    }
     let words: Vec<&str> = command.split_whitespace().collect();
     let counts = |options: &[&str]| words[1..].iter().all(|w| w.starts_with('-') && options.contains(w));
     match words.as_slice() {
@@ -467,6 +472,8 @@ mod tests {
             "git ls-files | grep -c -i x",
             "date +%s",
             "nproc",
+            "wc -l < \"$f\"",
+            "git ls-files \"$d\" | wc -l",
         ];
         for script in printing {
             assert!(prints_a_number(script), "{script}");
@@ -480,6 +487,9 @@ mod tests {
             "echo 1; cat f",
             "wc -l >(cat)",
             "grep -c",
+            "wc -l 2>&1 < \"$f\"",
+            "wc -l || cat f",
+            "wc -l\ncat f",
         ];
         for script in other {
             assert!(!prints_a_number(script), "{script}");
