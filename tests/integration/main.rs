@@ -18,11 +18,13 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod cost;
 mod exec;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod support;
 mod web;
 mod web_page;
