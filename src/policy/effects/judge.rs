@@ -19,7 +19,9 @@ impl PathClasses {
     /// The verdict on one effect; `None` is no objection (an ordinary read, a write inside the
     /// project or the temp directory).
     pub fn judge(&self, effect: &PathEffect, context: &Context) -> Option<PathVerdict> {
-        let forms = resolve(effect, context);
+        let mut forms = resolve(effect, context);
+        // What the word certainly names speaks first; what an unknown part could make it, after.
+        forms.sort_by_key(Form::has_unknown);
         let mut best: Option<PathVerdict> = None;
         for form in &forms {
             let shape = Shape::of(form);
@@ -132,10 +134,12 @@ impl PathClasses {
 /// private key too. No policy changes this.
 fn own(effect: &PathEffect, form: &Form, shape: &Shape, context: &Context) -> Option<PathVerdict> {
     let write = effect.access == Access::Write;
-    let files = context.own.private.iter().chain(context.own.protected.iter().filter(|_| write));
-    for file in files {
+    // Private keys are files; the protected list holds directories too.
+    let private = context.own.private.iter().map(|file| (file, false));
+    let protected = context.own.protected.iter().filter(|_| write).map(|file| (file, true));
+    for (file, tree) in private.chain(protected) {
         let file = file.to_string_lossy();
-        let pattern = dir_pattern(&file)?;
+        let pattern = own_pattern(&file, tree)?;
         if let Some(hit) = shape.hits(&pattern, effect.access, context.home) {
             let what = super::tilde(&file, context.home);
             let found = Found { class: "gate's own file", what: &what, decision: Decision::Deny, hit };
@@ -147,10 +151,15 @@ fn own(effect: &PathEffect, form: &Form, shape: &Shape, context: &Context) -> Op
 
 /// `DIR/**` for a literal directory, which also matches DIR itself (see `Shape::hits`).
 fn dir_pattern(dir: &str) -> Option<PathPattern> {
+    own_pattern(dir, true)
+}
+
+/// A literal path, and with `tree` everything under it.
+fn own_pattern(path: &str, tree: bool) -> Option<PathPattern> {
     let escaped: String =
-        dir.chars().flat_map(|c| if "*?[\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
-    let glob = Glob::new(&format!("{escaped}/**"), "").ok()?;
-    Some(PathPattern { glob, anchored: true, dir: Some(dir.to_string()), named: false })
+        path.chars().flat_map(|c| if "*?[\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
+    let glob = Glob::new(&if tree { format!("{escaped}/**") } else { escaped }, "").ok()?;
+    Some(PathPattern { glob, anchored: true, dir: Some(path.to_string()), named: false })
 }
 
 /// How a form hits a pattern.
