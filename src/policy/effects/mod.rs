@@ -11,6 +11,8 @@ mod classes;
 mod judge;
 mod own;
 mod project;
+#[cfg(test)]
+mod property_tests;
 mod resolve;
 mod self_invocation;
 #[cfg(test)]

@@ -16,7 +16,7 @@ fn own() -> OwnFiles {
     }
 }
 
-fn with_context<T>(run: impl FnOnce(&Context) -> T) -> T {
+pub(super) fn with_context<T>(run: impl FnOnce(&Context) -> T) -> T {
     let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin".into()));
     let own = own();
     let env = |name: &str| match name {
