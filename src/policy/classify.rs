@@ -192,12 +192,9 @@ impl Policy {
         let mut best = super::effects::judge_self_invocation(command, context.home);
         for redirect in &command.redirects {
             let access = match redirect.kind {
-                // A here-document's body is text, not a path.
-                RedirectKind::Input
-                    if redirect.target.as_literal().is_some_and(|text| text.contains('\n')) =>
-                {
-                    continue;
-                }
+                // A here-document's body is text, not a path. It ends with a newline, which a
+                // redirection's word as written cannot (unquoted, a newline ends the word).
+                RedirectKind::Input if redirect.target.text.ends_with('\n') => continue,
                 RedirectKind::Input => Access::Read,
                 RedirectKind::Output => Access::Write,
             };

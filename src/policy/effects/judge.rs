@@ -71,8 +71,7 @@ impl PathClasses {
             if dir == "/" {
                 continue;
             }
-            let pattern = dir_pattern(&dir)?;
-            if let Some(hit) = shape.hits(&pattern, Access::Write, context.home) {
+            if let Some(hit) = shape.hits_path(&dir, true, Access::Write, context.home) {
                 let what = format!("{} (on PATH)", super::tilde(&dir, context.home));
                 let found = Found { class: "persistence", what: &what, decision: Decision::Deny, hit };
                 return Some(verdict(effect, form, shape, found, context.home));
@@ -139,19 +138,13 @@ fn own(effect: &PathEffect, form: &Form, shape: &Shape, context: &Context) -> Op
     let protected = context.own.protected.iter().filter(|_| write).map(|file| (file, true));
     for (file, tree) in private.chain(protected) {
         let file = file.to_string_lossy();
-        let pattern = own_pattern(&file, tree)?;
-        if let Some(hit) = shape.hits(&pattern, effect.access, context.home) {
+        if let Some(hit) = shape.hits_path(&file, tree, effect.access, context.home) {
             let what = super::tilde(&file, context.home);
             let found = Found { class: "gate's own file", what: &what, decision: Decision::Deny, hit };
             return Some(verdict(effect, form, shape, found, context.home));
         }
     }
     None
-}
-
-/// `DIR/**` for a literal directory, which also matches DIR itself (see `Shape::hits`).
-fn dir_pattern(dir: &str) -> Option<PathPattern> {
-    own_pattern(dir, true)
 }
 
 /// A literal path, and with `tree` everything under it.
@@ -199,6 +192,17 @@ impl Shape {
             under: with(Piece::Any),
             child: with(Piece::Star),
             word,
+        }
+    }
+
+    /// `hits` for one literal path (with `tree`, and everything under it), without a glob
+    /// when the form is known.
+    fn hits_path(&self, path: &str, tree: bool, access: Access, home: &str) -> Option<Hit> {
+        match &self.literal {
+            Some(text) if text == path || (tree && strictly_under(text, path)) => Some(Hit::Itself),
+            Some(text) if access == Access::Write && strictly_under(path, text) => Some(Hit::Holds),
+            Some(_) => None,
+            None => self.hits(&own_pattern(path, tree)?, access, home),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::policy::Context;
 use crate::policy::paths::{components, could_be_dot_dot, flatten, push_text};
 use crate::shell::{Cwd, Piece};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// How a form was reached from the word: judged alike, told apart in messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,8 +199,16 @@ fn forms_of(pieces: &[Piece], cwd: &[Piece], context: &Context) -> Vec<Form> {
         for path in std::iter::once(text.to_string()).chain(raw) {
             if let Some(real) = real_path(Path::new(&path)) {
                 let real = real.to_string_lossy().into_owned();
+                if let Some(at_home) = under_real_home(&real, context.home) {
+                    add(vec![Piece::Text(at_home)], Seen::Real, &mut forms);
+                }
                 add(vec![Piece::Text(real)], Seen::Real, &mut forms);
             }
+        }
+        // The home directory may itself be a link (`/home` → `/data/home`): the patterns
+        // name it as `~` says.
+        if let Some(at_home) = under_real_home(text, context.home) {
+            add(vec![Piece::Text(at_home)], Seen::Real, &mut forms);
         }
     }
     forms
@@ -351,6 +360,17 @@ fn join(parts: &[Vec<Piece>], absolute: bool) -> Vec<Piece> {
     out
 }
 
+/// A real path under the home directory's real path, spelled under the home directory.
+fn under_real_home(real: &str, home: &str) -> Option<String> {
+    static REAL_HOME: OnceLock<(String, Option<String>)> = OnceLock::new();
+    let resolve = || std::fs::canonicalize(home).ok().map(|real| real.to_string_lossy().into_owned());
+    let (cached, real_home) = REAL_HOME.get_or_init(|| (home.to_string(), resolve()));
+    let real_home = if cached == home { real_home.clone() } else { resolve() };
+    let real_home = real_home.filter(|real_home| real_home != home && !home.is_empty())?;
+    let rest = real.strip_prefix(real_home.as_str())?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| format!("{home}{rest}"))
+}
+
 /// The path with the symbolic links of its longest existing prefix resolved, when that differs
 /// from the path. One `canonicalize` for a path that exists, one more for each missing last
 /// component (at most a few: a command creates a file, rarely a tree).
@@ -470,6 +490,29 @@ mod tests {
                 expected.map(|names| names.iter().map(|name| name.map(str::to_string)).collect::<Vec<_>>());
             assert_eq!(expansions(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_home_behind_a_link_is_still_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("data/u")).unwrap();
+        std::os::unix::fs::symlink(root.join("data/u"), root.join("home")).unwrap();
+        let home = root.join("home").to_string_lossy().into_owned();
+        let resolver = Resolver::new(None);
+        let own = OwnFiles::default();
+        let context = Context {
+            home: &home,
+            cwd: &root,
+            env: &|_| None,
+            resolver: &resolver,
+            project: None,
+            own: &own,
+        };
+        let word = Word::literal(root.join("data/u/.bashrc").to_string_lossy());
+        let effect = PathEffect { access: Access::Write, path: &word, cwd: &Cwd::Start, via: String::new() };
+        let found: Vec<Vec<Piece>> = resolve(&effect, &context).into_iter().map(|form| form.pieces).collect();
+        assert!(found.contains(&vec![Piece::Text(format!("{home}/.bashrc"))]), "{found:?}");
     }
 
     #[test]
