@@ -10,6 +10,7 @@ pub mod effects;
 mod glob;
 mod locate;
 mod paths;
+mod programs;
 mod raw;
 mod resolve;
 mod rule;
@@ -168,6 +169,9 @@ pub struct Policy {
     /// What reading and writing which path is worth.
     #[allow(dead_code, reason = "judged in classify once the path classes of issue 10 land")]
     pub(crate) paths: effects::PathClasses,
+    /// What gate knows about programs' options: the embedded files and every layer's
+    /// `[[programs]]`.
+    pub(crate) programs: programs::Knowledge,
 }
 
 impl Policy {
@@ -198,6 +202,11 @@ impl Policy {
             for_any_program: Vec::new(),
             tests: compiled.tests,
             paths: effects::PathClasses::default(),
+            programs: {
+                let mut knowledge = programs::Knowledge::default();
+                knowledge.add(compiled.programs);
+                knowledge
+            },
         };
         policy.index();
         Ok(policy)
@@ -249,6 +258,7 @@ impl Policy {
         );
         self.name = format!("{} + {}", self.name, upper.name);
         self.rules.extend(upper.rules);
+        self.programs.stack(upper.programs);
         self.tests.extend(upper.tests);
         self.index();
         Ok(self)
