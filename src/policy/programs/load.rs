@@ -142,7 +142,8 @@ fn program(raw: RawProgram, checker: &mut Checker, source: &str) -> Vec<Program>
 }
 
 fn is_option_name(text: &str) -> bool {
-    text.len() > 1 && text.starts_with('-') && text != "--" && !text.contains(char::is_whitespace)
+    text == "+"
+        || text.len() > 1 && text.starts_with('-') && text != "--" && !text.contains(char::is_whitespace)
 }
 
 fn option_value(value: &Spanned<RawValue>, checker: &mut Checker) -> Option<Value> {

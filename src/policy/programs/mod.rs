@@ -15,6 +15,8 @@ mod load;
 mod parse;
 mod schema;
 mod show;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use form::Form;
 pub(crate) use load::{compile_layer, embedded_knowledge};
@@ -39,6 +41,10 @@ pub(crate) enum Kind {
     Url,
     /// Runs code given as text or from a file.
     Code,
+    /// A file of code the program runs (`make -f FILE`): as a file it is read like any other
+    /// (the project's own Makefile runs anyway); from standard input or a descriptor it is code
+    /// gate cannot see.
+    Script,
     /// Names a `"<program> <sub>"` entry whose spec parses the rest.
     Subcommand,
     /// The rest is a command the shell walk judges as its own unit.
@@ -55,6 +61,7 @@ impl Kind {
         ("dir", Kind::Dir),
         ("url", Kind::Url),
         ("code", Kind::Code),
+        ("script", Kind::Script),
         ("subcommand", Kind::Subcommand),
         ("command", Kind::Command),
         ("sed-script", Kind::Language(languages::Language::Sed)),
@@ -64,6 +71,7 @@ impl Kind {
         ("make-target", Kind::Language(languages::Language::Make)),
         ("git-branch", Kind::Language(languages::Language::GitBranch)),
         ("dd-operand", Kind::Language(languages::Language::Dd)),
+        ("npm-script", Kind::Language(languages::Language::NpmScript)),
     ];
 
     pub(crate) fn parse(name: &str) -> Option<Kind> {

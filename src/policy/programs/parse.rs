@@ -76,9 +76,20 @@ impl<'k, 'c> Parser<'k, 'c> {
         while at < self.words.len() {
             let word = &self.words[at];
             let prefix = leading_text(word);
-            let option = !ended && prefix.len() > 1 && prefix.starts_with('-');
+            // `-` alone is an operand (standard input); `-$X` could be any option.
+            let option = !ended && prefix.starts_with('-') && (prefix.len() > 1 || word.pieces.len() > 1);
             if !ended && word.as_literal().as_deref() == Some("--") {
                 ended = true;
+                at += 1;
+                continue;
+            }
+            // `cargo +nightly`: a `+` option takes the rest of its word.
+            if !ended
+                && prefix.starts_with('+')
+                && let Some(value) = self.spec.options.get("+")
+            {
+                let attached = strip_prefix(word, 1);
+                self.value(value, "+", attached, word)?;
                 at += 1;
                 continue;
             }
@@ -93,7 +104,14 @@ impl<'k, 'c> Parser<'k, 'c> {
                     continue;
                 }
             }
-            match self.rest_kind() {
+            let rest = self.rest_kind();
+            if option && rest != Some(Kind::Language(languages::Language::Find)) {
+                return Err(miss(
+                    &word.text,
+                    format!("is not an option gate knows for `{}`", self.spec.name),
+                ));
+            }
+            match rest {
                 Some(Kind::Subcommand) => {
                     let Some(sub) = word.as_literal() else {
                         return Err(miss(&word.text, "is a subcommand only known at run time"));
@@ -123,12 +141,6 @@ impl<'k, 'c> Parser<'k, 'c> {
                         languages::find::judge(&self.words[at..]).map_err(|(word, why)| miss(&word, why))?;
                     self.take(judged, cwd);
                     break;
-                }
-                _ if option => {
-                    return Err(miss(
-                        &word.text,
-                        format!("is not an option gate knows for `{}`", self.spec.name),
-                    ));
                 }
                 _ => {
                     self.pending.push((at, self.known.cwds.len() - 1));
@@ -282,6 +294,15 @@ impl<'k, 'c> Parser<'k, 'c> {
                 self.effect(Access::Read, word, cwd, via);
                 self.known.cwds.push(moved);
             }
+            Kind::Script => {
+                let text = word
+                    .as_literal()
+                    .ok_or_else(|| miss(shown, "names a file of code only known at run time"))?;
+                if text == "-" || text.starts_with("/dev/") || text.starts_with("/proc/") {
+                    return Err(miss(shown, "runs code read from standard input or a descriptor"));
+                }
+                self.effect(Access::Read, word, cwd, via);
+            }
             Kind::Url => self.known.findings.push(Finding::network(shown)),
             Kind::Code => self.known.findings.push(Finding::code(shown)),
             Kind::Language(language) => {
@@ -320,7 +341,7 @@ impl<'k, 'c> Parser<'k, 'c> {
         };
         for ((at, cwd), kind) in pending.into_iter().zip(kinds) {
             let word = &self.words[at];
-            if word.is_dynamic() && matches!(kind, Kind::Write | Kind::Code | Kind::Dir) {
+            if word.is_dynamic() && matches!(kind, Kind::Write | Kind::Code | Kind::Dir | Kind::Script) {
                 return Err(miss(
                     &word.text,
                     format!("is only known at run time, and is a {} operand", kind.name()),

@@ -8,6 +8,7 @@ pub(crate) mod find;
 pub(crate) mod git_branch;
 pub(crate) mod jq;
 pub(crate) mod make;
+pub(crate) mod npm_script;
 pub(crate) mod sed;
 
 use super::form::Finding;
@@ -24,6 +25,7 @@ pub(crate) enum Language {
     Make,
     GitBranch,
     Dd,
+    NpmScript,
 }
 
 /// What a judged word does, when it is understood.
@@ -43,6 +45,7 @@ pub(crate) fn judge(language: Language, word: &Word, cwd: &Cwd, env: &Env) -> Re
         Language::Make => make::judge(&text()?).map(|()| Judged::default()),
         Language::GitBranch => git_branch::judge(&text()?, cwd, env).map(|()| Judged::default()),
         Language::Dd => dd::judge(word),
+        Language::NpmScript => npm_script::judge(&text()?).map(|()| Judged::default()),
         Language::Find => find::judge(std::slice::from_ref(word)).map_err(|(_, why)| why),
     }
 }
