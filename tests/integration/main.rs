@@ -20,6 +20,7 @@ mod classifier;
 mod completions;
 mod cost;
 mod exec;
+mod known_forms;
 mod paths;
 mod pinning;
 mod policies;
