@@ -18,6 +18,7 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod corpus;
 mod exec;
 mod pinning;
 mod policies;
