@@ -19,11 +19,14 @@ mod check;
 mod classifier;
 mod completions;
 mod corpus;
+mod cost;
 mod exec;
+mod paths;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod support;
 mod web;
 mod web_page;
