@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 const HOME: &str = "/home/agent";
+const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 /// The lowest allow rate each agent corpus may have: raise it as the classifier improves (the goal
 /// is 0.97). Measured on main before issue 10 (a9654bd): agent 387 of 521 (74.3 %), tldr 448 of
@@ -28,10 +29,11 @@ fn classify_all<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<(&'a str, C
     let project = tempfile::tempdir().unwrap();
     std::fs::create_dir(project.path().join(".git")).unwrap();
     let policy = Policy::parse("default", gate::policy::BUILTIN_DEFAULT, HOME).unwrap();
-    let resolver = Resolver::new(Some("/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".into()));
+    let resolver = Resolver::new(Some(PATH.into()));
     let env = |name: &str| match name {
         "HOME" => Some(HOME.to_string()),
         "GATE_DB" => Some(format!("{HOME}/.local/share/gate/audit.db")),
+        "PATH" => Some(PATH.to_string()),
         _ => None,
     };
     // What `Environment::capture` finds for an agent with the default locations.
