@@ -305,6 +305,9 @@ fn path_effects<'c>(
     let mut effects: Vec<(PathEffect<'c>, bool)> = command
         .redirects
         .iter()
+        // A here-document's body is text, not a path; it ends with a newline, which a
+        // redirection's word as written cannot.
+        .filter(|redirect| !(redirect.kind == RedirectKind::Input && redirect.target.text.ends_with('\n')))
         .map(|redirect| {
             let access = match redirect.kind {
                 RedirectKind::Output => Access::Write,
