@@ -1,7 +1,7 @@
 //! Judges an analysed line: each simple command by the strictest rule that matches it, opaque
 //! parts and parse errors by the settings, and the line by its strictest part.
 
-use super::effects::{Access, PathEffect, PathVerdict};
+use super::effects::{Access, OUTSIDE, PathEffect, PathVerdict};
 use super::programs::{Env, Form};
 use super::rule::{Context, base_name, literal_text, option_value};
 use super::{Decision, Policy};
@@ -164,25 +164,18 @@ impl Policy {
             },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
-                let writer = self
-                    .candidates(base.as_deref())
-                    .find(|rule| rule.matches_but_for_writes(as_known, context));
                 let variable = || {
                     self.candidates(base.as_deref()).find_map(|rule| {
                         rule.matches_but_for_variable(as_known, context).map(|name| (rule, name))
                     })
                 };
-                let reason = match (not_held, writer, variable()) {
-                    (Some(why), _, _) => format!("{why}; settings.default"),
-                    (None, Some(rule), _) => format!(
-                        "rule {} allows `{program}` but not its output to a file; settings.default",
-                        rule.id
-                    ),
-                    (None, None, Some((rule, name))) => format!(
+                let reason = match (not_held, variable()) {
+                    (Some(why), _) => format!("{why}; settings.default"),
+                    (None, Some((rule, name))) => format!(
                         "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
                         rule.id
                     ),
-                    (None, None, None) => match &form {
+                    (None, None) => match &form {
                         Some(Form::Unknown { word, why }) => format!("`{word}` {why}; settings.default"),
                         _ => format!("no rule matches `{program}`; settings.default"),
                     },
@@ -190,15 +183,25 @@ impl Policy {
                 (Some(self.settings.default), None, reason)
             }
         };
-        let mut part = Part { kind, text, via: command.via.clone(), decision, rule, reason };
-        if let Some(verdict) = self.paths_verdict(command, form.as_ref(), context)
-            && part.decision.is_none_or(|decision| verdict.decision > decision)
-        {
-            part.decision = Some(verdict.decision);
-            part.rule = Some(path_rule_id(verdict.class));
-            part.reason = verdict.reason;
-        }
-        part
+        // An allow rule that names where its output goes (`redirects`) vouches for writing there,
+        // and one that names its arguments (`args`) for writing those: outside the project.
+        let allow = decisive.filter(|rule| rule.decision == Decision::Allow);
+        let vouched = Vouched {
+            redirects: allow.is_some_and(|rule| rule.redirects.is_some()),
+            arguments: allow.is_some_and(|rule| rule.args.is_some()),
+        };
+        let (decision, rule, reason) = match self.paths_verdict(command, form.as_ref(), context, vouched) {
+            // On a tie with a setting, the path says more than "no rule matches".
+            Some(verdict)
+                if decision.is_none_or(|decision| {
+                    verdict.decision > decision || (verdict.decision == decision && rule.is_none())
+                }) =>
+            {
+                (Some(verdict.decision), Some(verdict.rule().to_string()), verdict.reason)
+            }
+            _ => (decision, rule, reason),
+        };
+        Part { kind, text, via: command.via.clone(), decision, rule, reason }
     }
 
     /// Whether an allow rule holds: it matches the known form (or, for a program gate has no
@@ -263,25 +266,48 @@ impl Policy {
         }
     }
 
-    /// The strictest verdict on the paths the command reads and writes (redirections
-    /// included). For a program whose words gate cannot account for, every word counts as a
-    /// possible read and write, of which only reading a secret and a denied write count.
+    /// What the command does to paths, and whether it runs gate itself: the strictest verdict.
+    /// No rule loosens this: it is folded in after the rules, strictest wins.
+    #[cfg(test)]
+    pub(crate) fn judge_paths(
+        &self,
+        command: &SimpleCommand,
+        context: &Context,
+        vouched_writes: bool,
+    ) -> Option<PathVerdict> {
+        let base = command.program().and_then(|word| literal_text(word, context.home));
+        let env = Env { home: context.home, start: context.cwd };
+        let form = base.and_then(|base| self.programs.known_form(base_name(&base), command, &env));
+        let vouched = Vouched { redirects: vouched_writes, arguments: false };
+        self.paths_verdict(command, form.as_ref(), context, vouched)
+    }
+
+    /// The strictest verdict on the paths the command reads and writes (redirections included),
+    /// and on running gate itself. For a program whose words gate cannot account for, every
+    /// word counts as a possible read and write, of which only reading a secret and a denied
+    /// write count.
     fn paths_verdict(
         &self,
         command: &SimpleCommand,
         form: Option<&Form>,
         context: &Context,
+        vouched: Vouched,
     ) -> Option<PathVerdict> {
         let values: Vec<Word> = match form {
             Some(Form::Known(_)) => Vec::new(),
             _ => command.args().iter().filter_map(option_value).collect(),
         };
-        let mut best: Option<PathVerdict> = None;
+        let mut best = super::effects::judge_self_invocation(command, context.home);
         for (effect, possible) in path_effects(command, form, &values) {
             let Some(verdict) = self.paths.judge(&effect, context) else {
                 continue;
             };
             if possible && effect.access == Access::Write && verdict.decision != Decision::Deny {
+                continue;
+            }
+            let redirect = effect.via == "redirection";
+            let vouched = if redirect { vouched.redirects } else { vouched.arguments };
+            if vouched && verdict.class == OUTSIDE {
                 continue;
             }
             if verdict.decision > Decision::Allow
@@ -292,6 +318,15 @@ impl Policy {
         }
         best
     }
+}
+
+/// Which writes outside the project the allow rule that decided names itself.
+#[derive(Clone, Copy, Debug, Default)]
+struct Vouched {
+    /// Its `redirects` hold for every output redirection.
+    redirects: bool,
+    /// Its `args` hold for every argument.
+    arguments: bool,
 }
 
 /// What the paths of one command are: `(effect, possible)`, where `possible` marks a word of a
@@ -325,7 +360,9 @@ fn path_effects<'c>(
             (PathEffect { access: effect.access, path: &effect.path, cwd, via: effect.via.clone() }, false)
         })),
         _ => {
-            for word in command.args().iter().chain(values) {
+            // `NAME=value` and `--name=value` count by their value (in `values`), not as a path.
+            let words = command.args().iter().filter(|word| option_value(word).is_none());
+            for word in words.chain(values) {
                 for access in [Access::Read, Access::Write] {
                     effects.push((
                         PathEffect { access, path: word, cwd: &command.cwd, via: "argument".into() },
@@ -345,15 +382,6 @@ fn wrapper_objection(form: Option<&Form>) -> Option<String> {
         Form::Known(known) => {
             known.findings.first().map(|finding| format!("`{}` {}", finding.word, finding.what))
         }
-    }
-}
-
-/// The rule id shown for a path verdict.
-fn path_rule_id(class: &str) -> String {
-    match class {
-        "gate's own file" => "gate:self".into(),
-        "outside the project" | "elsewhere" => "path:elsewhere".into(),
-        other => format!("path:{}", other.replace(' ', "-")),
     }
 }
 

@@ -19,6 +19,7 @@ pub(super) struct Compiled {
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
     pub programs: Vec<super::programs::Program>,
+    pub paths: super::effects::PathClasses,
 }
 
 /// Collects diagnostics against one file.
@@ -72,6 +73,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
     }
     let settings = settings(raw.settings, checker);
     let approval = raw.approval.and_then(|section| approval(section, checker));
+    let paths = super::effects::compile(raw.paths, checker);
     let mut seen: HashMap<String, ()> = HashMap::new();
     let mut rules = Vec::new();
     for raw_rule in raw.rules {
@@ -121,7 +123,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
         })
         .collect();
     let programs = super::programs::compile_layer(raw.programs, checker);
-    Compiled { settings, approval, rules, tests, programs }
+    Compiled { settings, approval, rules, tests, paths, programs }
 }
 
 /// `[approval]`: a broker URL, where its token comes from, and its pinned public key. A project
