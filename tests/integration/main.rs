@@ -18,6 +18,7 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod corpus;
 mod cost;
 mod exec;
 mod known_forms;

@@ -10,13 +10,11 @@ const ALLOW_ALL: &str = r#"version = 1
 id = "all"
 decision = "allow"
 match = ["*"]
-options = "any"
 
 [[rules]]
 id = "all-with-output"
 decision = "allow"
 match = ["*"]
-options = "any"
 redirects = ["**"]
 "#;
 

@@ -3,8 +3,23 @@
 
 /// `(file name, text)` of each built-in knowledge file.
 pub(super) const FILES: &[(&str, &str)] = &[
+    ("binutils.toml", include_str!("../../../policies/programs/binutils.toml")),
+    ("build.toml", include_str!("../../../policies/programs/build.toml")),
+    ("c.toml", include_str!("../../../policies/programs/c.toml")),
+    ("containers.toml", include_str!("../../../policies/programs/containers.toml")),
     ("coreutils.toml", include_str!("../../../policies/programs/coreutils.toml")),
+    ("files.toml", include_str!("../../../policies/programs/files.toml")),
+    ("gate.toml", include_str!("../../../policies/programs/gate.toml")),
+    ("git-more.toml", include_str!("../../../policies/programs/git-more.toml")),
     ("git.toml", include_str!("../../../policies/programs/git.toml")),
+    ("go.toml", include_str!("../../../policies/programs/go.toml")),
+    ("java.toml", include_str!("../../../policies/programs/java.toml")),
+    ("node.toml", include_str!("../../../policies/programs/node.toml")),
+    ("python.toml", include_str!("../../../policies/programs/python.toml")),
+    ("rust.toml", include_str!("../../../policies/programs/rust.toml")),
+    ("system.toml", include_str!("../../../policies/programs/system.toml")),
+    ("text.toml", include_str!("../../../policies/programs/text.toml")),
+    ("wrappers.toml", include_str!("../../../policies/programs/wrappers.toml")),
 ];
 
 #[cfg(test)]

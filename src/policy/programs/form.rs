@@ -60,4 +60,10 @@ impl Finding {
     pub(crate) fn code(word: &str) -> Finding {
         Finding { word: word.to_string(), what: "runs code" }
     }
+
+    /// A file-name glob where the program writes or removes: the files it names are judged by
+    /// path, but a name could also start with `-` and be taken as an option.
+    pub(crate) fn glob_written(word: &str) -> Finding {
+        Finding { word: word.to_string(), what: "is a glob whose file names the program writes or removes" }
+    }
 }

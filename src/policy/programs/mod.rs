@@ -36,8 +36,10 @@ pub(crate) enum Kind {
     Flag,
     /// A path the program reads.
     Read,
-    /// A path the program writes (creates, truncates, appends, deletes, moves, chmods).
+    /// A path the program writes (creates, truncates, appends, moves, chmods).
     Write,
+    /// A path the program removes.
+    Delete,
     /// Changes the directory later relative paths resolve against.
     Dir,
     /// Reaches the network.
@@ -62,6 +64,7 @@ impl Kind {
         ("flag", Kind::Flag),
         ("read", Kind::Read),
         ("write", Kind::Write),
+        ("delete", Kind::Delete),
         ("dir", Kind::Dir),
         ("url", Kind::Url),
         ("code", Kind::Code),

@@ -307,6 +307,7 @@ impl<'k, 'c> Parser<'k, 'c> {
             Kind::Text | Kind::Flag | Kind::Subcommand | Kind::Command => {}
             Kind::Read => self.effect(Access::Read, word, cwd, via),
             Kind::Write => self.effect(Access::Write, word, cwd, via),
+            Kind::Delete => self.effect(Access::Delete, word, cwd, via),
             Kind::Dir => {
                 let moved = join(&self.known.cwds[cwd], &word);
                 self.effect(Access::Read, word, cwd, via);
@@ -359,7 +360,13 @@ impl<'k, 'c> Parser<'k, 'c> {
         };
         for ((at, cwd), kind) in pending.into_iter().zip(kinds) {
             let word = &self.words[at];
-            if word.is_dynamic() && matches!(kind, Kind::Write | Kind::Code | Kind::Dir | Kind::Script) {
+            // A glob (no expansion) written or removed stays a known form, judged by path: the
+            // files it names are what `rm -rf build/*` is about. It never passes an allow.
+            if matches!(kind, Kind::Write | Kind::Delete) && is_glob_only(word) {
+                self.known.findings.push(Finding::glob_written(&word.text));
+            } else if word.is_dynamic()
+                && matches!(kind, Kind::Write | Kind::Delete | Kind::Code | Kind::Dir | Kind::Script)
+            {
                 return Err(miss(
                     &word.text,
                     format!("is only known at run time, and is a {} operand", kind.name()),
@@ -380,6 +387,11 @@ impl<'k, 'c> Parser<'k, 'c> {
 fn is_substitution(word: &Word) -> bool {
     let text = word.text.trim_start_matches('"');
     text.starts_with("$(") && !text.starts_with("$((") || text.starts_with('`')
+}
+
+/// A word whose only unknown parts are file-name globs (`*`, `?`, `[…]`): no expansion.
+fn is_glob_only(word: &Word) -> bool {
+    word.is_dynamic() && !word.pieces.iter().any(|piece| matches!(piece, Piece::Any))
 }
 
 /// The known text a word starts with.
