@@ -164,25 +164,18 @@ impl Policy {
             },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
-                let writer = self
-                    .candidates(base.as_deref())
-                    .find(|rule| rule.matches_but_for_writes(as_known, context));
                 let variable = || {
                     self.candidates(base.as_deref()).find_map(|rule| {
                         rule.matches_but_for_variable(as_known, context).map(|name| (rule, name))
                     })
                 };
-                let reason = match (not_held, writer, variable()) {
-                    (Some(why), _, _) => format!("{why}; settings.default"),
-                    (None, Some(rule), _) => format!(
-                        "rule {} allows `{program}` but not its output to a file; settings.default",
-                        rule.id
-                    ),
-                    (None, None, Some((rule, name))) => format!(
+                let reason = match (not_held, variable()) {
+                    (Some(why), _) => format!("{why}; settings.default"),
+                    (None, Some((rule, name))) => format!(
                         "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
                         rule.id
                     ),
-                    (None, None, None) => match &form {
+                    (None, None) => match &form {
                         Some(Form::Unknown { word, why }) => format!("`{word}` {why}; settings.default"),
                         _ => format!("no rule matches `{program}`; settings.default"),
                     },
