@@ -331,8 +331,13 @@ fn path_effects<'c>(
                 RedirectKind::Input => Access::Read,
                 RedirectKind::Output => Access::Write,
             };
-            let effect =
-                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() };
+            let effect = PathEffect {
+                access,
+                path: &redirect.target,
+                cwd: &command.cwd,
+                via: "redirection".into(),
+                vars: &command.assignments,
+            };
             Some((effect, false))
         })
         .collect();
@@ -349,7 +354,13 @@ fn path_effects<'c>(
         };
         if let Some(access) = access {
             effects.push((
-                PathEffect { access, path: &APPENDED, cwd: &command.cwd, via: "appended argument".into() },
+                PathEffect {
+                    access,
+                    path: &APPENDED,
+                    cwd: &command.cwd,
+                    via: "appended argument".into(),
+                    vars: &command.assignments,
+                },
                 false,
             ));
         }
@@ -357,13 +368,28 @@ fn path_effects<'c>(
     match form {
         Some(Form::Known(known)) => effects.extend(known.effects.iter().map(|effect| {
             let cwd = &known.cwds[effect.cwd];
-            (PathEffect { access: effect.access, path: &effect.path, cwd, via: effect.via.clone() }, false)
+            (
+                PathEffect {
+                    access: effect.access,
+                    path: &effect.path,
+                    cwd,
+                    via: effect.via.clone(),
+                    vars: &command.assignments,
+                },
+                false,
+            )
         })),
         _ => {
             for word in command.args().iter().chain(values) {
                 for access in [Access::Read, Access::Write] {
                     effects.push((
-                        PathEffect { access, path: word, cwd: &command.cwd, via: "argument".into() },
+                        PathEffect {
+                            access,
+                            path: word,
+                            cwd: &command.cwd,
+                            via: "argument".into(),
+                            vars: &command.assignments,
+                        },
                         true,
                     ));
                 }

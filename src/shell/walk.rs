@@ -540,6 +540,12 @@ impl Walker {
                 let associative = |name: &str| self.associative.iter().any(|a| a == name);
                 if arith::numbers_only(&values, &associative) {
                     self.assign(&f.variable_name, arith::number(&f.variable_name));
+                } else if let [only] = values.as_slice()
+                    && !only.pieces.iter().any(|piece| matches!(piece, Piece::Any))
+                {
+                    // `for f in src/*.rs`: each value is a name the glob matches (or the glob
+                    // itself when nothing does), which the glob's own pieces describe.
+                    self.assign(&f.variable_name, only.clone());
                 } else {
                     self.taint(&f.variable_name);
                 }

@@ -48,6 +48,9 @@ pub struct PathEffect<'c> {
     pub cwd: &'c Cwd,
     /// How the command names it, for messages: "argument", "option -o", "redirection".
     pub via: String,
+    /// The variables the line has set by then, with their values (the command's
+    /// `assignments`): a `$NAME` in `path` with a value known here is that value.
+    pub vars: &'c [(String, Word)],
 }
 
 /// The verdict on one path effect, and the words `gate check` shows for it.

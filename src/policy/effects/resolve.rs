@@ -10,7 +10,7 @@
 use super::PathEffect;
 use crate::policy::Context;
 use crate::policy::paths::{components, could_be_dot_dot, flatten, push_text};
-use crate::shell::{Cwd, Piece};
+use crate::shell::{Cwd, Piece, Word};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -52,7 +52,10 @@ impl Form {
 /// own). The first form is the written one.
 pub(crate) fn resolve(effect: &PathEffect, context: &Context) -> Vec<Form> {
     let cwd = command_cwd(effect.cwd, context);
-    let mut forms = forms_of(&effect.path.pieces, &cwd, context);
+    // A variable the line itself set to a value known before it runs is that value, for sure.
+    let set_by_line = line_values(&effect.path.text, &effect.path.pieces, effect.vars);
+    let pieces = set_by_line.as_deref().unwrap_or(&effect.path.pieces);
+    let mut forms = forms_of(pieces, &cwd, context);
     if forms.is_empty() {
         return forms;
     }
@@ -67,6 +70,47 @@ pub(crate) fn resolve(effect: &PathEffect, context: &Context) -> Vec<Form> {
         }
     }
     forms
+}
+
+/// The pieces with every unknown part replaced by the value the line gave that variable, when
+/// each is a plain `$NAME` with a value known before the command runs, holding no blank (so that
+/// word splitting cannot make it several words). `None` otherwise.
+fn line_values(text: &str, pieces: &[Piece], vars: &[(String, Word)]) -> Option<Vec<Piece>> {
+    let unknown = pieces.iter().filter(|piece| **piece == Piece::Any).count();
+    if unknown == 0 || vars.is_empty() {
+        return None;
+    }
+    let names = expansions(text)?;
+    if names.len() != unknown {
+        return None;
+    }
+    let mut names = names.into_iter();
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        if *piece != Piece::Any {
+            out.push(piece.clone());
+            continue;
+        }
+        let name = names.next().expect("counted")?;
+        // The last assignment of a name is the one in force.
+        let (_, value) = vars.iter().rev().find(|(set, _)| *set == name)?;
+        let blank = |text: &str| text.contains([' ', '\t', '\n']);
+        let usable = value.pieces.iter().all(|piece| match piece {
+            Piece::Text(text) => !blank(text.as_str()),
+            Piece::Any => false,
+            Piece::Home | Piece::Star | Piece::AnyChar => true,
+        });
+        if !usable {
+            return None;
+        }
+        for piece in &value.pieces {
+            match piece {
+                Piece::Text(text) => push_text(&mut out, text.as_str()),
+                other => out.push(other.clone()),
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The pieces with each unknown part that is a plain variable (`$NAME`, `${NAME}`) replaced by
@@ -349,7 +393,7 @@ fn join(parts: &[Vec<Piece>], absolute: bool) -> Vec<Piece> {
         }
         for piece in part {
             match piece {
-                Piece::Text(text) => push_text(&mut out, text),
+                Piece::Text(text) => push_text(&mut out, text.as_str()),
                 other => out.push(other.clone()),
             }
         }
@@ -423,7 +467,8 @@ mod tests {
             own: &own,
         };
         let word = Word { pieces: pieces(path), text: path.into() };
-        let effect = PathEffect { access: Access::Write, path: &word, cwd, via: "redirection".into() };
+        let effect =
+            PathEffect { access: Access::Write, path: &word, cwd, via: "redirection".into(), vars: &[] };
         resolve(&effect, &context).into_iter().map(|form| (form.pieces, form.seen)).collect()
     }
 
@@ -510,7 +555,13 @@ mod tests {
             own: &own,
         };
         let word = Word::literal(root.join("data/u/.bashrc").to_string_lossy());
-        let effect = PathEffect { access: Access::Write, path: &word, cwd: &Cwd::Start, via: String::new() };
+        let effect = PathEffect {
+            access: Access::Write,
+            path: &word,
+            cwd: &Cwd::Start,
+            via: String::new(),
+            vars: &[],
+        };
         let found: Vec<Vec<Piece>> = resolve(&effect, &context).into_iter().map(|form| form.pieces).collect();
         assert!(found.contains(&vec![Piece::Text(format!("{home}/.bashrc"))]), "{found:?}");
     }

@@ -18,6 +18,7 @@ pub(super) const FILES: &[(&str, &str)] = &[
     ("python.toml", include_str!("../../../policies/programs/python.toml")),
     ("rust.toml", include_str!("../../../policies/programs/rust.toml")),
     ("system.toml", include_str!("../../../policies/programs/system.toml")),
+    ("terraform.toml", include_str!("../../../policies/programs/terraform.toml")),
     ("text.toml", include_str!("../../../policies/programs/text.toml")),
     ("wrappers.toml", include_str!("../../../policies/programs/wrappers.toml")),
 ];
