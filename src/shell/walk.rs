@@ -359,6 +359,11 @@ impl Walker {
                 Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
                 Sub::Numbers(names) => names.iter().for_each(|name| self.assign(name, arith::number(name))),
                 Sub::Arith(text) => self.arith_text(&text),
+                Sub::Element(array, text) => {
+                    if !self.is_associative(&array) {
+                        self.arith_text(&text);
+                    }
+                }
                 Sub::Name(text) => self.name_operand(&text),
                 Sub::Indirect(name) => {
                     if let Some(what) = self.scope(|scope| scope.indirect(&name)) {
@@ -671,6 +676,11 @@ impl Walker {
         check(&arith::Scope { lookup: &lookup, positional, steps: Default::default() })
     }
 
+    /// True for an array the line declared associative (`declare -A`), and bash's own.
+    fn is_associative(&self, array: &str) -> bool {
+        matches!(array, "BASH_CMDS" | "BASH_ALIASES") || self.associative.iter().any(|a| a == array)
+    }
+
     /// Text bash evaluates as arithmetic: opaque when a part of it is only known at run time.
     fn arith_text(&mut self, text: &str) {
         if let Some(what) = self.scope(|scope| scope.run_time_in(text)) {
@@ -695,12 +705,20 @@ impl Walker {
                 };
                 let (integer, associative) = (flag('i'), flag('A'));
                 for arg in args {
-                    let text = arg.text.as_str();
+                    // Quotes removed where the word is known (`unset 'a[i]'`).
+                    let literal = arg.as_literal();
+                    let text = literal.as_deref().unwrap_or(&arg.text);
                     let (head, value) = text.split_once('=').unwrap_or((text, ""));
                     // The subscript of the name set, and the keys of an array `(..)` value.
                     let named = if value.starts_with('(') { text } else { head };
+                    // These builtins expand the subscript of the word they were given once more:
+                    // for an associative array, what an expansion in it gives runs as code.
+                    let array = head.split('[').next().unwrap_or(head);
+                    let keyed = associative || self.is_associative(array);
                     for sub in arith::subscripts(named) {
-                        self.arith_text(sub);
+                        if !keyed || sub.contains(['$', '`']) {
+                            self.arith_text(sub);
+                        }
                     }
                     if associative && !text.starts_with(['-', '+']) {
                         self.associative.push(head.to_owned());
