@@ -354,15 +354,24 @@ pub(crate) fn prints_a_number(script: &str) -> bool {
         return false;
     }
     let words: Vec<&str> = command.split_whitespace().collect();
-    let counts = |options: &[&str]| words[1..].iter().all(|w| w.starts_with('-') && options.contains(w));
+    // A file name printed beside the count is harmless when it is plain (no `[`, `$`, glob).
+    let plain = |w: &&str| {
+        !w.starts_with('-') && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-+,@%=".contains(&b))
+    };
+    let options = |words: &[&str], known: &[&str]| {
+        words.iter().filter(|w| w.starts_with('-')).all(|w| known.contains(w))
+    };
     match words.as_slice() {
-        ["wc", ..] => words.len() > 1 && counts(&["-l", "-c", "-w", "-m", "-L"]),
-        ["grep" | "egrep" | "fgrep", .., pattern] => {
-            !pattern.starts_with('-')
-                && words[1..words.len() - 1]
-                    .iter()
-                    .all(|w| matches!(*w, "-c" | "-i" | "-v" | "-E" | "-F" | "-w" | "-x"))
-                && words.contains(&"-c")
+        ["wc", rest @ ..] => {
+            options(rest, &["-l", "-c", "-w", "-m", "-L"])
+                && rest.iter().any(|w| w.starts_with('-'))
+                && rest.iter().filter(|w| !w.starts_with('-')).all(|w| plain(w))
+        }
+        ["grep" | "egrep" | "fgrep", rest @ ..] => {
+            let operands: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
+            options(rest, &["-c", "-i", "-v", "-E", "-F", "-w", "-x"])
+                && rest.contains(&"-c")
+                && (operands.len() == 1 || (operands.len() == 2 && plain(operands[1])))
         }
         ["date", "+%s"] | ["nproc"] | ["id", "-u" | "-g"] => true,
         _ => false,
@@ -480,7 +489,7 @@ mod tests {
     #[test]
     fn numbers() {
         let yes = ["$((i+1))", "${#x}", "42", "\"$((n*2))\"", "$#", "-3"];
-        let no = ["$x", "$(wc -l f)", "$(cat f)", "abc", "${x:-1}", ""];
+        let no = ["$x", "$(wc -l $f)", "$(cat f)", "abc", "${x:-1}", ""];
         for text in yes {
             assert!(is_number(&Word::unknown(text)), "{text}");
         }
@@ -504,15 +513,17 @@ mod tests {
             "date +%s",
             "nproc",
             "wc -l < \"$f\"",
+            "wc -l src/main.rs",
+            "grep -c -i x f.txt",
             "git ls-files \"$d\" | wc -l",
         ];
         for script in printing {
             assert!(prints_a_number(script), "{script}");
         }
         let other = [
-            "wc -l f",
+            "wc -l src/*.rs",
             "cat f",
-            "grep -c x f",
+            "grep -c x f g",
             "wc -l $f",
             "date",
             "echo 1; cat f",
