@@ -365,7 +365,7 @@ pub(crate) fn prints_a_number(script: &str) -> bool {
         ["wc", rest @ ..] => {
             options(rest, &["-l", "-c", "-w", "-m", "-L"])
                 && rest.iter().any(|w| w.starts_with('-'))
-                && rest.iter().filter(|w| !w.starts_with('-')).all(|w| plain(w))
+                && rest.iter().filter(|w| !w.starts_with('-')).all(&plain)
         }
         ["grep" | "egrep" | "fgrep", rest @ ..] => {
             let operands: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
