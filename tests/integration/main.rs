@@ -20,6 +20,7 @@ mod classifier;
 mod completions;
 mod cost;
 mod exec;
+mod paths;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
