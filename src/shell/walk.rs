@@ -873,16 +873,20 @@ impl Walker {
                 via.push(label.clone());
                 let mut inner_assignments = cmd.assignments.clone();
                 inner_assignments.extend(assignments);
-                let cwd = match wrappers::chdir(&label, &cmd.words[..split]) {
+                let chdir = wrappers::chdir(&label, &cmd.words[..split]);
+                let cwd = match &chdir {
                     None => cmd.cwd.clone(),
-                    Some(Some(dir)) => cwd::join(&cmd.cwd, &dir),
+                    Some(Some(dir)) => cwd::join(&cmd.cwd, dir),
                     Some(None) => Cwd::Unknown,
                 };
+                // The shell opens the redirections where it stands, before the wrapper moves: they
+                // stay with the wrapper's unit, judged there, not in the inner command's place.
+                let redirects = if chdir.is_some() { Vec::new() } else { cmd.redirects.clone() };
                 let inner = SimpleCommand {
                     assignments: inner_assignments,
                     words: inner,
                     more_args: cmd.more_args || more_args,
-                    redirects: cmd.redirects.clone(),
+                    redirects,
                     via,
                     shell_only: cmd.shell_only,
                     cwd,
