@@ -110,7 +110,12 @@ impl Scope<'_> {
     /// Whether the name `name`'s value is only known at run time, where it will be used as a
     /// variable name (`${!name}`): its subscript would be evaluated.
     pub(crate) fn indirect(&self, name: &str) -> Option<String> {
-        self.follow(name, 0)
+        match self.value(name) {
+            Value::Number | Value::Outside => None,
+            Value::RunTime => Some(format!("${name}")),
+            // A known name: only its subscript is evaluated (`ref=HOME` is fine).
+            Value::Known(text) => subscripts(&text).into_iter().find_map(|sub| self.scan(sub, 1)),
+        }
     }
 
     fn follow(&self, name: &str, depth: usize) -> Option<String> {
