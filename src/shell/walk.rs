@@ -1,6 +1,10 @@
 //! The walk from a bash syntax tree to the units that will run. Every place a command can hide
 //! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
+//! Along the way it keeps what the shell walked will know when each command runs: its variables
+//! (`state`), its working directory (`cwd`), and which redirections may reach the network
+//! (`network`) or which text bash evaluates (`arith`). The work is bounded (`MAX_LINE`,
+//! `MAX_WORK`): past the bound the rest of the line is opaque, whatever the input.
 
 use super::cwd::{self, Ends, Place};
 use super::effects::{self, Effect};
