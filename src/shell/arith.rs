@@ -5,8 +5,9 @@
 //! whatever `a[$(…)]` the file holds. `${!x}` does the same with the name `x` holds. So text not
 //! known before the line runs must not reach these places; a value the line set to known text is
 //! followed (it is evaluated in turn), one that is a number by construction (`$((..))`, `${#x}`,
-//! `i++`, a `for` over numbers) is fine, and one from gate's own environment is as known as the
-//! environment gate judges in.
+//! `i++`, a `for` over numbers, bash's own counters) is fine. A variable the line does not set
+//! comes from the environment the line is run in, which is not the line's text: it is taken as
+//! known only at run time too (`[[ $x -eq 0 ]]` alone is opaque).
 
 use super::types::Word;
 use super::words;
@@ -25,27 +26,26 @@ pub(crate) enum Value {
     Number,
     /// Only known at run time.
     RunTime,
-    /// Not set by the line: from gate's environment, or unset.
+    /// Not set by the line: from the environment, or unset.
     Outside,
 }
 
-/// Variables bash sets to text the line does not control before it runs (the directory moved
-/// to, the last argument, what `read` and `=~` found).
-const RUN_TIME_NAMES: &[&str] = &[
-    "_",
-    "PWD",
-    "OLDPWD",
-    "DIRSTACK",
-    "REPLY",
-    "MAPFILE",
-    "BASH_REMATCH",
-    "BASH_COMMAND",
-    "BASH_ARGV",
-    "BASH_ARGV0",
-    "BASH_SOURCE",
-    "FUNCNAME",
-    "COMP_WORDS",
-    "READLINE_LINE",
+/// Variables bash itself keeps as numbers.
+const BASH_NUMBERS: &[&str] = &[
+    "RANDOM",
+    "SRANDOM",
+    "SECONDS",
+    "EPOCHSECONDS",
+    "LINENO",
+    "BASHPID",
+    "PPID",
+    "UID",
+    "EUID",
+    "HISTCMD",
+    "OPTIND",
+    "BASH_VERSINFO",
+    "BASH_LINENO",
+    "PIPESTATUS",
 ];
 
 /// The value `numeric` marks: a variable set by arithmetic, so only ever a number.
@@ -92,11 +92,12 @@ impl Scope<'_> {
         if name.bytes().all(|b| b.is_ascii_digit()) || matches!(name, "@" | "*") {
             return if self.positional { Value::RunTime } else { Value::Outside };
         }
-        if matches!(name, "#" | "?" | "$" | "!" | "-" | "RANDOM" | "SECONDS" | "LINENO" | "BASHPID") {
+        if matches!(name, "#" | "?" | "$" | "!" | "-") || BASH_NUMBERS.contains(&name) {
             return Value::Number;
         }
         match (self.lookup)(name) {
-            Value::Outside if RUN_TIME_NAMES.contains(&name) => Value::RunTime,
+            // From the environment the line runs in: not known from the line.
+            Value::Outside => Value::RunTime,
             value => value,
         }
     }
@@ -109,7 +110,12 @@ impl Scope<'_> {
     /// Whether the name `name`'s value is only known at run time, where it will be used as a
     /// variable name (`${!name}`): its subscript would be evaluated.
     pub(crate) fn indirect(&self, name: &str) -> Option<String> {
-        self.follow(name, 0)
+        match self.value(name) {
+            Value::Number | Value::Outside => None,
+            Value::RunTime => Some(format!("${name}")),
+            // A known name: only its subscript is evaluated (`ref=HOME` is fine).
+            Value::Known(text) => subscripts(&text).into_iter().find_map(|sub| self.scan(sub, 1)),
+        }
     }
 
     fn follow(&self, name: &str, depth: usize) -> Option<String> {
@@ -182,7 +188,10 @@ impl Scope<'_> {
                     while i < bytes.len() && is_name(bytes[i]) {
                         i += 1;
                     }
-                    if let Some(found) = self.follow(&text[start..i], depth) {
+                    // `x = …` sets `x` without reading it (its subscript is still scanned).
+                    if !plainly_assigned(&bytes[i..])
+                        && let Some(found) = self.follow(&text[start..i], depth)
+                    {
                         return Some(found);
                     }
                 }
@@ -205,6 +214,25 @@ impl Scope<'_> {
             .or_else(|| parts.subscript.and_then(|s| self.scan(s, depth)))
             .or_else(|| self.scan(parts.rest, depth))
     }
+}
+
+/// True when the text after a name assigns to it with a plain `=` (not `==`, `+=`…).
+fn plainly_assigned(rest: &[u8]) -> bool {
+    let mut j = 0;
+    let skip = |j: &mut usize| {
+        while rest.get(*j).is_some_and(u8::is_ascii_whitespace) {
+            *j += 1;
+        }
+    };
+    skip(&mut j);
+    if rest.get(j) == Some(&b'[') {
+        match closing(rest, j, b'[', b']') {
+            Some(end) => j = end + 1,
+            None => return false,
+        }
+        skip(&mut j);
+    }
+    rest.get(j) == Some(&b'=') && rest.get(j + 1) != Some(&b'=')
 }
 
 /// A `${..}` taken apart (given without `${` and `}`).
@@ -250,13 +278,14 @@ impl<'t> Braced<'t> {
         Braced { indirect, length, name, subscript, rest }
     }
 
-    /// The text bash evaluates as arithmetic in this expansion: a subscript (not `@` or `*`),
-    /// and the offset and length of `${x:OFF:LEN}`.
+    /// The offset and length of `${x:OFF:LEN}`, which bash evaluates as arithmetic.
+    /// The subscript, unless it is `@` or `*`: arithmetic for an indexed array.
+    pub(crate) fn element(&self) -> Option<&'t str> {
+        self.subscript.filter(|s| !matches!(*s, "@" | "*"))
+    }
+
     pub(crate) fn arithmetic(&self) -> Vec<&'t str> {
         let mut out = Vec::new();
-        if let Some(sub) = self.subscript.filter(|s| !matches!(*s, "@" | "*")) {
-            out.push(sub);
-        }
         if let Some(offsets) = self.rest.strip_prefix(':')
             && !offsets.starts_with(['-', '=', '?', '+'])
         {
@@ -330,15 +359,24 @@ pub(crate) fn prints_a_number(script: &str) -> bool {
         return false;
     }
     let words: Vec<&str> = command.split_whitespace().collect();
-    let counts = |options: &[&str]| words[1..].iter().all(|w| w.starts_with('-') && options.contains(w));
+    // A file name printed beside the count is harmless when it is plain (no `[`, `$`, glob).
+    let plain = |w: &&str| {
+        !w.starts_with('-') && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-+,@%=".contains(&b))
+    };
+    let options = |words: &[&str], known: &[&str]| {
+        words.iter().filter(|w| w.starts_with('-')).all(|w| known.contains(w))
+    };
     match words.as_slice() {
-        ["wc", ..] => words.len() > 1 && counts(&["-l", "-c", "-w", "-m", "-L"]),
-        ["grep" | "egrep" | "fgrep", .., pattern] => {
-            !pattern.starts_with('-')
-                && words[1..words.len() - 1]
-                    .iter()
-                    .all(|w| matches!(*w, "-c" | "-i" | "-v" | "-E" | "-F" | "-w" | "-x"))
-                && words.contains(&"-c")
+        ["wc", rest @ ..] => {
+            options(rest, &["-l", "-c", "-w", "-m", "-L"])
+                && rest.iter().any(|w| w.starts_with('-'))
+                && rest.iter().filter(|w| !w.starts_with('-')).all(&plain)
+        }
+        ["grep" | "egrep" | "fgrep", rest @ ..] => {
+            let operands: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
+            options(rest, &["-c", "-i", "-v", "-E", "-F", "-w", "-x"])
+                && rest.contains(&"-c")
+                && (operands.len() == 1 || (operands.len() == 2 && plain(operands[1])))
         }
         ["date", "+%s"] | ["nproc"] | ["id", "-u" | "-g"] => true,
         _ => false,
@@ -398,8 +436,15 @@ mod tests {
             ("$known * 2", false),
             ("chain", false),
             ("n++", false),
-            ("HOME", false),
+            ("HOME", true),
+            ("UID + RANDOM % 6", false),
             ("0x1f + 2#101 + 64#zz", false),
+            ("outside", true),
+            ("i = 0", false),
+            ("i = late", true),
+            ("a[late] = 1", true),
+            ("i == 0", true),
+            ("i += 1", true),
             ("late", true),
             ("$late", true),
             ("${late}", true),
@@ -430,14 +475,14 @@ mod tests {
     fn braced_parts() {
         let b = Braced::split("a[$i]:1:2");
         assert_eq!((b.name, b.subscript, b.rest), ("a", Some("$i"), ":1:2"));
-        assert_eq!(b.arithmetic(), vec!["$i", "1:2"]);
+        assert_eq!((b.element(), b.arithmetic()), (Some("$i"), vec!["1:2"]));
         assert!(Braced::split("!x").is_indirection());
         assert!(Braced::split("!x[0]").is_indirection());
         assert!(!Braced::split("!a[@]").is_indirection());
         assert!(!Braced::split("!pre*").is_indirection());
         assert!(!Braced::split("x").is_indirection());
         assert!(Braced::split("x:-1").arithmetic().is_empty());
-        assert!(Braced::split("a[@]").arithmetic().is_empty());
+        assert!(Braced::split("a[@]").element().is_none());
         assert_eq!(Braced::split("@:x").arithmetic(), vec!["x"]);
         assert_eq!(Braced::split("#a[k]").subscript, Some("k"));
     }
@@ -449,7 +494,7 @@ mod tests {
     #[test]
     fn numbers() {
         let yes = ["$((i+1))", "${#x}", "42", "\"$((n*2))\"", "$#", "-3"];
-        let no = ["$x", "$(wc -l f)", "$(cat f)", "abc", "${x:-1}", ""];
+        let no = ["$x", "$(wc -l $f)", "$(cat f)", "abc", "${x:-1}", ""];
         for text in yes {
             assert!(is_number(&Word::unknown(text)), "{text}");
         }
@@ -473,15 +518,17 @@ mod tests {
             "date +%s",
             "nproc",
             "wc -l < \"$f\"",
+            "wc -l src/main.rs",
+            "grep -c -i x f.txt",
             "git ls-files \"$d\" | wc -l",
         ];
         for script in printing {
             assert!(prints_a_number(script), "{script}");
         }
         let other = [
-            "wc -l f",
+            "wc -l src/*.rs",
             "cat f",
-            "grep -c x f",
+            "grep -c x f g",
             "wc -l $f",
             "date",
             "echo 1; cat f",

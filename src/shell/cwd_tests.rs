@@ -116,3 +116,19 @@ fn the_directory_each_command_runs_in() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn redirections_stay_where_the_shell_opens_them() {
+    let analysis = analyze_line("env -C ~/.ssh cat < id_rsa > out");
+    let redirects: Vec<(usize, &Cwd)> = analysis
+        .units
+        .iter()
+        .filter_map(|unit| match unit {
+            Unit::Command(cmd) | Unit::Wrapper(cmd) => Some((cmd.redirects.len(), &cmd.cwd)),
+            Unit::Opaque { .. } => None,
+        })
+        .collect();
+    assert_eq!(redirects.len(), 2);
+    assert_eq!(redirects[0], (2, &Cwd::Start), "the wrapper keeps them, where the shell stands");
+    assert_eq!(redirects[1].0, 0, "the moved command has none");
+}

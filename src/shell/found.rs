@@ -77,7 +77,7 @@ impl<'a> Found<'a> {
                 if index.contains(['$', '`']) {
                     words::collect(index, &mut self.subs);
                 }
-                self.subs.push(Sub::Arith(index.clone()));
+                self.subs.push(Sub::Element(name.clone(), index.clone()));
                 format!("{name}[{index}]")
             }
         };
@@ -94,7 +94,7 @@ impl<'a> Found<'a> {
                 for (i, (key, value)) in elements.iter().enumerate() {
                     if let Some(key) = key {
                         words::collect(&key.value, &mut self.subs);
-                        self.subs.push(Sub::Arith(key.value.clone()));
+                        self.subs.push(Sub::Element(name.clone(), key.value.clone()));
                     }
                     if holds_code(&words::convert(&value.value, Ctx::Command, &mut self.subs)) {
                         self.stores_code = Some(format!("{name}=({})", value.value));

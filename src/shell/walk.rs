@@ -1,6 +1,10 @@
 //! The walk from a bash syntax tree to the units that will run. Every place a command can hide
 //! (lists, pipelines, compound commands, function bodies, substitutions in any word, here-documents
 //! fed to shells, wrappers, `sh -c` scripts) is visited; what cannot be seen becomes opaque.
+//! Along the way it keeps what the shell walked will know when each command runs: its variables
+//! (`state`), its working directory (`cwd`), and which redirections may reach the network
+//! (`network`) or which text bash evaluates (`arith`). The work is bounded (`MAX_LINE`,
+//! `MAX_WORK`): past the bound the rest of the line is opaque, whatever the input.
 
 use super::cwd::{self, Ends, Place};
 use super::effects::{self, Effect};
@@ -26,10 +30,10 @@ const MAX_CALLS: usize = 64;
 pub(crate) const MAX_LINE: usize = 128 * 1024;
 
 /// Work one line may cause, counted in bytes: script text parsed, words and the variables every
-/// command carries, and a fixed amount per command. A 128 KiB line of ordinary commands spends a
-/// few hundred KiB; past this the rest of the line is opaque. This bounds time and memory on any
+/// command carries, and a fixed amount per command. A 128 KiB line of ordinary commands spends
+/// well under a MiB; past this the rest of the line is opaque. This bounds time and memory on any
 /// input (the variables carried make the work of a line quadratic in its length otherwise).
-const MAX_WORK: usize = 8 << 20;
+const MAX_WORK: usize = 12 << 20;
 
 /// Cost of one command beyond its bytes.
 const COMMAND_COST: usize = 128;
@@ -363,6 +367,11 @@ impl Walker {
                 Sub::Assigns(names) => names.iter().for_each(|name| self.taint(name)),
                 Sub::Numbers(names) => names.iter().for_each(|name| self.assign(name, arith::number(name))),
                 Sub::Arith(text) => self.arith_text(&text),
+                Sub::Element(array, text) => {
+                    if !self.is_associative(&array) {
+                        self.arith_text(&text);
+                    }
+                }
                 Sub::Name(text) => self.name_operand(&text),
                 Sub::Indirect(name) => {
                     if let Some(what) = self.scope(|scope| scope.indirect(&name)) {
@@ -681,6 +690,11 @@ impl Walker {
         check(&arith::Scope { lookup: &lookup, positional, steps: Default::default() })
     }
 
+    /// True for an array the line declared associative (`declare -A`), and bash's own.
+    fn is_associative(&self, array: &str) -> bool {
+        matches!(array, "BASH_CMDS" | "BASH_ALIASES") || self.associative.iter().any(|a| a == array)
+    }
+
     /// Text bash evaluates as arithmetic: opaque when a part of it is only known at run time.
     fn arith_text(&mut self, text: &str) {
         if let Some(what) = self.scope(|scope| scope.run_time_in(text)) {
@@ -705,12 +719,20 @@ impl Walker {
                 };
                 let (integer, associative) = (flag('i'), flag('A'));
                 for arg in args {
-                    let text = arg.text.as_str();
+                    // Quotes removed where the word is known (`unset 'a[i]'`).
+                    let literal = arg.as_literal();
+                    let text = literal.as_deref().unwrap_or(&arg.text);
                     let (head, value) = text.split_once('=').unwrap_or((text, ""));
                     // The subscript of the name set, and the keys of an array `(..)` value.
                     let named = if value.starts_with('(') { text } else { head };
+                    // These builtins expand the subscript of the word they were given once more:
+                    // for an associative array, what an expansion in it gives runs as code.
+                    let array = head.split('[').next().unwrap_or(head);
+                    let keyed = associative || self.is_associative(array);
                     for sub in arith::subscripts(named) {
-                        self.arith_text(sub);
+                        if !keyed || sub.contains(['$', '`']) {
+                            self.arith_text(sub);
+                        }
                     }
                     if associative && !text.starts_with(['-', '+']) {
                         self.associative.push(head.to_owned());
@@ -865,16 +887,20 @@ impl Walker {
                 via.push(label.clone());
                 let mut inner_assignments = cmd.assignments.clone();
                 inner_assignments.extend(assignments);
-                let cwd = match wrappers::chdir(&label, &cmd.words[..split]) {
+                let chdir = wrappers::chdir(&label, &cmd.words[..split]);
+                let cwd = match &chdir {
                     None => cmd.cwd.clone(),
-                    Some(Some(dir)) => cwd::join(&cmd.cwd, &dir),
+                    Some(Some(dir)) => cwd::join(&cmd.cwd, dir),
                     Some(None) => Cwd::Unknown,
                 };
+                // The shell opens the redirections where it stands, before the wrapper moves: they
+                // stay with the wrapper's unit, judged there, not in the inner command's place.
+                let redirects = if chdir.is_some() { Vec::new() } else { cmd.redirects.clone() };
                 let inner = SimpleCommand {
                     assignments: inner_assignments,
                     words: inner,
                     more_args: cmd.more_args || more_args,
-                    redirects: cmd.redirects.clone(),
+                    redirects,
                     via,
                     shell_only: cmd.shell_only,
                     cwd,
@@ -964,9 +990,11 @@ fn script_text(source: &Source, stdin: &Stdin) -> Result<String, String> {
 }
 
 /// The bytes a command holds, for the work count.
+/// Counted near what they take in memory (a word's text is held twice, in `text` and its
+/// pieces; strings and vectors have headers), so the work bound is also a memory bound.
 fn size(cmd: &SimpleCommand) -> usize {
-    let word = |word: &Word| word.text.len() + 16 * word.pieces.len();
-    let assignments: usize = cmd.assignments.iter().map(|(name, value)| name.len() + word(value)).sum();
+    let word = |word: &Word| 48 + 2 * word.text.len() + 32 * word.pieces.len();
+    let assignments: usize = cmd.assignments.iter().map(|(name, value)| 32 + name.len() + word(value)).sum();
     let words: usize = cmd.words.iter().chain(cmd.redirects.iter().map(|r| &r.target)).map(word).sum();
     COMMAND_COST + assignments + words
 }

@@ -24,6 +24,9 @@ pub(crate) enum Sub {
     Numbers(Vec<String>),
     /// Text bash evaluates as arithmetic (`$((..))`, a subscript, `${s:OFF:LEN}`), as written.
     Arith(String),
+    /// An array element's subscript, as written (`a[$i]=1`, `${a[i]}`): arithmetic, unless the
+    /// array is associative.
+    Element(String, String),
     /// A variable whose value bash uses as a variable name (`${!x}`).
     Indirect(String),
     /// A word bash takes as a variable name, maybe with a subscript (`[[ -v a[$i] ]]`).
@@ -265,6 +268,9 @@ impl<'a> Flattener<'a> {
             return;
         };
         let parts = Braced::split(inner);
+        if let Some(element) = parts.element() {
+            self.subs.push(Sub::Element(parts.name.to_owned(), element.to_owned()));
+        }
         for text in parts.arithmetic() {
             self.subs.push(Sub::Arith(text.to_owned()));
         }
@@ -562,7 +568,9 @@ mod tests {
                 .filter_map(|s| match s {
                     Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => Some(s.as_str()),
                     Sub::Assigns(_) => Some("="),
-                    Sub::Numbers(_) | Sub::Arith(_) | Sub::Indirect(_) | Sub::Name(_) => None,
+                    Sub::Numbers(_) | Sub::Arith(_) | Sub::Element(..) | Sub::Indirect(_) | Sub::Name(_) => {
+                        None
+                    }
                 })
                 .collect();
             assert_eq!(got, *want, "{raw:?}");

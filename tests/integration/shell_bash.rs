@@ -146,6 +146,7 @@ fn run_time_text_bash_evaluates_runs_code_and_is_never_allowed() {
         "x=$(cat f); y=x; echo $((y))",
         "echo $(( $(cat f) ))",
         "x=$(cat f); export x; bash -c 'echo $((x))'",
+        "x=$(cat f); declare -A m; unset \"m[$x]\"",
     ];
     let mut failures = Vec::new();
     for (n, line) in lines.iter().enumerate() {
@@ -159,17 +160,34 @@ fn run_time_text_bash_evaluates_runs_code_and_is_never_allowed() {
             failures.push(format!("allowed: {line}"));
         }
     }
-    // Known values and numbers by construction stay allowed.
-    for line in [
+    // Known values and numbers by construction stay allowed, and do not run the payload.
+    for (n, line) in [
         "x=3; echo $((x + 1))",
         "n=0; for f in *; do n=$((n + 1)); done; echo $n",
         "for i in 1 2 3; do echo $((i * 2)); done",
         "x=$(cat f); echo ${#x} ${x:-1}",
-    ] {
+        "x=$(cat f); declare -A m; m[$x]=1; echo ${m[$x]}",
+        "n=$(wc -l < f); echo $((n + 1))",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let probe = env.work().join(format!("probe-fine-{n}"));
+        std::fs::write(env.work().join("f"), format!("a[$(touch {})]", probe.display())).unwrap();
+        bash(&env, line);
         let got = decision(&env, line);
         if got != "allow" {
             failures.push(format!("{got}: {line}"));
         }
+    }
+    // None of the lines that are fine ran the payload.
+    let ran: Vec<_> = std::fs::read_dir(env.work())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("probe-"))
+        .collect();
+    if ran.len() != lines.len() {
+        failures.push(format!("{} probes for {} lines: {ran:?}", ran.len(), lines.len()));
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
