@@ -44,15 +44,21 @@ complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The polic
 complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
+complete -c gate -n "__fish_gate_using_subcommand check" -l exit-code -d 'Exit with the decision, for scripts: 0 allow, 10 ask, 11 deny'
 complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -s h -l help -d 'Print help'
-complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
-complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
-complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test programs help" -s h -l help -d 'Print help'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test programs help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test programs help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test programs help" -f -a "programs" -d 'Print what gate knows about a program\'s options and operands, or list the programs known'
+complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test programs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from programs" -l policy -d 'The policy file whose [[programs]] to include [default: the policy gate would use]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from programs" -l json -d 'Print JSON'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from programs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "programs" -d 'Print what gate knows about a program\'s options and operands, or list the programs known'
 complete -c gate -n "__fish_gate_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -s h -l help -d 'Print help'
 complete -c gate -n "__fish_gate_using_subcommand audit; and not __fish_seen_subcommand_from verify checkpoint key log show export help" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
@@ -77,7 +83,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s n -l count -d 'How many entries, newest last' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l json -d 'One JSON object per line'
@@ -90,7 +105,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 csv\t'RFC 4180 CSV with a header row; argv as its JSON text'"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -131,6 +155,7 @@ complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subc
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'
+complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "programs" -d 'Print what gate knows about a program\'s options and operands, or list the programs known'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Prove that no entry was edited, removed, inserted or reordered'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "checkpoint" -d 'Verify the log, then sign a checkpoint of its head (stdout, or --out FILE)'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "key" -d 'Print the public key that verifies this machine\'s checkpoints (made on first use)'

@@ -3,6 +3,7 @@
 //! words mean (aliases). A variable named only at run time, a name reference, or a value that
 //! holds code bash may later run makes the command opaque.
 
+use super::arith;
 use super::optscan::{self, OptSpec};
 use super::state::{arithmetic_assigns, holds_code};
 use super::types::Word;
@@ -58,8 +59,9 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
         "unset" => unset(args),
         "let" => {
             let mut effect = Effect::default();
-            for text in args.iter().filter_map(Word::as_literal) {
-                arithmetic_assigns(&text).for_each(|name| effect.unknown(name));
+            for text in args.iter().map(|arg| &arg.text) {
+                arithmetic_assigns(text)
+                    .for_each(|name| effect.set.push((name.to_owned(), arith::number(name))));
             }
             effect
         }
@@ -69,8 +71,13 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
         "alias" if args.iter().any(|w| w.text.contains('=') || w.is_dynamic()) => {
             Effect::opaque("defines an alias: later words may not mean what they say")
         }
-        "shopt" if shopt_expand_aliases(args) => {
+        "shopt" if shopt_sets(args, "expand_aliases") => {
             Effect::opaque("turns on alias expansion: later words may not mean what they say")
+        }
+        // gate judges an unquoted `*` as bash matches it by default: never a name that starts
+        // with a dot. These options change that (and nocaseglob which names a glob matches).
+        "shopt" if ["dotglob", "nocaseglob", "globasciiranges"].iter().any(|name| shopt_sets(args, name)) => {
+            Effect::opaque("changes which file names a glob matches: later globs may reach hidden files")
         }
         _ => return None,
     };
@@ -111,6 +118,8 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
     // Case, integer and array attributes change every later value; gate does not follow them.
     let mut transforms = false;
     let mut functions = false;
+    // An integer variable only ever holds a number (its values are checked where they are set).
+    let mut integer = false;
     for word in args {
         if holds_code(word) {
             return Effect::opaque(STORES_CODE);
@@ -120,7 +129,8 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
             if flags.starts_with('-') && flags.contains('n') {
                 return Effect::opaque("a name reference makes assignments to one name set another");
             }
-            transforms |= flags.contains(['l', 'u', 'c', 'i', 'a', 'A']);
+            transforms |= flags.contains(['l', 'u', 'c', 'a', 'A']);
+            integer |= flags.starts_with('-') && flags.contains('i');
             functions |= flags.contains(['f', 'F']);
             exporting |= flags.starts_with('-') && flags.contains('x');
             continue;
@@ -134,9 +144,11 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
         }
         match split_assignment(word) {
             Some((name, _)) if transforms => effect.unknown(&name),
+            Some((name, _)) if integer => effect.set.push((name.clone(), arith::number(&name))),
             Some(pair) => effect.set.push(pair),
             None => match literal {
                 Some(name) if transforms => effect.unknown(&name),
+                Some(name) if integer => effect.set.push((name.clone(), arith::number(&name))),
                 Some(_) => {}
                 None => return Effect::opaque(format!("sets a variable named {} at run time", word.text)),
             },
@@ -231,10 +243,10 @@ fn test(args: &[Word]) -> Option<Effect> {
     names_code.then(|| Effect::opaque("an array subscript that holds code runs it"))
 }
 
-/// `shopt -s .. expand_aliases ..`, or an option only known at run time.
-fn shopt_expand_aliases(args: &[Word]) -> bool {
+/// `shopt -s .. NAME ..`, or an option only known at run time.
+fn shopt_sets(args: &[Word], name: &str) -> bool {
     let sets = args.iter().any(|w| w.as_literal().is_none_or(|t| t.starts_with('-') && t.contains('s')));
-    sets && args.iter().any(|w| w.as_literal().is_none_or(|t| t == "expand_aliases"))
+    sets && args.iter().any(|w| w.as_literal().is_none_or(|t| t == name))
 }
 
 #[cfg(test)]
@@ -274,11 +286,14 @@ mod tests {
             ("getopts ab OPT", Some(&["OPT=$OPT"])),
             ("unset PATH", Some(&["PATH=$PATH"])),
             ("unset -f ls", Some(&[])),
-            ("let PATH=5", Some(&["PATH=$PATH"])),
+            ("let PATH=5", Some(&["PATH=$((PATH))"])),
             ("alias ls=find", Some(&["OPAQUE"])),
             ("alias ls", None),
             ("shopt -s expand_aliases", Some(&["OPAQUE"])),
             ("shopt -s nullglob", None),
+            ("shopt -s dotglob", Some(&["OPAQUE"])),
+            ("shopt -s extglob dotglob", Some(&["OPAQUE"])),
+            ("shopt -u dotglob", None),
             ("shopt -u expand_aliases", None),
             ("test -v a[$(id)]", Some(&["OPAQUE"])),
             ("test -f a[$(id)]", None),

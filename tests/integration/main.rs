@@ -18,12 +18,16 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod corpus;
+mod cost;
 mod exec;
+mod known_forms;
 mod paths;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod support;
 mod web;
 mod web_page;
