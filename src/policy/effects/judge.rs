@@ -306,7 +306,9 @@ fn verdict(effect: &PathEffect, form: &Form, shape: &Shape, found: Found, home: 
     let what = found.what;
     // What a part known only at run time could make it is worth a human's look, not more:
     // `> "$OUT"` could be anything. What the word's known text names is judged in full.
-    let could = form.has_unknown();
+    // So is writing into a directory that holds a startup file (`cp x ~`): it could reach it.
+    // gate's own files are denied either way.
+    let could = form.has_unknown() || (found.hit == Hit::Holds && found.class != "gate's own file");
     let decision = if could { found.decision.min(Decision::Ask) } else { found.decision };
     let detail = match (form.seen, found.hit, shape.literal.is_some()) {
         (Seen::Escaped, _, _) => format!(", which could climb to {what}"),
