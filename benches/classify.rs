@@ -63,6 +63,13 @@ fn bench(c: &mut Criterion) {
     c.bench_function("analyze+classify line with redirections, default policy", |b| {
         b.iter(|| default.classify(&gate::shell::analyze_line(black_box(REDIRECTED)), &context))
     });
+    c.bench_function("analyze only, line with redirections", |b| {
+        b.iter(|| gate::shell::analyze_line(black_box(REDIRECTED)))
+    });
+    let analysed = gate::shell::analyze_line(REDIRECTED);
+    c.bench_function("classify only, line with redirections, default policy", |b| {
+        b.iter(|| default.classify(black_box(&analysed), &context))
+    });
     c.bench_function("analyze+classify typical line, 10,000 rules", |b| {
         b.iter(|| generated.classify(&gate::shell::analyze_line(black_box(TYPICAL)), &context))
     });

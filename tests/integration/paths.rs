@@ -88,6 +88,7 @@ fn gates_own_files_are_denied_under_any_policy() {
         ("echo x > ~/.config/gate/policy.toml".to_string(), "~/.config/gate"),
         ("echo x > ~/.local/share/gate/audit.db".to_string(), "~/.local/share/gate"),
         ("cat < ~/.config/gate/audit-key".to_string(), "reads ~/.config/gate/audit-key"),
+        ("cat < ~/.config/gate/broker.key".to_string(), "reads ~/.config/gate/broker.key"),
     ];
     for (line, shown) in lines {
         let (decision, rule, reason) = check(&env, &line);

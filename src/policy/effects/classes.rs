@@ -20,8 +20,9 @@ pub(crate) struct PathPattern {
     pub anchored: bool,
     /// `DIR/**`: every path under DIR, which a word whose directory is known can be judged by.
     pub dir: Option<String>,
-    /// A file name in any directory (`**/.env`): a directory above one is any directory.
-    pub named: bool,
+    /// A file name in any directory (`**/.env`): a directory above one is any directory. The
+    /// glob of the name alone, matched against a path's last component.
+    pub named: Option<Glob>,
 }
 
 /// The path classes of a policy: the built-in floor plus every layer's `[paths]`.
@@ -117,7 +118,10 @@ pub(crate) fn pattern(text: &str, home: &str) -> Result<PathPattern, String> {
         .strip_suffix("/**")
         .and_then(|dir| Glob::new(dir, home).ok())
         .and_then(|dir| dir.literal().map(str::to_string));
-    let named = full.strip_prefix("**/").is_some_and(|name| !name.contains('/'));
+    let named = match full.strip_prefix("**/") {
+        Some(name) if !name.contains('/') => Some(Glob::new(name, home)?),
+        _ => None,
+    };
     Ok(PathPattern { glob, anchored, dir, named })
 }
 

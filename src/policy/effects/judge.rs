@@ -153,7 +153,7 @@ fn own_pattern(path: &str, tree: bool) -> Option<PathPattern> {
     let escaped: String =
         path.chars().flat_map(|c| if "*?[\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
     let glob = Glob::new(&if tree { format!("{escaped}/**") } else { escaped }, "").ok()?;
-    Some(PathPattern { glob, anchored: true, dir: Some(path.to_string()), named: false })
+    Some(PathPattern { glob, anchored: true, dir: Some(path.to_string()), named: None })
 }
 
 /// How a form hits a pattern.
@@ -172,28 +172,31 @@ struct Shape {
     word: Word,
     /// The form's known leading text: patterns that start elsewhere cannot match.
     prefix: String,
-    /// FORM/… : anything under it, for anchored patterns.
-    under: Word,
-    /// FORM/* : one level under it, for patterns that match in any directory.
-    child: Word,
+    /// The last component, when known: a name pattern is matched against it alone.
+    name: Option<String>,
 }
 
 impl Shape {
     fn of(form: &Form) -> Shape {
-        let word = Word { pieces: form.pieces.clone(), text: String::new() };
-        let with = |tail: Piece| {
-            let mut pieces = form.pieces.clone();
-            crate::policy::paths::push_text(&mut pieces, "/");
-            pieces.push(tail);
-            Word { pieces, text: String::new() }
+        let literal = form.literal().map(str::to_string);
+        let name = match form.pieces.last() {
+            Some(Piece::Text(text)) => text.rsplit('/').next().map(str::to_string),
+            _ => None,
         };
         Shape {
-            literal: form.literal().map(str::to_string),
             prefix: known_prefix(&form.pieces),
-            under: with(Piece::Any),
-            child: with(Piece::Star),
-            word,
+            word: Word { pieces: form.pieces.clone(), text: String::new() },
+            literal,
+            name,
         }
+    }
+
+    /// FORM/ followed by `tail`: what is under it.
+    fn below(&self, tail: Piece) -> Word {
+        let mut pieces = self.word.pieces.clone();
+        crate::policy::paths::push_text(&mut pieces, "/");
+        pieces.push(tail);
+        Word { pieces, text: String::new() }
     }
 
     /// `hits` for one literal path (with `tree`, and everything under it), without a glob
@@ -220,9 +223,10 @@ impl Shape {
         if !(start.starts_with(&self.prefix) || self.prefix.starts_with(start)) {
             return None;
         }
-        let itself = match &self.literal {
-            Some(text) => glob.matches(text),
-            None => glob.could_match(&self.word, home),
+        let itself = match (&self.literal, &pattern.named, &self.name) {
+            (Some(_), Some(named), Some(name)) => named.matches(name),
+            (Some(text), _, _) => glob.matches(text),
+            (None, _, _) => glob.could_match(&self.word, home),
         };
         if itself {
             return Some(Hit::Itself);
@@ -231,10 +235,17 @@ impl Shape {
             return None;
         }
         let above = if pattern.anchored {
-            start.starts_with(&format!("{}/", self.prefix.trim_end_matches('/')))
-                && glob.could_match(&self.under, home)
+            let directory = self.prefix.trim_end_matches('/');
+            start.len() > directory.len()
+                && start.starts_with(directory)
+                && start[directory.len()..].starts_with('/')
+                && glob.could_match(&self.below(Piece::Any), home)
         } else {
-            !pattern.named && glob.could_match(&self.child, home)
+            // One level down, for patterns with a directory in them (`**/.git/config`): the
+            // directory's own name must be in the pattern.
+            pattern.named.is_none()
+                && self.name.as_ref().is_none_or(|name| glob.text.contains(name.as_str()))
+                && glob.could_match(&self.below(Piece::Star), home)
         };
         above.then_some(Hit::Holds)
     }
@@ -295,7 +306,9 @@ fn verdict(effect: &PathEffect, form: &Form, shape: &Shape, found: Found, home: 
     let what = found.what;
     // What a part known only at run time could make it is worth a human's look, not more:
     // `> "$OUT"` could be anything. What the word's known text names is judged in full.
-    let could = form.has_unknown();
+    // So is writing into a directory that holds a startup file (`cp x ~`): it could reach it.
+    // gate's own files are denied either way.
+    let could = form.has_unknown() || (found.hit == Hit::Holds && found.class != "gate's own file");
     let decision = if could { found.decision.min(Decision::Ask) } else { found.decision };
     let detail = match (form.seen, found.hit, shape.literal.is_some()) {
         (Seen::Escaped, _, _) => format!(", which could climb to {what}"),

@@ -12,8 +12,9 @@ impl OwnFiles {
     /// else `GATE_DB`, else the default) with its `-wal`, `-shm`, `-journal` and checkpoint,
     /// gate's configuration and data directories, `/etc/gate`, every policy layer loaded, the
     /// checkpoint key and file (`GATE_AUDIT_KEY`, `GATE_AUDIT_CHECKPOINT_FILE`) and the running
-    /// binary. The checkpoint key is private: not even read. Each is kept as given and, where
-    /// it differs, with its symbolic links resolved.
+    /// binary. The checkpoint key and the broker's key (`broker.key` in gate's configuration
+    /// directories) are private: not even read. Each is kept as given and, where it differs,
+    /// with its symbolic links resolved.
     pub fn capture(database: Option<&Path>, layers: &[PathBuf]) -> OwnFiles {
         let mut protected = Vec::new();
         if let Some(database) = crate::paths::database(database) {
@@ -31,7 +32,11 @@ impl OwnFiles {
         protected.push(PathBuf::from(SYSTEM_DIR));
         protected.extend(layers.iter().cloned());
         protected.extend(std::env::current_exe().ok());
-        let private: Vec<PathBuf> = crate::paths::audit_key().into_iter().collect();
+        // The checkpoint key, and a broker's key where `gate serve` keeps it by default (next
+        // to a configuration in gate's own directories).
+        let mut private: Vec<PathBuf> = crate::paths::audit_key().into_iter().collect();
+        private.extend(crate::paths::config_dir().map(|dir| dir.join("gate").join("broker.key")));
+        private.push(Path::new(SYSTEM_DIR).join("broker.key"));
         protected.extend(private.iter().cloned());
         OwnFiles { protected: with_real_forms(protected), private: with_real_forms(private) }
     }

@@ -415,21 +415,15 @@ fn under_real_home(real: &str, home: &str) -> Option<String> {
     (rest.is_empty() || rest.starts_with('/')).then(|| format!("{home}{rest}"))
 }
 
-/// The path with the symbolic links of its longest existing prefix resolved, when that differs
-/// from the path. One `canonicalize` for a path that exists, one more for each missing last
-/// component (at most a few: a command creates a file, rarely a tree).
+/// The path with the symbolic links of the path or its directory resolved, when that differs
+/// from the path: one `canonicalize` for a path that exists, one more for a file not made yet
+/// (a command creates a file in a directory, rarely a tree).
 fn real_path(path: &Path) -> Option<PathBuf> {
-    let mut missing = Vec::new();
-    let mut at = path;
-    for _ in 0..4 {
-        if let Ok(real) = std::fs::canonicalize(at) {
-            let real = missing.iter().rev().fold(real, |real: PathBuf, name| real.join(name));
-            return (real != path).then_some(real);
-        }
-        missing.push(at.file_name()?);
-        at = at.parent()?;
-    }
-    None
+    let real = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(_) => std::fs::canonicalize(path.parent()?).ok()?.join(path.file_name()?),
+    };
+    (real != path).then_some(real)
 }
 
 #[cfg(test)]
@@ -595,7 +589,7 @@ mod tests {
         std::os::unix::fs::symlink(home.join("sub"), &dir_link).unwrap();
         let cases = [
             (link.clone(), home.join(".bashrc")),
-            (dir_link.join("new/file"), home.join("sub/new/file")),
+            (dir_link.join("file"), home.join("sub/file")),
             (dir_link.join("../.bashrc"), home.join(".bashrc")),
         ];
         for (path, real) in cases {
