@@ -31,6 +31,9 @@ use std::sync::Arc;
 pub(crate) enum Kind {
     /// Harmless text: a pattern, a count, a format. Never a path.
     Text,
+    /// An option that takes no value but changes what the operands are (`gofmt -w`: the files
+    /// are written): `"-w" = { kind = "flag", operands = ["write..."] }`.
+    Flag,
     /// A path the program reads.
     Read,
     /// A path the program writes (creates, truncates, appends, moves, chmods).
@@ -58,6 +61,7 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) const NAMES: &'static [(&'static str, Kind)] = &[
         ("text", Kind::Text),
+        ("flag", Kind::Flag),
         ("read", Kind::Read),
         ("write", Kind::Write),
         ("delete", Kind::Delete),

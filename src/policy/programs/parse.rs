@@ -218,6 +218,10 @@ impl<'k, 'c> Parser<'k, 'c> {
         let Some(value) = spec.options.get(name) else {
             return Ok(None);
         };
+        if value.kind == Kind::Flag {
+            self.switch(value);
+            return Ok(Some(at + 1));
+        }
         let Some(next) = self.words.get(at + 1) else {
             return Err(miss(name, "needs a value, and none follows"));
         };
@@ -240,6 +244,10 @@ impl<'k, 'c> Parser<'k, 'c> {
             let rest = strip_prefix(word, offset + letter.len_utf8());
             let empty = rest.pieces.iter().all(|piece| matches!(piece, Piece::Text(text) if text.is_empty()));
             if let Some(value) = spec.options.get(&key) {
+                if value.kind == Kind::Flag {
+                    self.switch(value);
+                    continue;
+                }
                 if empty {
                     let Some(next) = self.words.get(at + 1) else {
                         return Err(miss(&word.text, format!("needs a value for {key}, and none follows")));
@@ -264,8 +272,18 @@ impl<'k, 'c> Parser<'k, 'c> {
         Ok(Some(at + 1))
     }
 
+    /// A `flag` kind option: the operand list it gives.
+    fn switch(&mut self, value: &Value) {
+        if let Some(operands) = &value.operands {
+            self.replaced = Some(operands.clone());
+        }
+    }
+
     /// An option's value: its effect, and the operand list it gives.
     fn value(&mut self, value: &Value, option: &str, word: Word, owner: &Word) -> Step {
+        if value.kind == Kind::Flag {
+            return Err(miss(&owner.text, format!("gives a value to {option}, which takes none")));
+        }
         if let Some(globs) = &value.values {
             let fits = word.as_literal().is_some_and(|text| globs.iter().any(|glob| glob.matches(&text)));
             if !fits {
@@ -286,7 +304,7 @@ impl<'k, 'c> Parser<'k, 'c> {
     /// What a word of this kind does.
     fn apply(&mut self, kind: Kind, word: Word, cwd: usize, via: &str, shown: &str) -> Step {
         match kind {
-            Kind::Text | Kind::Subcommand | Kind::Command => {}
+            Kind::Text | Kind::Flag | Kind::Subcommand | Kind::Command => {}
             Kind::Read => self.effect(Access::Read, word, cwd, via),
             Kind::Write => self.effect(Access::Write, word, cwd, via),
             Kind::Delete => self.effect(Access::Delete, word, cwd, via),
@@ -331,6 +349,8 @@ impl<'k, 'c> Parser<'k, 'c> {
     fn finish_operands(&mut self) -> Step {
         let operands = self.replaced.take().unwrap_or_else(|| self.spec.operands.clone());
         let pending = std::mem::take(&mut self.pending);
+        self.known.appended =
+            Some(operands.assign(pending.len() + 1).and_then(|kinds| kinds.last().copied()));
         let Some(kinds) = operands.assign(pending.len()) else {
             let extra = &self.words[pending[operands.list.len()].0];
             let takes = match operands.list.len() {

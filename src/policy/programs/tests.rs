@@ -84,6 +84,13 @@ operands = "make-target"
 "-f" = "read"
 
 [[programs]]
+name = "gofmt"
+flags = ["-l", "-d"]
+operands = "read"
+[programs.options]
+"-w" = { kind = "flag", operands = ["write..."] }
+
+[[programs]]
 name = "sed"
 flags = ["-n"]
 operands = ["sed-script", "read..."]
@@ -198,6 +205,11 @@ fn forms() {
         // wrappers: only the wrapper's own words
         ("wrap -o log.txt 5 ls -la", Want::Known("wrap", &[(Write, "log.txt", ".")])),
         ("wrap -x 5 ls", Want::Unknown("-x")),
+        // a flag that changes the operands
+        ("gofmt -l src", Want::Known("gofmt", &[(Read, "src", ".")])),
+        ("gofmt -w src", Want::Known("gofmt", &[(Write, "src", ".")])),
+        ("gofmt -lw /", Want::Known("gofmt", &[(Write, "/", ".")])),
+        ("gofmt -w=x src", Want::Unknown("-w=x")),
         // languages
         ("make -C sub test", Want::Known("make", &[(Read, "sub", ".")])),
         ("make 'X!=id'", Want::Unknown("X!=id")),
