@@ -13,10 +13,10 @@ const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 /// The lowest allow rate each agent corpus may have: raise it as the classifier improves (the goal
 /// is 0.97). Measured on main before issue 10 (a9654bd): agent 387 of 521 (74.3 %), tldr 448 of
-/// 623 (71.9 %). With the program knowledge and the quieter default, on the classifier of a9654bd:
-/// agent 86.9 %, tldr 91.8 %.
-const AGENT_FLOOR: f64 = 0.86;
-const TLDR_FLOOR: f64 = 0.91;
+/// 623 (71.9 %). With the knowledge, the known forms, the path classes and the shell walk merged
+/// (f42443d and this default): agent 515 of 526 (97.9 %), tldr 616 of 622 (99.0 %).
+const AGENT_FLOOR: f64 = 0.97;
+const TLDR_FLOOR: f64 = 0.99;
 
 fn data(file: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);

@@ -115,7 +115,9 @@ fn every_shape_of_long_line_finishes_and_is_not_allowed() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// Shapes that stay within the bounds and hold nothing gate cannot see: judged as usual.
+/// Shapes that stay within the bounds and hold nothing gate cannot see: judged as usual. (`cat`
+/// of a here-document within the bounds only prints text; the default asked for it only while
+/// its per-program `secrets` rule took `$x` for a path that could be a key.)
 fn allowed_is_fine(name: &str) -> bool {
-    matches!(name, "expansions" | "nested loops")
+    matches!(name, "expansions" | "nested loops" | "a here-document")
 }
