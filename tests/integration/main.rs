@@ -23,6 +23,8 @@ mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod slack;
+mod slack_support;
 mod support;
 mod web;
 mod web_page;

@@ -131,9 +131,7 @@ pub fn card(notice: &Notice, status: Option<&str>, limit: usize) -> Value {
         json!({"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": title, "weight": "Bolder", "size": "Medium"}]}),
         json!({"type": "RichTextBlock", "inlines": [run(&cut(&notice.command, limit), true)]}),
     ];
-    if let Some(rule) = &notice.rule {
-        body.push(field("Rule", rule, true));
-    }
+    body.push(field("Rule", notice.rule.as_deref().unwrap_or("(none: the policy's default)"), true));
     body.push(field("Reason", &notice.reason, false));
     body.push(field("Host", &notice.host, false));
     body.push(field("User", &notice.user, false));

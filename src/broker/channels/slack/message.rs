@@ -107,14 +107,13 @@ pub fn status_line(notice: &Notice, names: &dyn Names) -> Option<String> {
 /// The message for a request as it stands: `{"text", "blocks"}`, ready for `chat.postMessage`
 /// or `chat.update`. `now` is Unix seconds.
 pub fn message(notice: &Notice, names: &dyn Names, now: i64) -> Value {
-    let mut fields = Vec::new();
-    if let Some(rule) = &notice.rule {
-        fields.push(field("Rule", rule));
-    }
-    fields.push(field("Reason", &notice.reason));
-    fields.push(field("Host", &notice.host));
-    fields.push(field("User", &notice.user));
-    fields.push(field("Directory", &notice.cwd));
+    let mut fields = vec![
+        field("Rule", notice.rule.as_deref().unwrap_or("(none: the policy's default)")),
+        field("Reason", &notice.reason),
+        field("Host", &notice.host),
+        field("User", &notice.user),
+        field("Directory", &notice.cwd),
+    ];
     if notice.state == State::Pending {
         fields.push(json!({"type": "mrkdwn", "text": format!(
             "*Time left*\n{} (until <!date^{}^{{time}}|{}>)",
