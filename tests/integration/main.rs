@@ -26,6 +26,7 @@ mod pty;
 mod slack;
 mod slack_support;
 mod support;
+mod teams;
 mod web;
 mod web_page;
 mod web_support;
