@@ -73,7 +73,7 @@ impl StoredRequest {
 pub struct Attempt {
     pub request_id: String,
     pub person: String,
-    /// `cli`, `webhook:NAME`, later `web`, `slack`, `teams`.
+    /// `cli`, `webhook:NAME`, `web`, `slack:NAME`.
     pub channel: String,
     pub answer: Answer,
     pub comment: Option<String>,
