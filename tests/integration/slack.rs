@@ -399,3 +399,38 @@ fn slack_a_clicker_can_be_matched_by_verified_email() {
     let status = broker.wait_state(&id, "approved");
     assert_eq!(status["approvals"][0]["person"], "dave");
 }
+
+#[test]
+fn slack_messages_say_when_a_request_expires_or_is_answered_on_the_terminal() {
+    let (slack, broker) = setup("");
+    broker.create(&["deploy"], "carol", "release", 2);
+    let withdrawn = broker.create(&["deploy", "again"], "carol", "release", 120);
+    slack.wait_for("chat.postMessage", 2);
+    let response = crate::web_support::client()
+        .post(format!("{}/v1/requests/{withdrawn}/withdraw", broker.url))
+        .bearer_auth(crate::slack_support::HOST_TOKEN)
+        .json(&json!({"reason": "answered on the terminal"}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let update = slack.wait_for_update("Answered on the terminal");
+    assert!(update.body["blocks"].as_array().unwrap().iter().all(|b| b["type"] != "actions"));
+    let update = slack.wait_for_update("Expired: nobody decided in time");
+    assert!(update.body["blocks"].as_array().unwrap().iter().all(|b| b["type"] != "actions"));
+}
+
+#[test]
+fn slack_is_answered_at_once_and_decides_after() {
+    let (slack, broker) = setup("");
+    let id = broker.create(&["deploy"], "carol", "release", 120);
+    let posted = slack.wait_for("chat.postMessage", 1).remove(0);
+    let (channel, ts) = posted.posted();
+    // Slack's API is slow today: the click is still answered well within Slack's 3 seconds.
+    let body = form(&click(&posted, &channel, &ts, "U0BOB", "Deny"));
+    slack.delay("views.open", Duration::from_secs(4));
+    let started = Instant::now();
+    assert_eq!(broker.post_signed(&body, SIGNING_SECRET, unix_now()).0, 200);
+    assert!(started.elapsed() < Duration::from_secs(1), "answered in {:?}", started.elapsed());
+    // views.open timed out on the broker's side (a trigger lasts 3 s): the click denies.
+    broker.wait_state(&id, "denied");
+}

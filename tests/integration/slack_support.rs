@@ -56,6 +56,8 @@ struct Shared {
     rate_limited: Vec<(String, usize)>,
     /// Methods that answer `{"ok": false}`.
     failing: Vec<String>,
+    /// Methods that answer only after a while.
+    slow: Vec<(String, Duration)>,
     /// Slack user id → (email, confirmed).
     emails: Vec<(String, String, bool)>,
     /// Frames for the Socket Mode client, and what it sent back.
@@ -109,6 +111,10 @@ impl SlackStandIn {
 
     pub fn fail(&self, method: &str) {
         self.lock().failing.push(method.to_string());
+    }
+
+    pub fn delay(&self, method: &str, by: Duration) {
+        self.lock().slow.push((method.to_string(), by));
     }
 
     pub fn email(&self, user: &str, email: &str, confirmed: bool) {
@@ -190,6 +196,10 @@ impl SlackStandIn {
                 Value::Object(fields)
             };
             let method = path.trim_start_matches("/api/").to_string();
+            let slow = self.lock().slow.iter().find(|(m, _)| *m == method).map(|(_, by)| *by);
+            if let Some(by) = slow {
+                std::thread::sleep(by);
+            }
             let (status, extra, answer) = self.answer(&method, &body, authorization);
             let text = answer.to_string();
             let response = format!(

@@ -13,7 +13,9 @@ use tokio::time::Instant;
 use crate::broker::config::Secret;
 
 /// How long one call may take, connecting included.
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a call that answers a click may take: Slack's `trigger_id` lasts 3 seconds.
+pub const CLICK_TIMEOUT: Duration = Duration::from_millis(2500);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest a `Retry-After` is believed (Slack's are seconds to a minute).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -95,9 +97,16 @@ impl Api {
         }
     }
 
-    /// One try, for what must happen at once or not at all (a `trigger_id` lasts 3 seconds).
-    pub async fn call_once(&self, method: &str, token: &Secret, body: Body<'_>) -> Result<Value, CallError> {
-        match self.try_once(method, token, &body).await {
+    /// One try, for what must happen at once or not at all (a `trigger_id` lasts 3 seconds):
+    /// no answer within `timeout` is a failure.
+    pub async fn call_once(
+        &self,
+        method: &str,
+        token: &Secret,
+        body: Body<'_>,
+        timeout: Duration,
+    ) -> Result<Value, CallError> {
+        match self.try_once_within(method, token, &body, timeout).await {
             Try::Done(value) => Ok(value),
             Try::Final(error) => Err(error),
             Try::Again(_, reason) => Err(CallError::Failed { method: method.to_string(), reason }),
@@ -105,7 +114,12 @@ impl Api {
     }
 
     async fn try_once(&self, method: &str, token: &Secret, body: &Body<'_>) -> Try {
-        let request = self.client.post(format!("{}/{method}", self.base)).bearer_auth(token.expose());
+        self.try_once_within(method, token, body, CALL_TIMEOUT).await
+    }
+
+    async fn try_once_within(&self, method: &str, token: &Secret, body: &Body<'_>, timeout: Duration) -> Try {
+        let request =
+            self.client.post(format!("{}/{method}", self.base)).bearer_auth(token.expose()).timeout(timeout);
         let request = match body {
             Body::Json(value) => request
                 .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")

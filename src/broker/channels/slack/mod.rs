@@ -190,6 +190,10 @@ impl SlackChannel {
         for copy in &posted {
             self.update_one(&notice, copy).await;
         }
+        if notice.state.is_final() {
+            // Final: no later update will come (a click on it is refused and re-adds its copy).
+            self.copies.lock().unwrap_or_else(|p| p.into_inner()).remove(&notice.id);
+        }
     }
 
     /// Remembers a copy found in a click (one posted before a restart, say), so updates reach it.
@@ -216,8 +220,10 @@ impl SlackChannel {
     /// A message only `user` sees, in `channel`.
     pub async fn ephemeral(&self, channel: &str, user: &str, text: &str) {
         let body = json!({"channel": channel, "user": user, "text": text});
-        if let Err(error) =
-            self.api.call_once("chat.postEphemeral", &self.config.bot_token, Body::Json(&body)).await
+        if let Err(error) = self
+            .api
+            .call_once("chat.postEphemeral", &self.config.bot_token, Body::Json(&body), api::CALL_TIMEOUT)
+            .await
         {
             eprintln!("gate serve: slack {}: {error}", self.name);
         }
@@ -226,7 +232,11 @@ impl SlackChannel {
     /// Opens a modal for `trigger_id`; false when Slack would not.
     pub async fn open_view(&self, trigger_id: &str, view: Value) -> bool {
         let body = json!({"trigger_id": trigger_id, "view": view});
-        match self.api.call_once("views.open", &self.config.bot_token, Body::Json(&body)).await {
+        match self
+            .api
+            .call_once("views.open", &self.config.bot_token, Body::Json(&body), api::CLICK_TIMEOUT)
+            .await
+        {
             Ok(_) => true,
             Err(error) => {
                 eprintln!("gate serve: slack {}: {error}", self.name);
@@ -238,7 +248,10 @@ impl SlackChannel {
     /// The verified email of a Slack user, from `users.info` (needs `users:read.email`).
     pub async fn verified_email(&self, user: &str) -> Option<String> {
         let fields = [("user", user)];
-        let answer = self.api.call_once("users.info", &self.config.bot_token, Body::Form(&fields)).await;
+        let answer = self
+            .api
+            .call_once("users.info", &self.config.bot_token, Body::Form(&fields), api::CALL_TIMEOUT)
+            .await;
         let answer = answer.map_err(|error| eprintln!("gate serve: slack {}: {error}", self.name)).ok()?;
         let user = &answer["user"];
         // Slack says whether the address was confirmed; an unconfirmed one proves nothing.

@@ -28,7 +28,7 @@ pub async fn run(state: AppState, slack: Arc<SlackChannel>, mut stopped: watch::
     loop {
         let opened = slack
             .api
-            .call_once("apps.connections.open", &token, Body::Form(&[]))
+            .call_once("apps.connections.open", &token, Body::Form(&[]), super::api::CALL_TIMEOUT)
             .await
             .map_err(|error| error.to_string())
             .and_then(|answer| {
