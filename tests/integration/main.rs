@@ -24,9 +24,11 @@ mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
 mod slack;
+mod slack_broker;
 mod slack_support;
 mod support;
 mod teams;
+mod teams_support;
 mod web;
 mod web_page;
 mod web_support;

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::slack_support::{
-    CHANNEL, SIGNING_SECRET, SlackBroker, SlackStandIn, click, deny_reason, form, me, unix_now,
-};
+use crate::slack_broker::{SlackBroker, me};
+use crate::slack_support::{CHANNEL, SIGNING_SECRET, SlackStandIn, click, deny_reason, form, unix_now};
 use crate::support::stderr;
 
 fn setup(extra_channel: &str) -> (SlackStandIn, SlackBroker) {

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::slack_support::{SlackBroker, TeamsStandIn, check_card};
+use crate::slack_broker::SlackBroker;
 use crate::support::stdout;
+use crate::teams_support::{TeamsStandIn, check_card};
 use crate::web_support::{Web, browser};
 
 fn teams_channel(dir: &std::path::Path, stand_in: &TeamsStandIn) -> String {
