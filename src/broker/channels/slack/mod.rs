@@ -158,9 +158,10 @@ impl SlackChannel {
             match self.api.call("chat.postMessage", &self.config.bot_token, Body::Json(&request), until).await
             {
                 Ok(answer) => {
-                    let (Some(channel), Some(ts)) = (answer["channel"].as_str(), answer["ts"].as_str())
-                    else {
-                        self.log(&notice.id, "chat.postMessage answered without channel and ts");
+                    // A DM lands in a channel of its own (D…), which the answer names.
+                    let channel = answer["channel"].as_str().unwrap_or(&target);
+                    let Some(ts) = answer["ts"].as_str() else {
+                        self.log(&notice.id, "chat.postMessage answered without a ts: it cannot be updated");
                         continue;
                     };
                     let posted = Posted { channel: channel.to_string(), ts: ts.to_string() };
