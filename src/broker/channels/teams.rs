@@ -225,3 +225,58 @@ impl Channel for TeamsChannel {
         self.queue(fitted(&notice, status.as_deref()), Instant::now() + DECIDED_WINDOW, notice.id.clone());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(command: &str) -> Notice {
+        Notice {
+            id: "ab".into(),
+            command: command.into(),
+            rule: None,
+            reason: "see [docs](https://evil.example) {{DATE(2017-02-14T06:08:39Z)}}".into(),
+            host: "build-7".into(),
+            user: "alice".into(),
+            cwd: "/srv".into(),
+            deadline: 0,
+            quorum: 1,
+            state: State::Pending,
+            approvals: Vec::new(),
+            url: "https://gate.example.com/r/ab".into(),
+            decide_url: String::new(),
+            eligible: None,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn untrusted_text_is_in_text_runs_and_the_button_opens_the_page() {
+        let card = fitted(&notice("echo hi"), None);
+        let content = &card["attachments"][0]["content"];
+        assert_eq!(
+            (content["type"].as_str(), content["version"].as_str()),
+            (Some("AdaptiveCard"), Some("1.4"))
+        );
+        let reason =
+            content["body"].as_array().unwrap().iter().find(|b| b.to_string().contains("evil")).unwrap();
+        assert_eq!(reason["type"], "RichTextBlock");
+        assert_eq!(
+            reason["inlines"][1]["text"],
+            "see [docs](https://evil.example) {\u{200b}{DATE(2017-02-14T06:08:39Z)}}"
+        );
+        assert_eq!(content["actions"][0]["type"], "Action.OpenUrl");
+        assert_eq!(content["actions"][0]["url"], "https://gate.example.com/r/ab");
+    }
+
+    #[test]
+    fn a_huge_command_is_cut_to_fit_the_message_limit() {
+        for size in [10, 5_000, 30_000, 200_000] {
+            let card = fitted(&notice(&"é".repeat(size)), Some("Expired: nobody decided in time"));
+            assert!(card.to_string().len() <= MESSAGE_LIMIT, "{size}");
+            let command =
+                card["attachments"][0]["content"]["body"][1]["inlines"][0]["text"].as_str().unwrap();
+            assert_eq!(command.ends_with("more bytes, open the page)"), size * 2 > 4000, "{size}");
+        }
+    }
+}
