@@ -1,10 +1,11 @@
 //! Arguments shared by the commands that take a command line: the policy and the command.
 
-use crate::policy::{Context, Policy, Resolver};
+use crate::policy::effects::OwnFiles;
+use crate::policy::{Choice, Context, Layers, Policy, Resolver};
 use crate::shell::Analysis;
 use anyhow::Context as _;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PolicyArgs {
@@ -17,7 +18,7 @@ pub struct PolicyArgs {
 #[derive(Debug, clap::Args)]
 pub struct CommandArgs {
     /// A shell line, judged as a whole and run with `bash -c`
-    #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv", required_unless_present = "argv")]
+    #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv")]
     pub line: Option<String>,
 
     /// The command and its arguments, run directly (no shell)
@@ -31,12 +32,44 @@ pub enum Request {
     Argv(Vec<OsString>),
 }
 
+/// A command line gate was given that names nothing to run: a usage error (exit 2), not a
+/// request for approval.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 impl CommandArgs {
-    pub fn into_request(self) -> Request {
-        match self.line {
+    /// The request, or a usage error when it names nothing to run: no command, an empty program
+    /// name, or a line of blanks and comments only.
+    pub fn into_request(self) -> Result<Request, UsageError> {
+        let request = match self.line {
             Some(line) => Request::Line(line),
+            None if self.argv.is_empty() => {
+                return Err(UsageError(
+                    "give the command to run after --, as in `-- CMD ARGS...`, or a shell line with -c LINE"
+                        .into(),
+                ));
+            }
+            // No program is named `-x`: this is an option of gate's that does not exist.
+            None if self.argv[0].as_encoded_bytes().starts_with(b"-") => {
+                let shown = crate::display::argv_line(&self.argv[..1]);
+                return Err(UsageError(format!(
+                    "unexpected argument {shown}: gate has no such option (the command goes after --)"
+                )));
+            }
             None => Request::Argv(self.argv),
+        };
+        let empty = match &request {
+            Request::Argv(argv) => argv[0].is_empty(),
+            Request::Line(line) => {
+                let analysis = crate::shell::analyze_line(line);
+                analysis.units.is_empty() && analysis.parse_error.is_none()
+            }
+        };
+        if empty {
+            return Err(UsageError("the command is empty: there is nothing to run".into()));
         }
+        Ok(request)
     }
 }
 
@@ -62,19 +95,46 @@ pub struct Environment {
     pub home: String,
     pub cwd: PathBuf,
     pub resolver: Resolver,
-    pub own: crate::policy::effects::OwnFiles,
+    /// The git work tree around `cwd`.
+    pub project: Option<PathBuf>,
+    pub own: OwnFiles,
 }
 
 impl Environment {
+    /// The environment, with gate's own files as found by default (the default log).
     pub fn capture() -> anyhow::Result<Environment> {
         let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         Ok(Environment {
             home,
+            project: crate::policy::effects::discover_project(&cwd),
             cwd,
             resolver: Resolver::new(std::env::var_os("PATH")),
-            own: Default::default(),
+            own: OwnFiles::capture(None, &[]),
         })
+    }
+
+    /// The environment and the policy a command line is judged in, by `gate exec` and `gate
+    /// check` alike: gate's own files include the log `database` (`--db`) and every policy
+    /// layer loaded.
+    pub fn for_command(
+        policy: &PolicyArgs,
+        database: Option<&Path>,
+    ) -> anyhow::Result<(Environment, Policy)> {
+        let mut environment = Environment::capture()?;
+        let layers = policy.layers(&environment);
+        let loaded = Policy::load_layers(&layers, &environment.home)?;
+        let files: Vec<PathBuf> = layers
+            .base
+            .iter()
+            .filter_map(|choice| match choice {
+                Choice::File(path) => Some(path.clone()),
+                Choice::Builtin => None,
+            })
+            .chain(layers.project.clone())
+            .collect();
+        environment.own = OwnFiles::capture(database, &files);
+        Ok((environment, loaded))
     }
 
     pub fn context(&self) -> Context<'_> {
@@ -83,7 +143,7 @@ impl Environment {
             cwd: &self.cwd,
             env: &|name| std::env::var(name).ok(),
             resolver: &self.resolver,
-            project: None,
+            project: self.project.as_deref(),
             own: &self.own,
         }
     }
@@ -92,12 +152,16 @@ impl Environment {
 impl PolicyArgs {
     /// Finds and loads every layer of the policy.
     pub fn load(&self, environment: &Environment) -> anyhow::Result<Policy> {
-        let layers = crate::policy::locate_layers(
+        Ok(Policy::load_layers(&self.layers(environment), &environment.home)?)
+    }
+
+    /// Every layer of the policy that applies.
+    fn layers(&self, environment: &Environment) -> Layers {
+        crate::policy::locate_layers(
             self.policy.as_deref(),
             std::env::var_os("GATE_POLICY").map(PathBuf::from),
             crate::paths::config_dir().as_deref(),
             &environment.cwd,
-        );
-        Ok(Policy::load_layers(&layers, &environment.home)?)
+        )
     }
 }

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod decide;
 pub mod exec;
 pub mod input;
+pub use input::UsageError;
 pub mod policy;
 pub mod requests;
 pub mod serve;

@@ -18,11 +18,14 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod cost;
 mod exec;
+mod paths;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod slack;
 mod slack_broker;
 mod slack_support;
