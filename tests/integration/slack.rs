@@ -341,11 +341,7 @@ fn slack_down_the_request_still_times_out_to_no_and_the_webhook_gets_it() {
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(!marker.exists());
     assert_eq!(broker.decisions().pop().unwrap()["verdict"], "timed-out");
-    assert!(
-        broker.process.output().contains("chat.postMessage"),
-        "the outage is logged: {}",
-        broker.process.output()
-    );
+    assert!(broker.output().contains("chat.postMessage"), "the outage is logged: {}", broker.output());
 }
 
 #[test]
@@ -432,4 +428,33 @@ fn slack_is_answered_at_once_and_decides_after() {
     assert!(started.elapsed() < Duration::from_secs(1), "answered in {:?}", started.elapsed());
     // views.open timed out on the broker's side (a trigger lasts 3 s): the click denies.
     broker.wait_state(&id, "denied");
+}
+
+#[test]
+fn slack_every_copy_is_updated_after_a_broker_restart() {
+    let (slack, mut broker) = setup("dm_approvers = true");
+    let id = broker.create(&["deploy"], "carol", "release", 120);
+    let posts = slack.wait_for("chat.postMessage", 4);
+    // The broker keeps each copy as its answer arrives: give the last one a moment.
+    std::thread::sleep(Duration::from_millis(500));
+    broker.restart();
+    // The click comes from the channel's copy; the DMs' copies are known from the store alone.
+    let (channel, ts) = posts[0].posted();
+    broker.send(&click(&posts[0], &channel, &ts, "U0BOB", "Approve"));
+    broker.wait_state(&id, "approved");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let updated: Vec<String> = slack
+            .calls("chat.update")
+            .iter()
+            .filter(|u| u.body.to_string().contains("Approved by <@U0BOB> (1 of 1)"))
+            .map(|u| u.body["channel"].as_str().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> = posts.iter().map(|p| p.posted().0).collect();
+        if expected.iter().all(|c| updated.contains(c)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "updated {updated:?}, posted {expected:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

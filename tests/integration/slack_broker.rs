@@ -23,11 +23,28 @@ pub struct SlackBroker {
     pub env: TestEnv,
     pub url: String,
     pub key: String,
-    pub process: Process,
+    process: Option<Process>,
 }
 
 pub fn me() -> String {
     nix::unistd::User::from_uid(nix::unistd::getuid()).unwrap().unwrap().name
+}
+
+/// `gate serve` with the chat tests' secrets in a cleared environment, once it listens.
+fn serve(env: &TestEnv, config: &std::path::Path) -> Process {
+    let mut serve = Command::new(gate_binary());
+    serve
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", env.home())
+        .env("GATE_HOST_TOKEN", HOST_TOKEN)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_APP_TOKEN", APP_TOKEN)
+        .env("GATE_WEBHOOK_SECRET", "whsec-test")
+        .args(["serve", "--config"])
+        .arg(config);
+    Process::start(serve, "listening on")
 }
 
 impl SlackBroker {
@@ -91,23 +108,23 @@ groups = ["sre"]
             ),
         )
         .unwrap();
-        let mut serve = Command::new(gate_binary());
-        serve
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", env.home())
-            .env("GATE_HOST_TOKEN", HOST_TOKEN)
-            .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-            .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-            .env("SLACK_APP_TOKEN", APP_TOKEN)
-            .env("GATE_WEBHOOK_SECRET", "whsec-test")
-            .args(["serve", "--config"])
-            .arg(&config);
-        let process = Process::start(serve, "listening on");
+        let process = serve(&env, &config);
         let key: Value =
             crate::web_support::client().get(format!("{url}/v1/key")).send().unwrap().json().unwrap();
         let key = key["key"].as_str().unwrap().to_string();
-        SlackBroker { env, url, key, process }
+        SlackBroker { env, url, key, process: Some(process) }
+    }
+
+    /// What the broker printed on stderr so far.
+    pub fn output(&self) -> String {
+        self.process.as_ref().map(Process::output).unwrap_or_default()
+    }
+
+    /// Kills the broker and starts it again: the same port, database and key.
+    pub fn restart(&mut self) {
+        let config = self.env.root().join("broker.toml");
+        self.process = None;
+        self.process = Some(serve(&self.env, &config));
     }
 
     /// The standard Slack channel entry for `stand_in`.

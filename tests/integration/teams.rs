@@ -116,14 +116,14 @@ fn teams_throttling_and_errors_are_retried_the_url_never_logged_and_big_cards_fi
     // It expires unanswered: a follow-up card says so.
     let deadline = Instant::now() + Duration::from_secs(20);
     while stand_in.posts().len() < 4 {
-        assert!(Instant::now() < deadline, "no follow-up card: {}", broker.process.output());
+        assert!(Instant::now() < deadline, "no follow-up card: {}", broker.output());
         std::thread::sleep(Duration::from_millis(50));
     }
     let posts = stand_in.posts();
     let checked = check_card(&posts[3]);
     assert_eq!(checked["texts"][0], "gate: Expired: nobody decided in time", "{checked}");
 
-    let log = broker.process.output();
+    let log = broker.output();
     assert!(log.contains("teams teams-ops (http://127.0.0.1:"), "{log}");
     assert!(!log.contains(&stand_in.secret) && !log.contains("/workflows/"), "the URL is a secret: {log}");
 }

@@ -73,8 +73,12 @@ impl AppState {
                     channels.push(Box::new(WebhookChannel::new(&channel.name, url.clone(), secret.clone())))
                 }
                 ChannelKind::Slack(settings) => {
-                    let channel =
-                        Arc::new(SlackChannel::new(&channel.name, settings.clone(), &config.people));
+                    let channel = Arc::new(SlackChannel::new(
+                        &channel.name,
+                        settings.clone(),
+                        &config.people,
+                        store.clone(),
+                    ));
                     channels.push(Box::new(SlackNotifier(channel.clone())));
                     slack.push(channel);
                 }

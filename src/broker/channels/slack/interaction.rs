@@ -143,7 +143,7 @@ async fn block_actions(state: &AppState, slack: &SlackChannel, payload: &Value) 
         return;
     }
     if let (Some(channel), Some(ts)) = (channel, ts) {
-        slack.remember(id, Posted { channel: channel.to_string(), ts: ts.to_string() });
+        slack.remember(id, Posted { channel: channel.to_string(), ts: ts.to_string() }).await;
     }
     let answer = if action_id == APPROVE { Answer::Approve } else { Answer::Deny };
     let Some(person) = person(slack, &clicker).await else {

@@ -4,7 +4,8 @@
 //!
 //! Posts and updates run one after another on one task per channel, so a message is never
 //! updated before it is posted nor an old state written over a newer one, and a Slack outage
-//! delays nothing but this channel. Clicks arrive over HTTP (`POST /v1/slack/interactivity`,
+//! delays nothing but this channel. Where each copy was posted is kept in the broker's store, so
+//! a restart loses no copy. Clicks arrive over HTTP (`POST /v1/slack/interactivity`,
 //! [`crate::broker::http`]) or over Socket Mode ([`socket`]); both go through [`interaction`].
 
 pub mod api;
@@ -14,7 +15,7 @@ pub mod socket;
 pub mod verify;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -24,6 +25,7 @@ use tokio::time::Instant;
 use super::{Channel, Notice};
 use crate::approval::wire::State;
 use crate::broker::config::{Person, Slack};
+use crate::broker::store::Store;
 use api::{Api, Body};
 use message::Names;
 
@@ -74,33 +76,28 @@ enum Job {
     Update(Notice),
 }
 
-#[derive(Default)]
-struct Copies {
-    posted: Vec<Posted>,
-    /// The last state an update asked for, for a copy posted after it.
-    latest: Option<Notice>,
-}
-
 pub struct SlackChannel {
     pub name: String,
     pub config: Slack,
     pub people: Vec<SlackPerson>,
     pub api: Api,
     jobs: OnceLock<mpsc::UnboundedSender<Job>>,
-    copies: Mutex<HashMap<String, Copies>>,
+    /// Where the copies of each message are kept (the broker's store), so they are updated after
+    /// a restart too.
+    store: Arc<dyn Store>,
     /// Clicks already handled (by user, action time and button), so a replay does nothing.
     seen: Mutex<HashMap<String, i64>>,
 }
 
 impl SlackChannel {
-    pub fn new(name: &str, config: Slack, people: &[Person]) -> SlackChannel {
+    pub fn new(name: &str, config: Slack, people: &[Person], store: Arc<dyn Store>) -> SlackChannel {
         SlackChannel {
             name: name.to_string(),
             api: Api::new(&config.api_url),
             config,
             people: people.iter().map(SlackPerson::from_config).collect(),
             jobs: OnceLock::new(),
-            copies: Mutex::new(HashMap::new()),
+            store,
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -122,7 +119,7 @@ impl SlackChannel {
         seen.insert(key.to_string(), now).is_none()
     }
 
-    fn queue(self: &std::sync::Arc<Self>, job: Job) {
+    fn queue(self: &Arc<Self>, job: Job) {
         let sender = self.jobs.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
             tokio::spawn(work(self.clone(), receiver));
@@ -164,16 +161,8 @@ impl SlackChannel {
                         self.log(&notice.id, "chat.postMessage answered without a ts: it cannot be updated");
                         continue;
                     };
-                    let posted = Posted { channel: channel.to_string(), ts: ts.to_string() };
-                    let latest = {
-                        let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
-                        let entry = copies.entry(notice.id.clone()).or_default();
-                        entry.posted.push(posted.clone());
-                        entry.latest.clone()
-                    };
-                    if let Some(latest) = latest {
-                        self.update_one(&latest, &posted).await;
-                    }
+                    self.remember(&notice.id, Posted { channel: channel.to_string(), ts: ts.to_string() })
+                        .await;
                 }
                 Err(error) => self.log(&notice.id, &error.to_string()),
             }
@@ -182,27 +171,25 @@ impl SlackChannel {
 
     /// Brings every copy of a request's message to `notice`'s state.
     async fn update(&self, notice: Notice) {
-        let posted = {
-            let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = copies.entry(notice.id.clone()).or_default();
-            entry.latest = Some(notice.clone());
-            entry.posted.clone()
+        let (store, id, name) = (self.store.clone(), notice.id.clone(), self.name.clone());
+        let posted = tokio::task::spawn_blocking(move || store.messages(&id, &name)).await;
+        let posted = match posted {
+            Ok(Ok(posted)) => posted,
+            Ok(Err(error)) => return self.log(&notice.id, &format!("its copies cannot be read: {error}")),
+            Err(error) => return self.log(&notice.id, &format!("its copies cannot be read: {error}")),
         };
-        for copy in &posted {
-            self.update_one(&notice, copy).await;
-        }
-        if notice.state.is_final() {
-            // Final: no later update will come (a click on it is refused and re-adds its copy).
-            self.copies.lock().unwrap_or_else(|p| p.into_inner()).remove(&notice.id);
+        for (channel, ts) in posted {
+            self.update_one(&notice, &Posted { channel, ts }).await;
         }
     }
 
-    /// Remembers a copy found in a click (one posted before a restart, say), so updates reach it.
-    pub fn remember(&self, id: &str, copy: Posted) {
-        let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = copies.entry(id.to_string()).or_default();
-        if !entry.posted.contains(&copy) {
-            entry.posted.push(copy);
+    /// Keeps a copy of a request's message (posted, or found in a click), so updates reach it.
+    pub async fn remember(&self, id: &str, copy: Posted) {
+        let (store, id, name) = (self.store.clone(), id.to_string(), self.name.clone());
+        let saved =
+            tokio::task::spawn_blocking(move || store.add_message(&id, &name, &copy.channel, &copy.ts)).await;
+        if let Ok(Err(error)) = saved {
+            eprintln!("gate serve: slack {}: a message's copy cannot be kept: {error}", self.name);
         }
     }
 
@@ -267,7 +254,7 @@ impl SlackChannel {
     }
 }
 
-async fn work(channel: std::sync::Arc<SlackChannel>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+async fn work(channel: Arc<SlackChannel>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = jobs.recv().await {
         match job {
             Job::Post(notice) => channel.post(notice).await,
@@ -277,7 +264,7 @@ async fn work(channel: std::sync::Arc<SlackChannel>, mut jobs: mpsc::UnboundedRe
 }
 
 /// The channel as the broker's core sees it.
-pub struct SlackNotifier(pub std::sync::Arc<SlackChannel>);
+pub struct SlackNotifier(pub Arc<SlackChannel>);
 
 impl Channel for SlackNotifier {
     fn name(&self) -> &str {
