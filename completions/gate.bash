@@ -139,6 +139,9 @@ _gate() {
             gate__subcmd__help__subcmd__policy,lint)
                 cmd="gate__subcmd__help__subcmd__policy__subcmd__lint"
                 ;;
+            gate__subcmd__help__subcmd__policy,programs)
+                cmd="gate__subcmd__help__subcmd__policy__subcmd__programs"
+                ;;
             gate__subcmd__help__subcmd__policy,test)
                 cmd="gate__subcmd__help__subcmd__policy__subcmd__test"
                 ;;
@@ -148,6 +151,9 @@ _gate() {
             gate__subcmd__policy,lint)
                 cmd="gate__subcmd__policy__subcmd__lint"
                 ;;
+            gate__subcmd__policy,programs)
+                cmd="gate__subcmd__policy__subcmd__programs"
+                ;;
             gate__subcmd__policy,test)
                 cmd="gate__subcmd__policy__subcmd__test"
                 ;;
@@ -156,6 +162,9 @@ _gate() {
                 ;;
             gate__subcmd__policy__subcmd__help,lint)
                 cmd="gate__subcmd__policy__subcmd__help__subcmd__lint"
+                ;;
+            gate__subcmd__policy__subcmd__help,programs)
+                cmd="gate__subcmd__policy__subcmd__help__subcmd__programs"
                 ;;
             gate__subcmd__policy__subcmd__help,test)
                 cmd="gate__subcmd__policy__subcmd__help__subcmd__test"
@@ -797,7 +806,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help__subcmd__policy)
-            opts="lint test"
+            opts="lint test programs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +820,20 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help__subcmd__policy__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__policy__subcmd__programs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -867,7 +890,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__policy)
-            opts="-h --help lint test help"
+            opts="-h --help lint test programs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,7 +904,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__policy__subcmd__help)
-            opts="lint test help"
+            opts="lint test programs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -922,6 +945,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__policy__subcmd__help__subcmd__programs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__policy__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -943,6 +980,24 @@ _gate() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__policy__subcmd__programs)
+            opts="-h --json --policy --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
