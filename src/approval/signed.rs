@@ -42,7 +42,7 @@ impl Answer {
 pub struct Signer {
     /// The person's id in the broker's configuration.
     pub person: String,
-    /// How they answered: `cli`, `web`, `webhook:NAME`, `slack`, `teams`.
+    /// How they answered: `cli`, `web` (the approval page, Teams included), `webhook:NAME`, `slack:NAME`.
     pub channel: String,
     pub comment: Option<String>,
     /// RFC 3339, UTC.

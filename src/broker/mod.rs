@@ -75,6 +75,9 @@ async fn run(config: Config, store: Arc<dyn Store>, signer: DecisionSigner) -> R
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let state = http::AppState::new(config, store, signer, stopped.clone());
     tokio::spawn(expire_loop(state.clone()));
+    for slack in state.slack().iter().filter(|slack| slack.config.app_token.is_some()) {
+        tokio::spawn(channels::slack::socket::run(state.clone(), slack.clone(), stopped.clone()));
+    }
     let web = web::broker::for_state(&state).map_err(ServeError::Web)?;
     let app = http::router(state).merge(web::router(std::sync::Arc::new(web)));
     let mut stopping = stopped.clone();

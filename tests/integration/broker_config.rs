@@ -79,6 +79,10 @@ fn the_example_configuration_is_valid() {
             ("GATE_OIDC_SECRET", "d"),
             ("GATE_ALICE_TOKEN", "e"),
             ("GATE_BOB_TOKEN", "f"),
+            ("SLACK_BOT_TOKEN", "xoxb-g"),
+            ("SLACK_SIGNING_SECRET", "h"),
+            ("SLACK_APP_TOKEN", "xapp-i"),
+            ("TEAMS_WORKFLOW_URL", "https://prod-00.westeurope.logic.azure.com/workflows/j?sig=k"),
         ])
         .output()
         .unwrap();

@@ -28,7 +28,12 @@ mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
 mod shell_bash;
+mod slack;
+mod slack_broker;
+mod slack_support;
 mod support;
+mod teams;
+mod teams_support;
 mod web;
 mod web_page;
 mod web_support;

@@ -31,7 +31,7 @@ pub fn require_tools() -> PathBuf {
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("node (apt-get install -y nodejs npm)".into());
     }
-    for package in ["oidc-provider", "playwright-core"] {
+    for package in ["oidc-provider", "playwright-core", "adaptivecards"] {
         if !web_dir().join("node_modules").join(package).exists() {
             missing.push(format!("the npm package {package} (npm ci --prefix tests/web)"));
         }

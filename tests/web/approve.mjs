@@ -11,6 +11,9 @@
 //   tamper-state  sign in but change `state` on the way back to /auth/callback
 //   swap-code     sign in twice, in two browsers, and bring the second one's code to the first
 //   login         sign in as `login` and report the page that comes back
+//   decide-each   for each URL read from stdin, one a line: open it (signing in as `login` the
+//                 first time), press Approve, and print {"result", "clicked_ns"} (the wall clock
+//                 as Approve was pressed, in nanoseconds); for benches/chat-latency.py
 // Optional: "screenshot": "FILE.png".
 import { chromium } from 'playwright-core';
 
@@ -158,6 +161,26 @@ async function run(page, context, browser) {
     const result = await read(page, await page.goto(swapped.toString()));
     const after = await read(page, await page.goto(url));
     return { swapped: result, after };
+  }
+  if (mode === 'decide-each') {
+    const { createInterface } = await import('node:readline');
+    let signedIn = false;
+    for await (const line of createInterface({ input: process.stdin })) {
+      await page.goto(line.trim());
+      if (!signedIn) {
+        await signIn(page, options.login);
+        signedIn = true;
+      }
+      await page.waitForSelector('form#decide button[value=approve]', { timeout: TIMEOUT });
+      const clicked = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+      const [response] = await Promise.all([
+        page.waitForNavigation({ timeout: TIMEOUT }),
+        page.click('form#decide button[value=approve]'),
+      ]);
+      const seen = await read(page, response);
+      process.stdout.write(`${JSON.stringify({ result: seen.result, clicked_ns: clicked.toString() })}\n`);
+    }
+    return { done: true };
   }
   throw new Error(`unknown mode ${mode}`);
 }

@@ -3,6 +3,8 @@
 //! any channel's wire format. Telling never blocks: each notification is its own task, so a
 //! channel that is down delays no other channel and no request.
 
+pub mod slack;
+pub mod teams;
 pub mod webhook;
 
 use serde::Serialize;
@@ -19,6 +21,8 @@ pub trait Channel: Send + Sync {
     fn notify_requested(&self, notice: Notice);
     /// The request became final (approved, denied, expired or withdrawn).
     fn notify_decided(&self, notice: Notice);
+    /// An approval counted but the quorum is not reached yet.
+    fn notify_progress(&self, _notice: Notice) {}
 }
 
 /// A request as channels show it: the command masked, every text field escaped.
@@ -42,6 +46,12 @@ pub struct Notice {
     /// Where a receiver posts its decision.
     #[serde(skip)]
     pub decide_url: String,
+    /// Who may decide (person ids); `None` for everyone.
+    #[serde(skip)]
+    pub eligible: Option<Vec<String>>,
+    /// Why it was withdrawn or expired (`answered on the terminal`…), escaped.
+    #[serde(skip)]
+    pub note: Option<String>,
 }
 
 impl Notice {
@@ -61,7 +71,16 @@ impl Notice {
             approvals: request.approvals.clone(),
             url: format!("{public_url}/r/{}", request.id),
             decide_url: format!("{public_url}/v1/requests/{}/decisions", request.id),
+            eligible: request.plan.eligible.clone(),
+            note: request.note.as_deref().map(escape_controls),
         }
+    }
+}
+
+impl Notice {
+    /// The approvals counted towards the quorum (a denied request's last answer is the deny).
+    pub fn approved(&self) -> usize {
+        self.approvals.len() - usize::from(self.state == State::Denied && !self.approvals.is_empty())
     }
 }
 

@@ -3,6 +3,7 @@
 //! environment or files ([`secret`]). A `Config` is valid: every name a route uses exists, every
 //! quorum can be met, every secret was read.
 
+mod chat;
 mod raw;
 mod route;
 pub mod secret;
@@ -62,6 +63,7 @@ pub struct Person {
     /// `USER@HOST` accounts whose requests are this person's own.
     pub unix: Vec<(String, String)>,
     pub token: Option<Secret>,
+    /// Slack user id, `U…` (any workspace) or `T…/U…` (in that workspace only).
     pub slack: Option<String>,
     /// The person's `sub` at the sign-in provider, for `[sign_in] claim = "sub"`.
     pub oidc_sub: Option<String>,
@@ -83,8 +85,38 @@ pub struct ChannelConfig {
 
 #[derive(Debug)]
 pub enum ChannelKind {
-    Webhook { url: Webhook, secret: Secret },
+    Webhook {
+        url: Webhook,
+        secret: Secret,
+    },
+    Slack(Slack),
+    /// A Microsoft Teams Workflows webhook ("When a Teams webhook request is received"); its URL
+    /// carries its signature, so it is a secret.
+    Teams {
+        url: Webhook,
+    },
 }
+
+/// A Slack app: its bot posts and updates the messages; clicks come back signed with the
+/// signing secret, over HTTP or (with an app-level token) over Socket Mode.
+#[derive(Clone, Debug)]
+pub struct Slack {
+    pub bot_token: Secret,
+    pub signing_secret: Secret,
+    /// `xapp-…`: receive clicks over Socket Mode instead of `POST /v1/slack/interactivity`.
+    pub app_token: Option<Secret>,
+    /// The conversation (channel id) the message goes to.
+    pub channel: Option<String>,
+    /// Web API base, without a trailing slash (default `https://slack.com/api`).
+    pub api_url: String,
+    /// Also a direct message to each eligible approver who has a `slack` id.
+    pub dm_approvers: bool,
+    /// A clicker not found by Slack id is looked up by the verified email `users.info` gives.
+    pub match_email: bool,
+}
+
+/// The Slack Web API's address.
+pub const SLACK_API: &str = "https://slack.com/api";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
@@ -237,6 +269,9 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
         let token = person.token.as_ref().and_then(|token| secret(checker, token, base));
         let token_span = person.token.as_ref().map(|t| t.span()).unwrap_or(0..0);
         let text = |t: &Option<Text>| t.as_ref().map(|t| t.get_ref().clone());
+        if let Some(slack) = &person.slack {
+            chat::check_slack_user(checker, slack);
+        }
         people.push((
             Person {
                 id,
@@ -276,10 +311,12 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
         let token_span = channel.token.as_ref().map(|t| t.span()).unwrap_or(0..0);
         let kind = match channel.kind.get_ref().as_str() {
             "webhook" => webhook(checker, raw_channel, base),
+            "slack" => chat::slack(checker, raw_channel, base),
+            "teams" => chat::teams(checker, raw_channel, base),
             other => {
                 checker.error(
                     channel.kind.span(),
-                    format!("unknown channel type {other:?}, expected \"webhook\""),
+                    format!("unknown channel type {other:?}, expected \"webhook\", \"slack\" or \"teams\""),
                 );
                 None
             }
@@ -370,6 +407,7 @@ fn check(raw: RawConfig, path: &Path, base: &Path, checker: &mut Checker) -> Opt
 
 fn webhook(checker: &mut Checker, raw: &Spanned<raw::RawChannel>, base: &Path) -> Option<ChannelKind> {
     let channel = raw.get_ref();
+    chat::only(checker, channel, "webhook", &["url", "secret", "token"]);
     let (Some(url), Some(secret_text)) = (&channel.url, &channel.secret) else {
         checker.error(raw.span(), "a webhook channel needs `url` and `secret`");
         return None;

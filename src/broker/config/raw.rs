@@ -68,6 +68,14 @@ pub(super) struct RawChannel {
     pub url: Option<Text>,
     pub secret: Option<Text>,
     pub token: Option<Text>,
+    // Slack.
+    pub bot_token: Option<Text>,
+    pub signing_secret: Option<Text>,
+    pub app_token: Option<Text>,
+    pub channel: Option<Text>,
+    pub api_url: Option<Text>,
+    pub dm_approvers: Option<Spanned<bool>>,
+    pub match_email: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

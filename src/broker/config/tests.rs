@@ -126,3 +126,87 @@ fn the_first_error_names_how_many_more() {
     let missing = parse("[[hosts]]\nname = \"a\"\ntoken = \"file:host\"\n").unwrap_err().to_string();
     assert!(missing.contains("missing [server]"), "{missing}");
 }
+
+const CHAT: &str = r#"
+[server]
+listen = "127.0.0.1:7380"
+
+[[people]]
+id = "bob"
+slack = "T0TEAM/U0BOB"
+
+[[channels]]
+name = "slack-ops"
+type = "slack"
+bot_token = "file:host"
+signing_secret = "file:hook"
+app_token = "file:alice"
+channel = "C0123OPS"
+api_url = "http://127.0.0.1:9/api/"
+dm_approvers = true
+
+[[channels]]
+name = "teams-ops"
+type = "teams"
+url = "file:teams"
+"#;
+
+#[test]
+fn reads_slack_and_teams_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["host", "hook", "alice"] {
+        std::fs::write(dir.path().join(name), format!("token-{name}\n")).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("teams"),
+        "https://prod-1.westeurope.logic.azure.com/workflows/x?sig=s3cret\n",
+    )
+    .unwrap();
+    let config = Config::parse(&dir.path().join("broker.toml"), CHAT).unwrap();
+    let ChannelKind::Slack(slack) = &config.channels[0].kind else { panic!("{:?}", config.channels[0]) };
+    assert_eq!(
+        (
+            slack.bot_token.expose(),
+            slack.signing_secret.expose(),
+            slack.app_token.as_ref().map(|t| t.expose())
+        ),
+        ("token-host", "token-hook", Some("token-alice"))
+    );
+    assert_eq!(
+        (slack.channel.as_deref(), slack.api_url.as_str()),
+        (Some("C0123OPS"), "http://127.0.0.1:9/api")
+    );
+    assert!(slack.dm_approvers && !slack.match_email);
+    let ChannelKind::Teams { url } = &config.channels[1].kind else { panic!() };
+    assert_eq!(url.target(), "https://prod-1.westeurope.logic.azure.com/…");
+    assert!(!format!("{config:?}").contains("s3cret"), "Debug shows no workflow URL");
+
+    let cases = [
+        (
+            "url = \"file:teams\"",
+            "url = \"https://prod-1.logic.azure.com/x?sig=1\"",
+            "the workflow URL is a secret",
+        ),
+        ("slack = \"T0TEAM/U0BOB\"", "slack = \"bob\"", "is not a Slack user id"),
+        ("channel = \"C0123OPS\"\n", "", ""),
+        ("bot_token = \"file:host\"\n", "", "needs `bot_token`"),
+        ("signing_secret = \"file:hook\"", "signing_secret = \"hunter2\"", secret::INLINE),
+        ("type = \"teams\"", "type = \"teams\"\nchannel = \"C1\"", "a teams channel does not take `channel`"),
+        (
+            "channel = \"C0123OPS\"\napi_url = \"http://127.0.0.1:9/api/\"\ndm_approvers = true",
+            "",
+            "needs `channel`",
+        ),
+    ];
+    for (from, to, message) in cases {
+        assert!(CHAT.contains(from), "{from}");
+        let result = Config::parse(&dir.path().join("broker.toml"), &CHAT.replacen(from, to, 1));
+        match (result, message) {
+            (Ok(_), "") => {}
+            (Err(ConfigError::Invalid(errors)), message) if !message.is_empty() => {
+                assert!(errors.iter().any(|e| e.message.contains(message)), "{to}: {errors:#?}")
+            }
+            (result, _) => panic!("{to}: {result:?}"),
+        }
+    }
+}

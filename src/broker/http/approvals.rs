@@ -134,6 +134,8 @@ pub(crate) async fn record(state: &AppState, attempt: Attempt) -> Result<Decided
         Attempted::Counted { request, became_final } => {
             if became_final {
                 state.finished(&request);
+            } else {
+                state.progressed(&request);
             }
             Ok(Decided {
                 approvals: request.approved_count(),

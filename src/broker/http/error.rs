@@ -18,6 +18,8 @@ pub enum ApiError {
     BadRequest(String),
     /// No token, or one the broker does not know.
     Unauthorized,
+    /// A callback whose signature is missing, forged or stale.
+    Unsigned(String),
     Forbidden(String),
     NotFound(String),
     MethodNotAllowed,
@@ -42,6 +44,7 @@ impl ApiError {
             ApiError::Unauthorized => {
                 (StatusCode::UNAUTHORIZED, "missing or unknown bearer token".to_string())
             }
+            ApiError::Unsigned(message) => (StatusCode::UNAUTHORIZED, message),
             ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, message),
             ApiError::MethodNotAllowed => {

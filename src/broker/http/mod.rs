@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod meta;
 mod requests;
+mod slack;
 mod state;
 
 use std::collections::BTreeMap;
@@ -54,7 +55,7 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    meta::router().merge(requests::router()).merge(approvals::router())
+    meta::router().merge(requests::router()).merge(approvals::router()).merge(slack::router())
 }
 
 /// Every (method, path) the broker serves, sorted; paths in axum's `{param}` form.

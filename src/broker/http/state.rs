@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::ApiError;
+use crate::broker::channels::slack::{SlackChannel, SlackNotifier};
+use crate::broker::channels::teams::TeamsChannel;
 use crate::broker::channels::webhook::WebhookChannel;
 use crate::broker::channels::{Channel, Notice};
 use crate::broker::config::{ChannelKind, Config};
@@ -34,6 +36,8 @@ pub struct Inner {
     /// SHA-256 of each token: a lookup compares digests, never the tokens themselves.
     tokens: HashMap<[u8; 32], Identity>,
     channels: Vec<Box<dyn Channel>>,
+    /// The Slack channels again, for the clicks that come back.
+    slack: Vec<Arc<SlackChannel>>,
     waiters: Mutex<HashMap<String, watch::Sender<()>>>,
     pub stopped: watch::Receiver<bool>,
 }
@@ -59,6 +63,7 @@ impl AppState {
             }
         }
         let mut channels: Vec<Box<dyn Channel>> = Vec::new();
+        let mut slack = Vec::new();
         for channel in &config.channels {
             if let Some(token) = &channel.token {
                 tokens.insert(digest(token.expose()), Identity::Integration(channel.name.clone()));
@@ -66,6 +71,19 @@ impl AppState {
             match &channel.kind {
                 ChannelKind::Webhook { url, secret } => {
                     channels.push(Box::new(WebhookChannel::new(&channel.name, url.clone(), secret.clone())))
+                }
+                ChannelKind::Slack(settings) => {
+                    let channel = Arc::new(SlackChannel::new(
+                        &channel.name,
+                        settings.clone(),
+                        &config.people,
+                        store.clone(),
+                    ));
+                    channels.push(Box::new(SlackNotifier(channel.clone())));
+                    slack.push(channel);
+                }
+                ChannelKind::Teams { url } => {
+                    channels.push(Box::new(TeamsChannel::new(&channel.name, url.clone(), &config.people)))
                 }
             }
         }
@@ -75,6 +93,7 @@ impl AppState {
             signer,
             tokens,
             channels,
+            slack,
             waiters: Mutex::new(HashMap::new()),
             stopped,
         }))
@@ -118,6 +137,18 @@ impl AppState {
         for channel in self.channels_for(request) {
             channel.notify_decided(Notice::new(request, &self.0.config.public_url));
         }
+    }
+
+    /// Tells the channels that an approval counted and the request still waits for more.
+    pub fn progressed(&self, request: &StoredRequest) {
+        for channel in self.channels_for(request) {
+            channel.notify_progress(Notice::new(request, &self.0.config.public_url));
+        }
+    }
+
+    /// The configured Slack channels.
+    pub fn slack(&self) -> &[Arc<SlackChannel>] {
+        &self.0.slack
     }
 
     /// Tells a new request's channels.

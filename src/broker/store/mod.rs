@@ -73,7 +73,7 @@ impl StoredRequest {
 pub struct Attempt {
     pub request_id: String,
     pub person: String,
-    /// `cli`, `webhook:NAME`, later `web`, `slack`, `teams`.
+    /// `cli`, `webhook:NAME`, `web`, `slack:NAME`.
     pub channel: String,
     pub answer: Answer,
     pub comment: Option<String>,
@@ -127,6 +127,16 @@ pub trait Store: Send + Sync {
     fn expire_due(&self, now: i64, time: &str) -> Result<Vec<StoredRequest>, StoreError>;
     /// The log of a request's attempts, in order.
     fn attempts(&self, id: &str) -> Result<Vec<AttemptRecord>, StoreError>;
+    /// Notes where chat channel `channel` posted a copy of a request's message (once).
+    fn add_message(
+        &self,
+        request_id: &str,
+        channel: &str,
+        conversation: &str,
+        ts: &str,
+    ) -> Result<(), StoreError>;
+    /// The copies `channel` posted of a request's message, in the order posted.
+    fn messages(&self, request_id: &str, channel: &str) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 pub(crate) fn parse_state(text: &str) -> Option<State> {

@@ -15,7 +15,8 @@ use crate::broker::decide::{self, Standing};
 use crate::broker::signing::{DecisionSigner, Final};
 
 /// Migration N brings the schema to `user_version` N.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_requests.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_requests.sql"), include_str!("migrations/002_chat_messages.sql")];
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -313,6 +314,30 @@ impl Store for SqliteStore {
                 reason: row.get(6)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn add_message(
+        &self,
+        request_id: &str,
+        channel: &str,
+        conversation: &str,
+        ts: &str,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO chat_messages (request_id, channel, conversation, ts) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+            params![request_id, channel, conversation, ts],
+        )?;
+        Ok(())
+    }
+
+    fn messages(&self, request_id: &str, channel: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT conversation, ts FROM chat_messages WHERE request_id = ?1 AND channel = ?2 ORDER BY rowid",
+        )?;
+        let rows = statement.query_map(params![request_id, channel], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

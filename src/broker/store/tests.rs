@@ -157,3 +157,18 @@ fn state_survives_reopening_the_file() {
     assert_eq!((request.state, request.approved_count()), (State::Pending, 1));
     assert_eq!(store.attempts(A).unwrap().len(), 1);
 }
+
+#[test]
+fn chat_copies_are_kept_once_each_per_channel() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.add_message("r1", "slack-ops", "C1", "1.1").unwrap();
+    store.add_message("r1", "slack-ops", "D2", "1.2").unwrap();
+    store.add_message("r1", "slack-ops", "C1", "1.1").unwrap();
+    store.add_message("r1", "other", "C9", "9.9").unwrap();
+    store.add_message("r2", "slack-ops", "C1", "2.1").unwrap();
+    assert_eq!(
+        store.messages("r1", "slack-ops").unwrap(),
+        [("C1".to_string(), "1.1".to_string()), ("D2".to_string(), "1.2".to_string())]
+    );
+    assert!(store.messages("r3", "slack-ops").unwrap().is_empty());
+}
