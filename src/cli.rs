@@ -23,4 +23,5 @@ pub enum Command {
     Approve(crate::commands::decide::DecideArgs),
     /// Deny a pending request on the broker (ID: any unique prefix)
     Deny(crate::commands::decide::DecideArgs),
+    Hook(crate::commands::hook::HookArgs),
 }

@@ -96,6 +96,9 @@ pub enum Verdict {
     /// Asking failed: the broker could not be reached or refused the request, or its answer did
     /// not verify (signature, key, request, command). `why` says which.
     Failed { why: String },
+    /// The policy said ask, and gate handed the question to the agent's own permission prompt
+    /// (Claude Code's `ask`): the agent asks its user and runs the command if they agree.
+    HandedToAgent { agent: String },
 }
 
 impl Verdict {
@@ -114,6 +117,7 @@ impl Verdict {
             Verdict::TimedOut { .. } => "timed-out",
             Verdict::NoApprover { .. } => "no-approver",
             Verdict::Failed { .. } => "approval-failed",
+            Verdict::HandedToAgent { .. } => "asked-in-agent",
         }
     }
 
@@ -135,6 +139,7 @@ impl Verdict {
             Verdict::TimedOut { channel } => channel,
             Verdict::NoApprover { .. } => "none",
             Verdict::Failed { .. } => "broker",
+            Verdict::HandedToAgent { agent } => agent,
         }
     }
 

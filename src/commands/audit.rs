@@ -546,6 +546,11 @@ fn row(entry: &Entry) -> String {
             )
         }
         crate::audit::Kind::Outcome => match (record.exit_code, record.signal, &record.error) {
+            // An agent ran the command itself: gate says what it was told, not what it saw.
+            (code, _, Some(note)) if record.channel.is_some() => match code {
+                Some(code) => format!("exited {code}, {note}"),
+                None => note.clone(),
+            },
             (_, _, Some(error)) => format!("not started: {error}"),
             (_, Some(signal), _) => format!("killed by signal {signal}"),
             (Some(code), _, _) => format!("exited {code}"),

@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod decide;
 pub mod exec;
+pub mod hook;
 pub mod input;
 pub mod policy;
 pub mod requests;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Requests(args) => requests::run(args),
         Command::Approve(args) => decide::approve(args),
         Command::Deny(args) => decide::deny(args),
+        Command::Hook(args) => hook::run(args),
     }
 }

@@ -19,6 +19,7 @@ mod check;
 mod classifier;
 mod completions;
 mod exec;
+mod hooks;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
