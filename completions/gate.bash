@@ -40,6 +40,9 @@ _gate() {
             gate,hook)
                 cmd="gate__subcmd__hook"
                 ;;
+            gate,init)
+                cmd="gate__subcmd__init"
+                ;;
             gate,policy)
                 cmd="gate__subcmd__policy"
                 ;;
@@ -115,6 +118,9 @@ _gate() {
             gate__subcmd__help,hook)
                 cmd="gate__subcmd__help__subcmd__hook"
                 ;;
+            gate__subcmd__help,init)
+                cmd="gate__subcmd__help__subcmd__init"
+                ;;
             gate__subcmd__help,policy)
                 cmd="gate__subcmd__help__subcmd__policy"
                 ;;
@@ -173,7 +179,7 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,7 +613,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions serve requests approve deny hook help"
+            opts="exec check policy audit completions serve requests approve deny hook init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +822,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__help__subcmd__policy)
             opts="lint test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -901,6 +921,20 @@ _gate() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__init)
+            opts="-h --project --user --dry-run --help claude-code codex gemini cursor copilot cline"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -24,4 +24,5 @@ pub enum Command {
     /// Deny a pending request on the broker (ID: any unique prefix)
     Deny(crate::commands::decide::DecideArgs),
     Hook(crate::commands::hook::HookArgs),
+    Init(crate::commands::init::InitArgs),
 }

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod decide;
 pub mod exec;
 pub mod hook;
+pub mod init;
 pub mod input;
 pub mod policy;
 pub mod requests;
@@ -26,5 +27,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Approve(args) => decide::approve(args),
         Command::Deny(args) => decide::deny(args),
         Command::Hook(args) => hook::run(args),
+        Command::Init(args) => init::run(args),
     }
 }

@@ -20,6 +20,7 @@ mod classifier;
 mod completions;
 mod exec;
 mod hooks;
+mod init;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
