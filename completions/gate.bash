@@ -52,6 +52,9 @@ _gate() {
             gate,serve)
                 cmd="gate__subcmd__serve"
                 ;;
+            gate,shell)
+                cmd="gate__subcmd__shell"
+                ;;
             gate__subcmd__audit,checkpoint)
                 cmd="gate__subcmd__audit__subcmd__checkpoint"
                 ;;
@@ -130,6 +133,9 @@ _gate() {
             gate__subcmd__help,serve)
                 cmd="gate__subcmd__help__subcmd__serve"
                 ;;
+            gate__subcmd__help,shell)
+                cmd="gate__subcmd__help__subcmd__shell"
+                ;;
             gate__subcmd__help__subcmd__audit,checkpoint)
                 cmd="gate__subcmd__help__subcmd__audit__subcmd__checkpoint"
                 ;;
@@ -179,7 +185,7 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,7 +619,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions serve requests approve deny hook init help"
+            opts="exec check policy audit completions serve requests approve deny hook init shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,6 +912,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__hook)
             opts="-h --policy --db --help claude-code codex gemini cursor copilot cline"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1069,6 +1089,20 @@ _gate() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__shell)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -25,4 +25,5 @@ pub enum Command {
     Deny(crate::commands::decide::DecideArgs),
     Hook(crate::commands::hook::HookArgs),
     Init(crate::commands::init::InitArgs),
+    Shell(crate::commands::shell::ShellArgs),
 }

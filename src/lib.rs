@@ -24,7 +24,16 @@ pub use cli::Cli;
 /// Runs gate with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
     use clap::Parser;
-    let cli = Cli::parse();
+    // Called as gate-shell (a link to gate, for tools that take a shell's path): `gate shell`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .first()
+        .and_then(|arg0| std::path::Path::new(arg0).file_name())
+        .is_some_and(|name| name == "gate-shell")
+    {
+        args.insert(1, "shell".into());
+    }
+    let cli = Cli::parse_from(args);
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -48,24 +48,49 @@ pub fn exec(
     database: &Path,
     request: Request,
 ) -> anyhow::Result<i32> {
+    let program = program(&request);
+    Ok(exec_as(policy, environment, database, request, program)?.code)
+}
+
+/// How a command run by [`exec_as`] ended, for the caller to pass on.
+pub struct Finished {
+    /// gate's exit code: the command's own, 128+N for signal N, 77 when refused.
+    pub code: i32,
+    /// The signal that killed the command, if one did.
+    pub signal: Option<i32>,
+}
+
+/// `gate exec` running the request as `program` (the line with the shell options `gate shell`
+/// was given).
+pub fn exec_as(
+    policy: &Policy,
+    environment: &Environment,
+    database: &Path,
+    request: Request,
+    program: Program,
+) -> anyhow::Result<Finished> {
     let mut decided = decide(policy, environment, database, &request, None)?;
     if !decided.verdict.permits() {
         eprintln!("gate: refused: {}", decided.refusal(&request));
-        return Ok(exit_code::REFUSED);
+        return Ok(Finished { code: exit_code::REFUSED, signal: None });
     }
-    let outcome = runner::run(&program(request));
+    let outcome = runner::run(&program);
     if let Ending::NotStarted { reason, .. } = &outcome.ending {
         eprintln!("gate: {}", escape_controls(reason));
     }
     decided.record_outcome(&outcome);
-    Ok(outcome.exit_code())
+    let signal = match outcome.ending {
+        Ending::Signaled(signal) => Some(signal),
+        _ => None,
+    };
+    Ok(Finished { code: outcome.exit_code(), signal })
 }
 
 /// What the runner runs for a request.
-pub fn program(request: Request) -> Program {
+pub fn program(request: &Request) -> Program {
     match request {
-        Request::Line(line) => Program::Line(line),
-        Request::Argv(argv) => Program::Argv(argv),
+        Request::Line(line) => Program::Line(line.clone()),
+        Request::Argv(argv) => Program::Argv(argv.clone()),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod input;
 pub mod policy;
 pub mod requests;
 pub mod serve;
+pub mod shell;
 
 use crate::cli::{Cli, Command};
 
@@ -28,5 +29,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Deny(args) => decide::deny(args),
         Command::Hook(args) => hook::run(args),
         Command::Init(args) => init::run(args),
+        Command::Shell(args) => shell::run(args),
     }
 }

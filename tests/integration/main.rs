@@ -25,6 +25,7 @@ mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shim;
 mod support;
 mod web;
 mod web_page;

@@ -1,0 +1,100 @@
+//! `gate shell`: a conformance table against real bash. For each case, `gate shell ARGS` and
+//! `/bin/bash ARGS` (the shell gate runs lines with) give the same exit status (code or signal),
+//! stdout and stderr, on the same stdin.
+
+use super::support::{TestEnv, policy, stderr};
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Output, Stdio};
+
+fn run(mut command: Command, stdin: &[u8]) -> Output {
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+#[test]
+fn gate_shell_behaves_as_bash_c() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let big: Vec<u8> = (0..200_000u32).flat_map(|i| format!("{i}\n").into_bytes()).collect();
+    let cases: Vec<(&[&str], &[u8])> = vec![
+        (&["-c", "echo out; echo err >&2; exit 7"], b""),
+        (&["-c", "exit 255"], b""),
+        (&["-c", "cat; echo done"], b"line one\nline two"),
+        (&["-c", "wc -l"], &big),
+        (&["-c", "read a; echo \"got $a\"; cat >&2"], b"first\nrest\n"),
+        (&["-lc", "echo login"], b""),
+        (&["-ec", "false; echo not reached"], b""),
+        (&["-c", "false; echo reached"], b""),
+        (&["-e", "-o", "pipefail", "-c", "false | true; echo not reached"], b""),
+        (&["-o", "pipefail", "-c", "false | true"], b""),
+        (&["-c", "false | true"], b""),
+        (&["-xc", "echo traced"], b""),
+        (&["-uc", "echo $UNSET_IN_TEST"], b""),
+        (&["-c", "gate-test-no-such-command"], b""),
+        (&["-c", "kill -TERM $$"], b""),
+        (&["-c", "kill -KILL $$"], b""),
+        (&["-c", "kill -INT $$; sleep 5"], b""),
+        (&["-c", "echo $-"], b""),
+        (&["-ec", "echo $-"], b""),
+    ];
+    for (args, stdin) in cases {
+        let mut bash = Command::new("/bin/bash");
+        // An empty home: a login bash reads no profile there, and gate reads none anywhere.
+        bash.args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", env.home())
+            .current_dir(env.work());
+        let expected = run(bash, stdin);
+        let mut gate = env.gate_process(&["shell"]);
+        gate.args(args);
+        let got = run(gate, stdin);
+        assert_eq!(
+            (got.status.code(), got.status.signal()),
+            (expected.status.code(), expected.status.signal()),
+            "{args:?}: exit status (stderr {})",
+            stderr(&got)
+        );
+        assert_eq!(got.stdout, expected.stdout, "{args:?}: stdout");
+        assert_eq!(stderr(&got), stderr(&expected), "{args:?}: stderr");
+    }
+}
+
+#[test]
+fn what_sh_c_is_not_asked_for_is_refused_and_refusals_exit_77() {
+    let env = TestEnv::new().with_policy(&policy(
+        "allow",
+        "[[rules]]\nid = \"no-touch\"\ndecision = \"deny\"\nmatch = [\"touch\"]\nreason = \"test\"\n",
+    ));
+    for args in [&["-i"][..], &["script.sh"], &["-c", "ls", "zero", "one"], &["-o", "posix", "-c", "ls"]] {
+        let output = env.gate(&[&["shell"][..], args].concat()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).starts_with("gate: shell: "), "{args:?}: {}", stderr(&output));
+    }
+    let marker = env.root().join("created");
+    let line = format!("touch {}", marker.display());
+    let output = env.gate(&["shell", "-c", &line]).output().unwrap();
+    assert_eq!(output.status.code(), Some(77));
+    assert!(!marker.exists());
+    // Called as gate-shell, gate is `gate shell`.
+    let link = env.root().join("gate-shell");
+    std::os::unix::fs::symlink(super::support::gate_binary(), &link).unwrap();
+    let output = Command::new(&link)
+        .args(["-c", "echo linked"])
+        .env_clear()
+        .env("HOME", env.home())
+        .env("PATH", "/usr/bin:/bin")
+        .env("GATE_DB", env.db())
+        .env("GATE_POLICY", env.root().join("policy.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "linked\n", "{}", stderr(&output));
+}
