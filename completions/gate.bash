@@ -43,6 +43,9 @@ _gate() {
             gate,init)
                 cmd="gate__subcmd__init"
                 ;;
+            gate,mcp)
+                cmd="gate__subcmd__mcp"
+                ;;
             gate,policy)
                 cmd="gate__subcmd__policy"
                 ;;
@@ -124,6 +127,9 @@ _gate() {
             gate__subcmd__help,init)
                 cmd="gate__subcmd__help__subcmd__init"
                 ;;
+            gate__subcmd__help,mcp)
+                cmd="gate__subcmd__help__subcmd__mcp"
+                ;;
             gate__subcmd__help,policy)
                 cmd="gate__subcmd__help__subcmd__policy"
                 ;;
@@ -185,7 +191,7 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,7 +625,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions serve requests approve deny hook init shell help"
+            opts="exec check policy audit completions serve requests approve deny hook init shell mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -842,6 +848,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__help__subcmd__mcp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__help__subcmd__policy)
             opts="lint test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -955,6 +975,32 @@ _gate() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__mcp)
+            opts="-h --policy --db --max-output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

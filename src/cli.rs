@@ -26,4 +26,5 @@ pub enum Command {
     Hook(crate::commands::hook::HookArgs),
     Init(crate::commands::init::InitArgs),
     Shell(crate::commands::shell::ShellArgs),
+    Mcp(crate::commands::mcp::McpArgs),
 }

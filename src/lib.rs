@@ -12,6 +12,7 @@ mod commands;
 pub mod context;
 pub mod display;
 pub mod exit_code;
+mod mcp;
 pub mod paths;
 mod pipeline;
 pub mod policy;

@@ -8,6 +8,7 @@ pub mod exec;
 pub mod hook;
 pub mod init;
 pub mod input;
+pub mod mcp;
 pub mod policy;
 pub mod requests;
 pub mod serve;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Hook(args) => hook::run(args),
         Command::Init(args) => init::run(args),
         Command::Shell(args) => shell::run(args),
+        Command::Mcp(args) => mcp::run(args),
     }
 }

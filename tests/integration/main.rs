@@ -21,6 +21,7 @@ mod completions;
 mod exec;
 mod hooks;
 mod init;
+mod mcp;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
