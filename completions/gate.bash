@@ -31,6 +31,9 @@ _gate() {
             gate,deny)
                 cmd="gate__subcmd__deny"
                 ;;
+            gate,doctor)
+                cmd="gate__subcmd__doctor"
+                ;;
             gate,exec)
                 cmd="gate__subcmd__exec"
                 ;;
@@ -115,6 +118,9 @@ _gate() {
             gate__subcmd__help,deny)
                 cmd="gate__subcmd__help__subcmd__deny"
                 ;;
+            gate__subcmd__help,doctor)
+                cmd="gate__subcmd__help__subcmd__doctor"
+                ;;
             gate__subcmd__help,exec)
                 cmd="gate__subcmd__help__subcmd__exec"
                 ;;
@@ -191,7 +197,7 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell mcp help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell mcp doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +604,24 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__doctor)
+            opts="-h --db --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__exec)
             opts="-c -h --policy --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -625,7 +649,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions serve requests approve deny hook init shell mcp help"
+            opts="exec check policy audit completions serve requests approve deny hook init shell mcp doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,6 +803,20 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help__subcmd__deny)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -27,4 +27,5 @@ pub enum Command {
     Init(crate::commands::init::InitArgs),
     Shell(crate::commands::shell::ShellArgs),
     Mcp(crate::commands::mcp::McpArgs),
+    Doctor(crate::commands::doctor::DoctorArgs),
 }

@@ -210,6 +210,51 @@ fn is_gate_command(agent: Agent, command: &str) -> bool {
         && (*gate == "gate" || gate.ends_with("/gate")))
 }
 
+/// What `gate doctor` finds of an agent on this machine and in this project.
+#[derive(Clone, Debug, Default)]
+pub struct Inspection {
+    /// Whether the agent leaves traces here (its settings folder): it is used.
+    pub used: bool,
+    /// The files that hold gate's hook, and what the hook there looks like.
+    pub hooked: Vec<(PathBuf, Found)>,
+    /// Files that could not be read or parsed.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Looks for gate's hook in every file the agent reads hooks from, user's and project's.
+pub fn inspect(agent: Agent, home: &Path, project: &Path) -> Inspection {
+    let mut inspection = Inspection {
+        used: traces(agent, home, project).iter().any(|path| path.exists()),
+        ..Inspection::default()
+    };
+    let written =
+        [Scope::User, Scope::Project].into_iter().filter_map(|scope| path(agent, scope, home, project).ok());
+    let mut files: Vec<PathBuf> = written.chain(other_files(agent, home, project)).collect();
+    files.dedup();
+    for file in files {
+        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        let found = if agent == Agent::Cline {
+            Ok(Found { present: script_runs_gate(agent, &text), fail_closed: Some(true) })
+        } else if file.extension().is_some_and(|ext| ext == "toml") {
+            toml::from_str::<toml::Value>(&text)
+                .map_err(|error| error.to_string())
+                .and_then(|value| serde_json::to_value(value).map_err(|error| error.to_string()))
+                .map(|value| find(agent, &value))
+        } else {
+            serde_json::from_str::<Value>(&text)
+                .map_err(|error| error.to_string())
+                .map(|value| find(agent, &value))
+        };
+        match found {
+            Ok(found) if found.present => inspection.hooked.push((file, found)),
+            Ok(_) => {}
+            Err(why) => inspection.unreadable.push((file, why)),
+        }
+    }
+    inspection
+}
+
 /// JSON as gate writes settings: two-space indent, a final newline.
 pub fn to_text(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();

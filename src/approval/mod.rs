@@ -11,6 +11,7 @@ mod tty;
 pub mod wire;
 
 pub use ask::ask;
+pub use broker::BrokerClient;
 pub use broker_config::{BrokerChoice, BrokerConfig};
 pub use terminal::TerminalApprover;
 

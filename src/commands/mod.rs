@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod decide;
+pub mod doctor;
 pub mod exec;
 pub mod hook;
 pub mod init;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Init(args) => init::run(args),
         Command::Shell(args) => shell::run(args),
         Command::Mcp(args) => mcp::run(args),
+        Command::Doctor(args) => doctor::run(args),
     }
 }

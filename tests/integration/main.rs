@@ -18,6 +18,7 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod doctor;
 mod exec;
 mod hooks;
 mod init;
