@@ -281,3 +281,53 @@ fn agents_that_see_every_tool_let_other_tools_pass() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(answer(&output), json!({"cancel": false}));
 }
+
+/// An agent that cannot ask (Codex, Gemini): gate asks on the hook's controlling terminal, a
+/// real pty here, while the payload and the answer go through files as the agent's pipes would.
+fn hook_on_pty(env: &TestEnv, agent: &str, payload: &Value) -> (super::pty::Pty, std::path::PathBuf) {
+    let input = env.root().join(format!("{agent}-in.json"));
+    let answer = env.root().join(format!("{agent}-out.json"));
+    std::fs::write(&input, payload.to_string()).unwrap();
+    let mut command = portable_pty::CommandBuilder::new("/bin/sh");
+    command.env_clear();
+    command.env("PATH", "/usr/bin:/bin");
+    command.env("HOME", env.home());
+    command.env("GATE_DB", env.db());
+    command.env("GATE_POLICY", env.root().join("policy.toml"));
+    command.cwd(env.work());
+    command.args([
+        "-c",
+        &format!(
+            "exec '{}' hook {agent} < '{}' > '{}'",
+            gate_binary().display(),
+            input.display(),
+            answer.display()
+        ),
+    ]);
+    (super::pty::Pty::spawn(command), answer)
+}
+
+#[test]
+fn where_the_agent_cannot_ask_gate_asks_on_the_terminal() {
+    let env = TestEnv::new().with_policy(&rules());
+    let marker = env.root().join("dir");
+    let line = format!("mkdir {}", marker.display());
+    // Approved on the terminal: Codex hears nothing (the command runs), Gemini hears allow.
+    let (mut pty, answer) = hook_on_pty(&env, "codex", &codex(&env, &line));
+    pty.wait_for("[y/N]");
+    pty.send("y\r");
+    assert_eq!(pty.wait().0, 0, "{}", pty.output());
+    assert_eq!(std::fs::read_to_string(&answer).unwrap(), "");
+    let (mut pty, answer) = hook_on_pty(&env, "gemini", &gemini(&env, &line));
+    pty.wait_for("[y/N]");
+    pty.send("n\r");
+    assert_eq!(pty.wait().0, 0, "{}", pty.output());
+    let said: Value = serde_json::from_str(&std::fs::read_to_string(&answer).unwrap()).unwrap();
+    assert_eq!(said["decision"], "deny", "{said}");
+    assert!(said["reason"].as_str().unwrap().contains("was rejected by"), "{said}");
+    assert!(!marker.exists(), "the hook never runs the command");
+    let decisions: Vec<Value> = log(&env).into_iter().filter(|e| e["kind"] == "decision").collect();
+    let verdicts: Vec<(&str, &str)> =
+        decisions.iter().map(|e| (e["verdict"].as_str().unwrap(), e["channel"].as_str().unwrap())).collect();
+    assert_eq!(verdicts, [("approved", "terminal"), ("rejected", "terminal")]);
+}
