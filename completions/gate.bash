@@ -52,6 +52,9 @@ _gate() {
             gate,policy)
                 cmd="gate__subcmd__policy"
                 ;;
+            gate,prefix)
+                cmd="gate__subcmd__prefix"
+                ;;
             gate,requests)
                 cmd="gate__subcmd__requests"
                 ;;
@@ -139,6 +142,9 @@ _gate() {
             gate__subcmd__help,policy)
                 cmd="gate__subcmd__help__subcmd__policy"
                 ;;
+            gate__subcmd__help,prefix)
+                cmd="gate__subcmd__help__subcmd__prefix"
+                ;;
             gate__subcmd__help,requests)
                 cmd="gate__subcmd__help__subcmd__requests"
                 ;;
@@ -197,7 +203,7 @@ _gate() {
 
     case "${cmd}" in
         gate)
-            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell mcp doctor help"
+            opts="-h -V --help --version exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +655,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help)
-            opts="exec check policy audit completions serve requests approve deny hook init shell mcp doctor help"
+            opts="exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -942,6 +948,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__help__subcmd__prefix)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__help__subcmd__requests)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1133,6 +1153,20 @@ _gate() {
         gate__subcmd__policy__subcmd__test)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__prefix)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -28,4 +28,5 @@ pub enum Command {
     Shell(crate::commands::shell::ShellArgs),
     Mcp(crate::commands::mcp::McpArgs),
     Doctor(crate::commands::doctor::DoctorArgs),
+    Prefix(crate::commands::prefix::PrefixArgs),
 }

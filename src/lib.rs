@@ -25,14 +25,18 @@ pub use cli::Cli;
 /// Runs gate with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
     use clap::Parser;
-    // Called as gate-shell (a link to gate, for tools that take a shell's path): `gate shell`.
+    // Called as gate-shell or gate-prefix (links to gate, for tools that take a program's
+    // path): `gate shell`, `gate prefix`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args
-        .first()
-        .and_then(|arg0| std::path::Path::new(arg0).file_name())
-        .is_some_and(|name| name == "gate-shell")
-    {
-        args.insert(1, "shell".into());
+    let name =
+        args.first().and_then(|arg0| std::path::Path::new(arg0).file_name()).map(|name| name.to_owned());
+    let command = name.and_then(|name| match name.to_str() {
+        Some("gate-shell") => Some("shell"),
+        Some("gate-prefix") => Some("prefix"),
+        _ => None,
+    });
+    if let Some(command) = command {
+        args.insert(1, command.into());
     }
     let cli = Cli::parse_from(args);
     match commands::run(cli) {

@@ -11,6 +11,7 @@ pub mod init;
 pub mod input;
 pub mod mcp;
 pub mod policy;
+pub mod prefix;
 pub mod requests;
 pub mod serve;
 pub mod shell;
@@ -34,5 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Shell(args) => shell::run(args),
         Command::Mcp(args) => mcp::run(args),
         Command::Doctor(args) => doctor::run(args),
+        Command::Prefix(args) => prefix::run(args),
     }
 }

@@ -98,3 +98,52 @@ fn what_sh_c_is_not_asked_for_is_refused_and_refusals_exit_77() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), "linked\n", "{}", stderr(&output));
 }
+
+/// `gate-prefix`, as CLAUDE_CODE_SHELL_PREFIX: a line or an argument vector goes the gate exec
+/// way, but gate's own hook runs as it is (gate does not gate its own hook).
+#[test]
+fn as_claude_codes_shell_prefix_gate_lets_its_own_hook_through() {
+    let env = TestEnv::new().with_policy(&policy(
+        "allow",
+        "[[rules]]\nid = \"no-touch\"\ndecision = \"deny\"\nmatch = [\"touch\"]\nreason = \"test\"\n",
+    ));
+    let link = env.root().join("gate-prefix");
+    std::os::unix::fs::symlink(super::support::gate_binary(), &link).unwrap();
+    let prefix = |args: &[&str], stdin: &[u8]| {
+        let mut command = Command::new(&link);
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", env.home())
+            .env("PATH", "/usr/bin:/bin")
+            .env("GATE_DB", env.db())
+            .env("GATE_POLICY", env.root().join("policy.toml"))
+            .current_dir(env.work());
+        run(command, stdin)
+    };
+    let output = prefix(&["echo from a line"], b"");
+    assert_eq!(
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned()),
+        (Some(0), "from a line\n".into())
+    );
+    let output = prefix(&["/bin/echo", "an", "argv"], b"");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "an argv\n");
+    let marker = env.root().join("touched");
+    let output = prefix(&[&format!("touch {}", marker.display())], b"");
+    assert_eq!(output.status.code(), Some(77));
+    assert!(!marker.exists());
+    // The hook command Claude Code wraps too: answered, not judged as a command.
+    let payload = serde_json::json!({
+        "session_id": "s", "transcript_path": "/t", "cwd": env.work(), "permission_mode": "default",
+        "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "t1",
+    });
+    let output = prefix(&["gate hook claude-code"], payload.to_string().as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "allow");
+    let log = env.gate(&["audit", "log", "--json"]).output().unwrap();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&log.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let judged: Vec<&str> = lines.iter().filter_map(|e| e["line"].as_str()).collect();
+    assert_eq!(judged, ["echo from a line", &format!("touch {}", marker.display()), "ls"], "{lines:?}");
+}
