@@ -3,7 +3,7 @@
 //! transparently, and record every decision and outcome in a hash-chained audit log.
 #![forbid(unsafe_code)]
 
-pub mod agents;
+mod agents;
 pub mod approval;
 pub mod audit;
 pub mod broker;

@@ -87,6 +87,11 @@ pub fn run(args: InitArgs) -> anyhow::Result<i32> {
     if let Some(note) = note(args.agent) {
         println!("{note}");
     }
+    if which::which("gate").is_err() {
+        eprintln!(
+            "gate: warning: `gate` is not on PATH here, and the hook runs `gate`: install it (cargo install --path .) or put it on PATH"
+        );
+    }
     Ok(exit_code::SUCCESS)
 }
 
