@@ -306,7 +306,7 @@ _gate() {
                     return 0
                     ;;
                 --decision)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "allow ask deny allowed denied approved rejected timed-out no-approver approval-failed" -- "${cur}"))
                     return 0
                     ;;
                 --rule)
@@ -478,7 +478,7 @@ _gate() {
                     return 0
                     ;;
                 --decision)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "allow ask deny allowed denied approved rejected timed-out no-approver approval-failed" -- "${cur}"))
                     return 0
                     ;;
                 --rule)
@@ -545,7 +545,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__check)
-            opts="-c -h --policy --json --db --help"
+            opts="-c -h --policy --json --exit-code --db --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

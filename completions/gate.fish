@@ -50,6 +50,7 @@ complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The polic
 complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
+complete -c gate -n "__fish_gate_using_subcommand check" -l exit-code -d 'Exit with the decision, for scripts: 0 allow, 10 ask, 11 deny'
 complete -c gate -n "__fish_gate_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -s h -l help -d 'Print help'
 complete -c gate -n "__fish_gate_using_subcommand policy; and not __fish_seen_subcommand_from lint test help" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
@@ -83,7 +84,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -s n -l count -d 'How many entries, newest last' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from log" -l json -d 'One JSON object per line'
@@ -96,7 +106,16 @@ complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcomm
 csv\t'RFC 4180 CSV with a header row; argv as its JSON text'"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this time: RFC 3339, a date, or a duration ago (2h, 7days)' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before this time (same forms as --since)' -r
-complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)' -r
+complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l decision -d 'Only decisions with this policy decision or verdict' -r -f -a "allow\t''
+ask\t''
+deny\t''
+allowed\t''
+denied\t''
+approved\t''
+rejected\t''
+timed-out\t''
+no-approver\t''
+approval-failed\t''"
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l rule -d 'Only decisions made by this rule' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -l user -d 'Only requests by this user' -r
 complete -c gate -n "__fish_gate_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'

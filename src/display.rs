@@ -57,9 +57,22 @@ fn quote_word(arg: &std::ffi::OsStr) -> String {
     if plain { text } else { format!("'{}'", text.replace('\'', "'\\''")) }
 }
 
-/// The error and its causes on one line, escaped.
-pub fn error_line(error: &dyn std::fmt::Display) -> String {
-    escape_controls(&format!("{error:#}"))
+/// An error and its causes as one line, escaped for a terminal. A cause whose words the line
+/// already holds is left out (an I/O error wrapped and shown by its wrapper), and so is SQLite's
+/// bare numeric code ("Error code 14: …"), which says nothing the message before it does not.
+pub fn error_line(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(current) = cause {
+        let text = current.to_string();
+        let numeric = current.downcast_ref::<rusqlite::ffi::Error>().is_some();
+        if !numeric && !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = current.source();
+    }
+    escape_controls(&line)
 }
 
 #[cfg(test)]

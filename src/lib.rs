@@ -1,7 +1,9 @@
 //! gate: an auditable pause between an automated agent's decision and the execution of a shell
 //! command. Classify a command line against a policy, ask a human when the policy says so, run it
 //! transparently, and record every decision and outcome in a hash-chained audit log.
-#![forbid(unsafe_code)]
+// One file needs `unsafe` (the child's death signal, set between fork and exec) and allows it
+// for its one block; everywhere else it is an error.
+#![deny(unsafe_code)]
 
 mod agents;
 pub mod approval;
@@ -38,12 +40,30 @@ pub fn main() -> i32 {
     if let Some(command) = command {
         args.insert(1, command.into());
     }
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("gate: {}", display::error_line(&error));
+            eprintln!("gate: {}", display::error_line(error.as_ref()));
             exit_code::for_error(&error)
         }
     }
+}
+
+/// Prints clap's error (or help, or version) and returns its exit code. An error's first line
+/// begins `gate: `, like every other error of gate's; its usage lines follow as clap writes them.
+fn usage_error(error: &clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = error.print();
+        return if error.use_stderr() { exit_code::USAGE } else { exit_code::SUCCESS };
+    }
+    let text = error.render().to_string();
+    eprint!("gate: {}", text.strip_prefix("error: ").unwrap_or(&text));
+    exit_code::USAGE
 }

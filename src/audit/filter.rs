@@ -24,22 +24,45 @@ impl Filter {
     }
 }
 
-/// Reads a time bound: RFC 3339 (`2026-11-22T01:13:26Z`, `2026-11-22 01:13:26`), a date
-/// (`2026-11-22`, midnight UTC), or a duration before now (`90m`, `2h`, `7days`).
+/// Reads a time bound: RFC 3339 (`2026-11-22T01:13:26Z`, `2026-11-22T03:13:26+02:00`,
+/// `2026-11-22 01:13:26`), a date (`2026-11-22`, midnight UTC), or a duration before now (`90m`,
+/// `2h`, `7days`). A duration reaching before 1970 means 1970.
 pub fn parse_time(text: &str, now: SystemTime) -> Result<String, String> {
     let text = text.trim();
     let instant = if let Ok(ago) = humantime::parse_duration(text) {
-        now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH)
+        now.checked_sub(ago).filter(|instant| *instant >= SystemTime::UNIX_EPOCH)
+    } else if let Some(instant) = rfc3339_with_offset(text) {
+        Some(instant)
     } else if let Ok(instant) = humantime::parse_rfc3339_weak(text) {
-        instant
+        Some(instant)
     } else if let Ok(instant) = humantime::parse_rfc3339_weak(&format!("{text} 00:00:00")) {
-        instant
+        Some(instant)
     } else {
         return Err(format!(
             "{text:?} is not a time: use RFC 3339 (2026-11-22T01:13:26Z), a date (2026-11-22) or a duration ago (2h, 7days)"
         ));
     };
-    Ok(humantime::format_rfc3339_millis(instant).to_string())
+    Ok(humantime::format_rfc3339_millis(instant.unwrap_or(SystemTime::UNIX_EPOCH)).to_string())
+}
+
+/// RFC 3339 with a numeric offset (`…T03:13:26+02:00`, `…-05:30`), which humantime does not read.
+fn rfc3339_with_offset(text: &str) -> Option<SystemTime> {
+    let (local, sign, offset) = match text.len().checked_sub(6).and_then(|at| text.get(at..).map(|o| (at, o)))
+    {
+        Some((at, offset)) if offset.starts_with(['+', '-']) && text[..at].contains(['T', 't', ' ']) => {
+            (&text[..at], if offset.starts_with('+') { 1 } else { -1 }, &offset[1..])
+        }
+        _ => return None,
+    };
+    let (hours, minutes) = offset.split_once(':')?;
+    let (hours, minutes): (u64, u64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let shift = std::time::Duration::from_secs(hours * 3600 + minutes * 60);
+    let local = humantime::parse_rfc3339_weak(local).ok()?;
+    // Local time = UTC + offset, so UTC = local - offset.
+    if sign > 0 { local.checked_sub(shift) } else { local.checked_add(shift) }
 }
 
 #[cfg(test)]
@@ -59,6 +82,11 @@ mod tests {
             ("yesterday", None),
             ("", None),
             ("2026-13-01", None),
+            ("2026-11-22T03:13:26+02:00", Some("2026-11-22T01:13:26.000Z")),
+            ("2026-11-21T20:13:26.25-05:00", Some("2026-11-22T01:13:26.250Z")),
+            ("2026-11-22T01:13:26+24:00", None),
+            ("60years", Some("1970-01-01T00:00:00.000Z")),
+            ("100000years", Some("1970-01-01T00:00:00.000Z")),
         ];
         for (text, expected) in cases {
             let parsed = parse_time(text, now);

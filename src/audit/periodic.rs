@@ -3,7 +3,8 @@
 //!
 //! Settings (read from the environment once per process: nothing else on the hot path):
 //! - `GATE_AUDIT_CHECKPOINT_EVERY=N`: write a checkpoint whenever an append makes the log's size a
-//!   multiple of N (exactly one process does, whatever the concurrency). Unset or 0: never.
+//!   multiple of N (exactly one process does, whatever the concurrency). Unset: never. A value
+//!   that is not a positive whole number is warned about on stderr and writes no checkpoint.
 //! - `GATE_AUDIT_CHECKPOINT_FILE=PATH`: where (default: the database's path + `.checkpoint`). The
 //!   file is replaced atomically, so a reader never sees half a note.
 //! - `GATE_AUDIT_CHECKPOINT_URL=URL`: also POST each one to this webhook (see `post`), on a thread
@@ -34,12 +35,11 @@ pub struct Periodic {
 impl Periodic {
     /// The settings from the environment; `None` when periodic checkpoints are off.
     pub fn from_env(database: &Path) -> Option<Periodic> {
-        let every = std::env::var("GATE_AUDIT_CHECKPOINT_EVERY")
-            .ok()?
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)?;
+        let every = every(std::env::var_os("GATE_AUDIT_CHECKPOINT_EVERY")?)
+            .inspect_err(|why| {
+                eprintln!("gate: warning: GATE_AUDIT_CHECKPOINT_EVERY {why}: no checkpoint is written")
+            })
+            .ok()?;
         let out = std::env::var_os("GATE_AUDIT_CHECKPOINT_FILE")
             .filter(|value| !value.is_empty())
             .map(PathBuf::from)
@@ -55,6 +55,17 @@ impl Periodic {
     /// Whether the entry just appended is one to checkpoint.
     pub fn is_due(&self, appended: &Entry) -> bool {
         appended.seq % self.every == 0
+    }
+}
+
+/// Reads `GATE_AUDIT_CHECKPOINT_EVERY`: a positive whole number, or why it is not one.
+fn every(value: std::ffi::OsString) -> Result<i64, String> {
+    let text = value.to_string_lossy();
+    let shown = crate::display::escape_controls(&text);
+    match text.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        Ok(n) => Err(format!("is {n}: it must be a whole number of entries above 0")),
+        Err(_) => Err(format!("is {shown:?}, not a whole number of entries")),
     }
 }
 

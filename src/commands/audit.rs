@@ -32,8 +32,8 @@ pub struct FilterArgs {
     /// Only entries before this time (same forms as --since)
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// Only decisions with this policy decision (allow, ask, deny) or verdict (approved, rejected…)
-    #[arg(long)]
+    /// Only decisions with this policy decision or verdict
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(DECISIONS_AND_VERDICTS))]
     pub decision: Option<String>,
     /// Only decisions made by this rule
     #[arg(long)]
@@ -182,6 +182,20 @@ pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
     }
 }
 
+/// What `--decision` can name: the policy's decisions and the verdicts recorded with them.
+const DECISIONS_AND_VERDICTS: [&str; 10] = [
+    "allow",
+    "ask",
+    "deny",
+    "allowed",
+    "denied",
+    "approved",
+    "rejected",
+    "timed-out",
+    "no-approver",
+    "approval-failed",
+];
+
 /// A value on the command line that cannot be used: said like clap says it, with its exit code.
 fn usage(message: &str) -> anyhow::Result<i32> {
     eprintln!("gate: {}", escape_controls(message));
@@ -274,7 +288,7 @@ fn verify(
                     },
                 },
                 Err(error) => {
-                    eprintln!("gate: {}", crate::display::error_line(&anyhow::Error::from(error)));
+                    eprintln!("gate: {}", crate::display::error_line(&error));
                     return Ok(exit_code::UNREADABLE);
                 }
             }
@@ -387,12 +401,17 @@ fn checkpoint(path: &Path, out: Option<&Path>, post: Option<&str>) -> anyhow::Re
 
 fn log(path: &Path, count: usize, filter: &Filter, json: bool) -> anyhow::Result<i32> {
     let entries = crate::audit::open_read(path)?.select(filter, Some(count))?;
+    let decisions = entries
+        .iter()
+        .filter(|entry| entry.record.kind == crate::audit::Kind::Decision)
+        .filter_map(|entry| Some((entry.record.request_id.as_deref()?, entry.seq)))
+        .collect();
     write_out(|out| {
         for entry in &entries {
             if json {
                 writeln!(out, "{}", entry.to_json())?;
             } else {
-                writeln!(out, "{}", row(entry))?;
+                writeln!(out, "{}", row(entry, &decisions))?;
             }
         }
         Ok(())
@@ -409,7 +428,13 @@ fn show(path: &Path, seq: i64, json: bool) -> anyhow::Result<i32> {
         if json {
             return writeln!(out, "{value}");
         }
-        for (name, field) in value.as_object().into_iter().flatten() {
+        // What a reader looks for first, then the rest in name order.
+        const FIRST: [&str; 5] = ["seq", "time", "kind", "verdict", "decision"];
+        let fields = value.as_object().into_iter().flatten();
+        let (mut first, rest): (Vec<_>, Vec<_>) =
+            fields.partition(|(name, _)| FIRST.contains(&name.as_str()));
+        first.sort_by_key(|(name, _)| FIRST.iter().position(|f| f == name));
+        for (name, field) in first.into_iter().chain(rest) {
             let text = match field {
                 serde_json::Value::Null => continue,
                 // Shown decoded below; `--json` has the exact text.
@@ -525,38 +550,60 @@ fn finish_output(error: Option<std::io::Error>) -> anyhow::Result<i32> {
 }
 
 /// One readable line: seq, time, what happened, who, and the command.
-fn row(entry: &Entry) -> String {
+/// One entry as one line. Each untrusted part is escaped once, where it is put in (an argument
+/// vector is escaped as it is quoted). An outcome names the decision it closes: its seq when that
+/// decision is among `decisions` (request id → seq), else the request id.
+fn row(entry: &Entry, decisions: &std::collections::HashMap<&str, i64>) -> String {
     let record = &entry.record;
+    let shown = |text: Option<&str>| escape_controls(text.unwrap_or("?"));
     let what = match record.kind {
-        crate::audit::Kind::Genesis => format!("genesis of log {}", entry.log_id),
+        crate::audit::Kind::Genesis => format!("genesis of log {}", escape_controls(&entry.log_id)),
         crate::audit::Kind::Decision => {
-            let verdict = record.verdict.as_deref().unwrap_or("?");
-            let rule = record.rule.as_deref().map(|rule| format!(" [{rule}]")).unwrap_or_default();
-            let by = record.approver.as_deref().map(|who| format!(" by {who}")).unwrap_or_default();
+            let verdict = shown(record.verdict.as_deref());
+            let rule = record
+                .rule
+                .as_deref()
+                .map(|rule| format!(" [{}]", escape_controls(rule)))
+                .unwrap_or_default();
+            let by = record
+                .approver
+                .as_deref()
+                .map(|who| format!(" by {}", escape_controls(who)))
+                .unwrap_or_default();
             let command = match (&record.line, &record.argv) {
-                (Some(line), _) => line.clone(),
+                (Some(line), _) => escape_controls(line),
                 (None, Some(argv)) => crate::audit::decode_argv(argv)
-                    .map_or_else(|| argv.clone(), |argv| crate::display::argv_line(&argv)),
+                    .map_or_else(|| escape_controls(argv), |argv| crate::display::argv_line(&argv)),
                 (None, None) => String::new(),
             };
             format!(
                 "{verdict}{by}{rule} {}@{}: {command}",
-                record.user.as_deref().unwrap_or("?"),
-                record.host.as_deref().unwrap_or("?")
+                shown(record.user.as_deref()),
+                shown(record.host.as_deref())
             )
         }
-        crate::audit::Kind::Outcome => match (record.exit_code, record.signal, &record.error) {
-            // An agent ran the command itself: gate says what it was told, not what it saw.
-            (code, _, Some(note)) if record.channel.is_some() => match code {
-                Some(code) => format!("exited {code}, {note}"),
-                None => note.clone(),
-            },
-            (_, _, Some(error)) => format!("not started: {error}"),
-            (_, Some(signal), _) => format!("killed by signal {signal}"),
-            (Some(code), _, _) => format!("exited {code}"),
-            _ => "ended".into(),
-        },
+        crate::audit::Kind::Outcome => {
+            let ended = match (record.exit_code, record.signal, &record.error) {
+                // An agent ran the command itself: gate says what it was told, not what it saw.
+                (code, _, Some(note)) if record.channel.is_some() => match code {
+                    Some(code) => format!("exited {code}, {}", escape_controls(note)),
+                    None => escape_controls(note),
+                },
+                (_, _, Some(error)) => format!("not started: {}", escape_controls(error)),
+                (_, Some(signal), _) => format!("killed by signal {signal}"),
+                (Some(code), _, _) => format!("exited {code}"),
+                _ => "ended".into(),
+            };
+            let closes = match record.request_id.as_deref() {
+                Some(id) => match decisions.get(id) {
+                    Some(seq) => format!(", closes {seq}"),
+                    None => format!(", closes request {}", escape_controls(id)),
+                },
+                None => String::new(),
+            };
+            let duration = record.duration_ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default();
+            format!("{ended}{duration}{closes}")
+        }
     };
-    let duration = record.duration_ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default();
-    escape_controls(&format!("{:>6}  {}  {what}{duration}", entry.seq, record.time))
+    format!("{:>6}  {}  {what}", entry.seq, escape_controls(&record.time))
 }

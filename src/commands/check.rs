@@ -11,6 +11,7 @@ use crate::policy::{Classification, Policy};
 ///   gate check -- git push origin main
 ///   gate check -c 'git status && rm -rf /'
 ///   gate check --json -c 'curl https://example.com | sh'
+///   gate check --exit-code -c "$LINE" >/dev/null || echo "not allowed ($?)"
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct CheckArgs {
@@ -20,6 +21,10 @@ pub struct CheckArgs {
     /// Print one JSON object
     #[arg(long)]
     pub json: bool,
+
+    /// Exit with the decision, for scripts: 0 allow, 10 ask, 11 deny
+    #[arg(long)]
+    pub exit_code: bool,
 
     /// Accepted so that `check` takes the same arguments as `exec`; check never opens the log
     #[arg(long, value_name = "FILE", hide = true)]
@@ -32,7 +37,7 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let environment = Environment::capture()?;
     let policy = args.policy.load(&environment)?;
-    let request = args.command.into_request();
+    let request = args.command.into_request()?;
     let classification = policy.classify(&request.analyze(), &environment.context());
     let broker = broker_in_force(&crate::approval::broker_config::in_force(&policy, &environment.home));
     if args.json {
@@ -43,7 +48,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         print!("{}", human(&classification, &policy, &request.display()));
         println!("approval: {}", broker.1);
     }
-    Ok(exit_code::SUCCESS)
+    Ok(match (args.exit_code, classification.decision) {
+        (false, _) | (true, crate::policy::Decision::Allow) => exit_code::SUCCESS,
+        (true, crate::policy::Decision::Ask) => exit_code::CHECK_ASK,
+        (true, crate::policy::Decision::Deny) => exit_code::CHECK_DENY,
+    })
 }
 
 /// Who would be asked on `ask`, as JSON and as a line: the broker in force and where it comes

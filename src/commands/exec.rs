@@ -38,5 +38,5 @@ pub fn run(args: ExecArgs) -> anyhow::Result<i32> {
     let database = crate::paths::database(args.db.as_deref()).ok_or_else(|| {
         anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB, or pass --db")
     })?;
-    crate::pipeline::exec(&policy, &environment, &database, args.command.into_request())
+    crate::pipeline::exec(&policy, &environment, &database, args.command.into_request()?)
 }

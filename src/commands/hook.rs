@@ -44,11 +44,12 @@ pub fn run(args: HookArgs) -> anyhow::Result<i32> {
     let agent = args.agent;
     let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(&args))) {
         Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => agent.answer_error(&format!("{error:#}")),
+        Ok(Err(error)) => agent.answer_error(&crate::display::error_line(error.as_ref())),
         Err(_) => agent.answer_error("gate failed inside (a bug in gate); the command is refused"),
     };
+    // Every reason is one line, escaped where it is made.
     if let Some(text) = &reply.stderr {
-        eprintln!("{}", escape_controls(text));
+        eprintln!("{text}");
     }
     if let Some(text) = &reply.stdout {
         let mut out = std::io::stdout().lock();
@@ -74,8 +75,8 @@ fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
         }
         Event::OtherTool => Ok(agent.answer(&Answer::Nothing)),
         Event::Unknown => Ok(agent.answer_error(&format!(
-            "tool {:?} is not a shell tool gate knows; gate's hook is for the shell tool only (see `gate init {}`)",
-            call.tool,
+            "tool \"{}\" is not a shell tool gate knows; gate's hook is for the shell tool only (see `gate init {}`)",
+            escape_controls(&call.tool),
             agent.name()
         ))),
     }
@@ -130,7 +131,10 @@ fn report(args: &HookArgs, call: &HookCall, exit_code: Option<i32>, detail: &str
         pipeline::record_reported(&database, &id, agent.name(), exit_code, detail)
     });
     if let Err(error) = recorded {
-        eprintln!("gate: warning: the outcome was not recorded: {}", crate::display::error_line(&error));
+        eprintln!(
+            "gate: warning: the outcome was not recorded: {}",
+            crate::display::error_line(error.as_ref())
+        );
     }
 }
 

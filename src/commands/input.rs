@@ -17,7 +17,7 @@ pub struct PolicyArgs {
 #[derive(Debug, clap::Args)]
 pub struct CommandArgs {
     /// A shell line, judged as a whole and run with `bash -c`
-    #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv", required_unless_present = "argv")]
+    #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv")]
     pub line: Option<String>,
 
     /// The command and its arguments, run directly (no shell)
@@ -31,12 +31,44 @@ pub enum Request {
     Argv(Vec<OsString>),
 }
 
+/// A command line gate was given that names nothing to run: a usage error (exit 2), not a
+/// request for approval.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 impl CommandArgs {
-    pub fn into_request(self) -> Request {
-        match self.line {
+    /// The request, or a usage error when it names nothing to run: no command, an empty program
+    /// name, or a line of blanks and comments only.
+    pub fn into_request(self) -> Result<Request, UsageError> {
+        let request = match self.line {
             Some(line) => Request::Line(line),
+            None if self.argv.is_empty() => {
+                return Err(UsageError(
+                    "give the command to run after --, as in `-- CMD ARGS...`, or a shell line with -c LINE"
+                        .into(),
+                ));
+            }
+            // No program is named `-x`: this is an option of gate's that does not exist.
+            None if self.argv[0].as_encoded_bytes().starts_with(b"-") => {
+                let shown = crate::display::argv_line(&self.argv[..1]);
+                return Err(UsageError(format!(
+                    "unexpected argument {shown}: gate has no such option (the command goes after --)"
+                )));
+            }
             None => Request::Argv(self.argv),
+        };
+        let empty = match &request {
+            Request::Argv(argv) => argv[0].is_empty(),
+            Request::Line(line) => {
+                let analysis = crate::shell::analyze_line(line);
+                analysis.units.is_empty() && analysis.parse_error.is_none()
+            }
+        };
+        if empty {
+            return Err(UsageError("the command is empty: there is nothing to run".into()));
         }
+        Ok(request)
     }
 }
 

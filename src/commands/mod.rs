@@ -10,6 +10,7 @@ pub mod hook;
 pub mod init;
 pub mod input;
 pub mod mcp;
+pub use input::UsageError;
 pub mod policy;
 pub mod prefix;
 pub mod requests;

@@ -273,13 +273,7 @@ impl Policy {
     pub fn load(choice: &Choice, home: &str) -> Result<Policy, PolicyError> {
         match choice {
             Choice::Builtin => Policy::parse(BUILTIN_NAME, BUILTIN_DEFAULT, home),
-            Choice::File(path) => {
-                let bytes =
-                    std::fs::read(path).map_err(|source| PolicyError::Read { path: path.clone(), source })?;
-                let text =
-                    String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.clone() })?;
-                Policy::parse(&path.display().to_string(), &text, home)
-            }
+            Choice::File(path) => Policy::parse(&path.display().to_string(), &read_text(path)?, home),
         }
     }
 
@@ -292,9 +286,35 @@ impl Policy {
     }
 }
 
+/// The largest policy file gate reads: far above any real policy (10,000 rules is about 2 MB),
+/// far below what would exhaust memory.
+const MAX_POLICY_BYTES: u64 = 16 << 20;
+
+/// Reads a policy file: a regular file of UTF-8 text, at most [`MAX_POLICY_BYTES`]. It is opened
+/// without blocking, so a FIFO is refused instead of waited on, and `/dev/zero` is refused instead
+/// of read until memory runs out.
 fn read_text(path: &std::path::Path) -> Result<String, PolicyError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let error = |source| PolicyError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .map_err(error)?;
+    let meta = file.metadata().map_err(error)?;
+    let refuse = |what: String| error(std::io::Error::new(std::io::ErrorKind::InvalidInput, what));
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(refuse(format!("it is larger than {} MiB", MAX_POLICY_BYTES >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_POLICY_BYTES + 1).read_to_end(&mut bytes).map_err(error)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(refuse(format!("it is larger than {} MiB", MAX_POLICY_BYTES >> 20)));
+    }
     String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.to_path_buf() })
 }
 

@@ -53,7 +53,105 @@ pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)
         }
     };
     configure(&mut command);
+    let exec = Exec::prepare(name, &command);
+    dies_with_gate(&mut command, exec);
     command.spawn().map_err(|error| not_started(name, &error))
+}
+
+/// The command gets SIGKILL when gate dies, however gate dies (SIGKILL included): a command
+/// whose outcome can no longer be recorded must not run on unobserved. If gate died between the
+/// fork and this call, the child's parent is already someone else, and the child ends itself.
+///
+/// Setting the death signal needs code between fork and exec, and then std execs with libc's
+/// `execvp`, which runs a file the kernel refuses (ENOEXEC) with /bin/sh. So the child execs
+/// itself, with `execve` on each candidate path prepared before the fork, as `execvp` searches
+/// PATH but without that fallback: such a file is "exec format error" (126), as before.
+#[allow(unsafe_code)]
+fn dies_with_gate(command: &mut Command, exec: Exec) {
+    use std::os::unix::process::CommandExt;
+    let gate = nix::unistd::getpid();
+    // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
+    // calls are allowed: prctl(2), getppid(2), execve(2) and _exit(2) are plain system calls, and
+    // everything they are given was allocated before the fork.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+            if nix::unistd::getppid() != gate {
+                nix::libc::_exit(128 + nix::libc::SIGKILL);
+            }
+            Err(exec.run().into())
+        });
+    }
+}
+
+/// An `execve` prepared before the fork: the candidate paths of the program, its arguments and
+/// gate's environment as C strings, and the null-terminated pointer arrays execve reads, so
+/// that nothing is allocated in the child (another thread may have held malloc's lock at fork).
+struct Exec {
+    candidates: Vec<std::ffi::CString>,
+    _strings: Vec<std::ffi::CString>,
+    argv: Vec<*const nix::libc::c_char>,
+    envp: Vec<*const nix::libc::c_char>,
+}
+
+// SAFETY: the pointers point into `_strings`, which the struct owns and never changes; they are
+// only read, by execve in the child.
+#[allow(unsafe_code)]
+unsafe impl Send for Exec {}
+#[allow(unsafe_code)]
+unsafe impl Sync for Exec {}
+
+impl Exec {
+    fn prepare(program: &OsStr, command: &Command) -> Exec {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let c = |bytes: &[u8]| CString::new(bytes).unwrap_or_default();
+        let name = program.as_bytes();
+        let candidates = if name.contains(&b'/') {
+            vec![c(name)]
+        } else {
+            // execvp's search: each PATH entry in order, an empty entry meaning the current
+            // directory; with no PATH, libc's default.
+            let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+            path.as_bytes()
+                .split(|&b| b == b':')
+                .map(|dir| {
+                    let dir = if dir.is_empty() { &b"."[..] } else { dir };
+                    c(&[dir, b"/", name].concat())
+                })
+                .collect()
+        };
+        let args: Vec<CString> =
+            std::iter::once(program).chain(command.get_args()).map(|arg| c(arg.as_bytes())).collect();
+        let vars: Vec<CString> = std::env::vars_os()
+            .map(|(key, value)| c(&[key.as_bytes(), b"=", value.as_bytes()].concat()))
+            .collect();
+        let pointers = |strings: &[CString]| {
+            strings.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect()
+        };
+        let (argv, envp) = (pointers(&args), pointers(&vars));
+        // Moving a CString keeps its bytes where they are: the pointers stay good.
+        Exec { candidates, _strings: args.into_iter().chain(vars).collect(), argv, envp }
+    }
+
+    /// Execs the first candidate that can be executed; returns the error execvp would report.
+    fn run(&self) -> Errno {
+        let mut denied = false;
+        for candidate in &self.candidates {
+            // SAFETY: every pointer is to a live, NUL-terminated string, and both arrays end in
+            // a null pointer; execve returns only on failure.
+            #[allow(unsafe_code)]
+            unsafe {
+                nix::libc::execve(candidate.as_ptr(), self.argv.as_ptr(), self.envp.as_ptr());
+            }
+            match Errno::last() {
+                Errno::EACCES => denied = true,
+                Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
+                other => return other,
+            }
+        }
+        if denied { Errno::EACCES } else { Errno::ENOENT }
+    }
 }
 
 /// Maps a spawn error to the shell's code and a reason naming the program.

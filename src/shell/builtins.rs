@@ -20,10 +20,6 @@ pub(crate) fn classify(name: &str, words: &[Word]) -> Option<Kind> {
         "mapfile" | "readarray" => mapfile(name, words),
         "hash" if has_short(words, 'p') => Kind::opaque("hash -p makes a name run another program"),
         "enable" if has_short(words, 'f') => Kind::opaque("enable -f loads code from a shared library"),
-        // Arithmetic evaluation expands `$(..)` in array subscripts of quoted text.
-        "let" if words[1..].iter().any(|w| w.text.contains(['$', '`'])) => {
-            Kind::opaque("let evaluates text that may run commands")
-        }
         _ => return None,
     };
     Some(kind)

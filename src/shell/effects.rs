@@ -3,6 +3,7 @@
 //! words mean (aliases). A variable named only at run time, a name reference, or a value that
 //! holds code bash may later run makes the command opaque.
 
+use super::arith;
 use super::optscan::{self, OptSpec};
 use super::state::{arithmetic_assigns, holds_code};
 use super::types::Word;
@@ -58,8 +59,9 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
         "unset" => unset(args),
         "let" => {
             let mut effect = Effect::default();
-            for text in args.iter().filter_map(Word::as_literal) {
-                arithmetic_assigns(&text).for_each(|name| effect.unknown(name));
+            for text in args.iter().map(|arg| &arg.text) {
+                arithmetic_assigns(text)
+                    .for_each(|name| effect.set.push((name.to_owned(), arith::number(name))));
             }
             effect
         }
@@ -111,6 +113,8 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
     // Case, integer and array attributes change every later value; gate does not follow them.
     let mut transforms = false;
     let mut functions = false;
+    // An integer variable only ever holds a number (its values are checked where they are set).
+    let mut integer = false;
     for word in args {
         if holds_code(word) {
             return Effect::opaque(STORES_CODE);
@@ -120,7 +124,8 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
             if flags.starts_with('-') && flags.contains('n') {
                 return Effect::opaque("a name reference makes assignments to one name set another");
             }
-            transforms |= flags.contains(['l', 'u', 'c', 'i', 'a', 'A']);
+            transforms |= flags.contains(['l', 'u', 'c', 'a', 'A']);
+            integer |= flags.starts_with('-') && flags.contains('i');
             functions |= flags.contains(['f', 'F']);
             exporting |= flags.starts_with('-') && flags.contains('x');
             continue;
@@ -134,9 +139,11 @@ fn declare(args: &[Word], mut exporting: bool) -> Effect {
         }
         match split_assignment(word) {
             Some((name, _)) if transforms => effect.unknown(&name),
+            Some((name, _)) if integer => effect.set.push((name.clone(), arith::number(&name))),
             Some(pair) => effect.set.push(pair),
             None => match literal {
                 Some(name) if transforms => effect.unknown(&name),
+                Some(name) if integer => effect.set.push((name.clone(), arith::number(&name))),
                 Some(_) => {}
                 None => return Effect::opaque(format!("sets a variable named {} at run time", word.text)),
             },
@@ -274,7 +281,7 @@ mod tests {
             ("getopts ab OPT", Some(&["OPT=$OPT"])),
             ("unset PATH", Some(&["PATH=$PATH"])),
             ("unset -f ls", Some(&[])),
-            ("let PATH=5", Some(&["PATH=$PATH"])),
+            ("let PATH=5", Some(&["PATH=$((PATH))"])),
             ("alias ls=find", Some(&["OPAQUE"])),
             ("alias ls", None),
             ("shopt -s expand_aliases", Some(&["OPAQUE"])),

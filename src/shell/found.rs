@@ -38,6 +38,9 @@ pub(crate) struct Found<'a> {
     pub(crate) stdin: Stdin,
     /// An assignment whose value holds code, as written.
     pub(crate) stores_code: Option<String>,
+    /// The targets of redirections that open a file, as written (not here-documents): bash may
+    /// connect to the network instead (see `network`).
+    pub(crate) files: Vec<&'a str>,
 }
 
 impl<'a> Found<'a> {
@@ -74,6 +77,7 @@ impl<'a> Found<'a> {
                 if index.contains(['$', '`']) {
                     words::collect(index, &mut self.subs);
                 }
+                self.subs.push(Sub::Arith(index.clone()));
                 format!("{name}[{index}]")
             }
         };
@@ -90,6 +94,7 @@ impl<'a> Found<'a> {
                 for (i, (key, value)) in elements.iter().enumerate() {
                     if let Some(key) = key {
                         words::collect(&key.value, &mut self.subs);
+                        self.subs.push(Sub::Arith(key.value.clone()));
                     }
                     if holds_code(&words::convert(&value.value, Ctx::Command, &mut self.subs)) {
                         self.stores_code = Some(format!("{name}=({})", value.value));
@@ -131,6 +136,7 @@ impl<'a> Found<'a> {
                 }
                 match target {
                     T::Filename(word) => {
+                        self.files.push(&word.value);
                         let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
                         self.push_redirect(kind_of(kind), target);
                     }
@@ -143,6 +149,7 @@ impl<'a> Found<'a> {
                             t.chars().all(|c| c.is_ascii_digit())
                         });
                         if !is_fd {
+                            self.files.push(&word.value);
                             self.push_redirect(kind_of(kind), target);
                         }
                     }
@@ -168,6 +175,7 @@ impl<'a> Found<'a> {
                 self.push_redirect(RedirectKind::Input, body);
             }
             ast::IoRedirect::OutputAndError(word, _) => {
+                self.files.push(&word.value);
                 let target = words::convert(&word.value, Ctx::Command, &mut self.subs);
                 self.push_redirect(RedirectKind::Output, target);
             }
@@ -195,6 +203,9 @@ pub(crate) fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
                     | ast::UnaryPredicate::ShellVariableIsSetAndNameRef
             );
             evaluated(word, names, subs);
+            if names {
+                subs.push(Sub::Name(word.value.clone()));
+            }
         }
         E::BinaryTest(op, left, right) => {
             use ast::BinaryPredicate as B;
@@ -209,6 +220,10 @@ pub(crate) fn extended_test(expr: &ast::ExtendedTestExpr, subs: &mut Vec<Sub>) {
             );
             evaluated(left, arithmetic, subs);
             evaluated(right, arithmetic, subs);
+            if arithmetic {
+                subs.push(Sub::Arith(left.value.clone()));
+                subs.push(Sub::Arith(right.value.clone()));
+            }
         }
     }
 }

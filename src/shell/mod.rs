@@ -3,12 +3,15 @@
 //! Whatever cannot be seen before it runs is reported as opaque, never dropped.
 
 mod ansi_c;
+mod arith;
 mod builtins;
+mod cwd;
 mod dialect;
 mod effects;
 mod found;
 mod interpreters;
 mod kind;
+mod network;
 mod optscan;
 mod parse;
 mod runners;
@@ -18,6 +21,8 @@ mod walk;
 mod words;
 mod wrappers;
 
+#[cfg(test)]
+mod cwd_tests;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]

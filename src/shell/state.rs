@@ -37,6 +37,11 @@ impl Vars {
         vars
     }
 
+    /// How many variables are set.
+    pub(crate) fn len(&self) -> usize {
+        self.set.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.set.is_empty() && !self.cwd_moved
     }
@@ -62,6 +67,11 @@ impl Vars {
     /// one gate's own environment already exports, with the value the policy sees there.
     pub(crate) fn export(&mut self, name: &str) {
         self.set.iter_mut().filter(|var| var.name == name).for_each(|var| var.exported = true);
+    }
+
+    /// The value the shell set `name` to, if it did.
+    pub(crate) fn get(&self, name: &str) -> Option<&Word> {
+        self.set.iter().find(|var| var.name == name).map(|var| &var.value)
     }
 
     /// `set -a`.

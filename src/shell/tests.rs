@@ -92,8 +92,8 @@ fn compound_commands() {
         ("case $x in a) b;; *) c;; esac", &["C b", "C c"]),
         ("case $(a) in $(b)) c;; esac", &["C a", "C b", "C c"]),
         ("for ((i=0; i<3; i++)); do x; done", &["C i=⟨*⟩ x"]),
-        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "C i=⟨*⟩ x"]),
-        ("((x = $(rm -rf /)))", &["C rm -rf /"]),
+        ("for ((i=$(a); i<3; i++)); do x; done", &["C a", "O", "C i=⟨*⟩ x"]),
+        ("((x = $(rm -rf /)))", &["C rm -rf /", "O"]),
         ("f() { rm -rf /; }; f", &["C rm -rf /", "C f"]),
         ("function f { rm -rf /; }", &["C rm -rf /"]),
         ("coproc git push", &["C git push"]),
@@ -152,11 +152,11 @@ fn substitutions() {
         ("tee >(git push) < /dev/null", &["C tee ⟨*⟩ </dev/null", "C git push"]),
         ("ls > >(git push)", &["C ls", "C git push"]),
         ("echo ${X:-$(rm -rf /)}", &["C echo ⟨*⟩", "C rm -rf /"]),
-        ("echo $((1 + $(rm)))", &["C echo ⟨*⟩", "C rm"]),
+        ("echo $((1 + $(rm)))", &["C echo ⟨*⟩", "O", "C rm"]),
         ("echo $(a $(b))", &["C echo ⟨*⟩", "C a ⟨*⟩", "C b"]),
         ("echo `echo \\`rm\\``", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
         ("echo `echo \\$(rm)`", &["C echo ⟨*⟩", "C echo ⟨*⟩", "C rm"]),
-        ("a[$(rm)]=1", &["C a[$(rm)]=1", "C rm"]),
+        ("a[$(rm)]=1", &["C a[$(rm)]=1", "C rm", "O"]),
         ("arr=(1 $(rm) 3)", &["C arr=⟨*⟩", "C rm"]),
         ("export A=$(rm)", &["C export A=⟨*⟩", "C rm"]),
         ("cat <<EOF\n$(rm -rf /)\nEOF", &["C cat <⟨*⟩\n", "C rm -rf /"]),
@@ -237,7 +237,7 @@ fn eval_and_source() {
         ("mapfile -t -C 'rm x' -c 1 a < f", &["W mapfile -t -C rm x -c 1 a <f", "C rm x @mapfile -C"]),
         ("hash -p /bin/rm ls", &["O"]),
         ("enable -f ./x.so x", &["O"]),
-        ("let 'a[$(rm)]=1'", &["O"]),
+        ("let 'a[$(rm)]=1'", &["O", "C let a[$(rm)]=1"]),
         ("let x=1", &["C let x=1"]),
         (
             "BASH_ENV=./x.sh bash -c ls",
@@ -520,12 +520,12 @@ fn values_that_hold_code() {
         ("printf -v 'a[$(rm)]' x", &["O", "C printf -v a[$(rm)] x"]),
         ("printf -v x %s '$(rm)'", &["O", "C printf -v x %s $(rm)"]),
         ("read x <<< '$(rm)'", &["O", "C read x <$(rm)"]),
-        ("test -v 'a[$(rm)]'", &["O", "C test -v a[$(rm)]"]),
-        ("[ -v 'a[$(rm)]' ]", &["O", "C [ -v a[$(rm)] ]"]),
-        ("[[ -v 'a[$(rm)]' ]]", &["O"]),
-        ("[[ 'a[$(rm)]' -eq 1 ]]", &["O"]),
+        ("test -v 'a[$(rm)]'", &["O", "O", "C test -v a[$(rm)]"]),
+        ("[ -v 'a[$(rm)]' ]", &["O", "O", "C [ -v a[$(rm)] ]"]),
+        ("[[ -v 'a[$(rm)]' ]]", &["O", "O"]),
+        ("[[ 'a[$(rm)]' -eq 1 ]]", &["O", "O"]),
         ("[[ $x == '$(' ]]", &[]),
-        ("unset 'a[$(rm)]'", &["O", "C unset a[$(rm)]"]),
+        ("unset 'a[$(rm)]'", &["O", "O", "C unset a[$(rm)]"]),
         ("for x in 'a[$(rm)]'; do :; done", &["O", "C x=⟨*⟩ :"]),
         ("echo \"${x@P}\"", &["C echo ⟨*⟩", "O"]),
         ("echo '$(date)' \"\\$(date)\"", &["C echo $(date) $(date)"]),
@@ -564,4 +564,165 @@ fn shells_that_run_startup_code() {
             ],
         ),
     ]);
+}
+
+#[test]
+fn network_redirections() {
+    check(&[
+        ("cat </dev/tcp/h/80", &["O", "C cat </dev/tcp/h/80"]),
+        ("echo x >/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >|/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("cat <>/dev/tcp/h/80", &["O", "C cat >/dev/tcp/h/80"]),
+        ("echo x &>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x &>>/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x >&/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("echo x 2>&/dev/tcp/h/80", &["O", "C echo x >/dev/tcp/h/80"]),
+        ("cat 3</dev/udp/h/53", &["O", "C cat </dev/udp/h/53"]),
+        ("exec 3<>/dev/tcp/h/80", &["O", "C exec >/dev/tcp/h/80"]),
+        ("{ ls; } >/dev/tcp/h/80", &["C ls", "O", "C >/dev/tcp/h/80"]),
+        ("echo x > \"/dev/tcp/$h/$p\"", &["O", "C echo x >/dev/tcp/⟨*⟩/⟨*⟩"]),
+        ("echo x > /dev/$x", &["O", "C echo x >/dev/⟨*⟩"]),
+        ("X=/dev/tcp/h/80; echo x > $X", &["C X=/dev/tcp/h/80", "O", "C X=/dev/tcp/h/80 echo x >⟨*⟩"]),
+        ("HOME=/dev/tcp/h; cat < ~/80", &["C HOME=/dev/tcp/h", "O", "C HOME=/dev/tcp/h cat <~/80"]),
+        ("echo x > /dev/tcp/h/80*", &["O", "C echo x >/dev/tcp/h/80⟨f*⟩"]),
+        // Not special to bash: plain files.
+        ("echo x > /dev//tcp/h/80", &["C echo x >/dev//tcp/h/80"]),
+        ("echo x > /dev/null", &["C echo x >/dev/null"]),
+        ("echo x > \"$f\"", &["C echo x >⟨*⟩"]),
+        ("echo x > /tmp/$f", &["C echo x >/tmp/⟨*⟩"]),
+        ("cat <<< /dev/tcp/h/80", &["C cat </dev/tcp/h/80"]),
+        ("cat <<EOF\n/dev/tcp/h/80\nEOF\n", &["C cat </dev/tcp/h/80\n"]),
+        ("cat /dev/tcp/h/80", &["C cat /dev/tcp/h/80"]),
+    ]);
+}
+
+/// True when the line gives an opaque unit.
+fn opaque(line: &str) -> bool {
+    analyze_line(line).units.iter().any(|unit| matches!(unit, Unit::Opaque { .. }))
+}
+
+#[test]
+fn run_time_text_where_bash_evaluates_it() {
+    let runs = [
+        "x=$(cat f); echo $((x))",
+        "x=$(cat f); echo $[x]",
+        "x=$(cat f); echo $(( $x + 1 ))",
+        "x=$(cat f); ((x))",
+        "x=$(cat f); ((y = x + 1))",
+        "x=$(cat f); let x",
+        "x=$(cat f); let y=x+1",
+        "x=$(cat f); let 'y = x'",
+        "read x; [[ $x -eq 0 ]]",
+        "read x; [[ x -eq 0 ]]",
+        "read x; [[ 1 -lt $x ]]",
+        "read x; [[ 1 -ne x || 2 -ge x ]]",
+        "read x; echo ${a[$x]}",
+        "read x; echo ${a[x]}",
+        "read x; echo ${#a[x]}",
+        "read x; a[$x]=1",
+        "read x; a[x]=1",
+        "read x; a=([x]=1)",
+        "read x; declare a[x]=1",
+        "read x; declare -a a=([x]=1)",
+        "read x; unset a[x]",
+        "read x; declare -i y; y=x",
+        "read x; declare -i y=x",
+        "read x; local -i y=$x",
+        "declare -i n; read n",
+        "read x; echo ${s:x}",
+        "read x; echo ${s:$x}",
+        "read x; echo ${s:0:x}",
+        "read x; echo ${a[@]:x}",
+        "read x; echo \"${@:x}\"",
+        "read x; for ((i=x; i<1; i++)); do :; done",
+        "read x; for ((i=0; i<x; i++)); do :; done",
+        "read x; echo ${!x}",
+        "read x; echo ${!x[0]}",
+        "read x; [[ -v $x ]]",
+        "read x; test -v \"$x\"",
+        "read x; [ -v \"a[$x]\" ]",
+        "read x; printf -v \"$x\" %s 1",
+        "read x; declare -n r=$x",
+        "read x; case 1 in $((x))) ;; esac",
+        "echo $(( $(cat f) ))",
+        "echo $(( `cat f` ))",
+        "x=$(cat f); y=x; echo $((y))",
+        "x=$(cat f); export x; bash -c 'echo $((x))'",
+        "f() { echo $(($1 + 1)); }",
+        "bash -c 'echo $(($1))' _ x",
+        "cd /tmp; echo $((PWD))",
+        "for f in *; do echo $((f)); done",
+        "for i in $(seq 3); do echo $((i * 2)); done",
+        "mapfile -t a; echo $((a))",
+        "x=${y:-$(cat f)}; echo $((x))",
+        "n=$(wc -l f); echo $((n))",
+        "echo $(( $(grep -c x f) ))",
+        "for i in \"${a[@]}\"; do echo \"${b[$i]}\"; done",
+        "declare -A h; for k in \"${!h[@]}\"; do echo $((k)); done",
+    ];
+    let fine = [
+        "x=3; echo $((x + 1))",
+        "x=3; y=x; echo $((y))",
+        "echo $((1 + 2))",
+        "echo $((HOME))",
+        "n=0; for f in *; do n=$((n + 1)); done; echo $n",
+        "for i in 1 2 3; do echo $((i * 2)); done",
+        "for i in {1..10}; do echo $((i * 2)); done",
+        "for ((i = 0; i < 10; i++)); do echo $((i * 2)); done",
+        "i=0; while true; do ((i++)); [[ $i -gt 3 ]] && break; done",
+        "let i=1 j=i+1; echo $((j))",
+        "declare -i n=5; n=n+1",
+        "read x; echo ${!a[@]} ${!pre*}",
+        "read x; echo ${#x}; echo $(( ${#x} + 1 ))",
+        "read x; echo ${x:-1} ${x/a/b} ${x#a}",
+        "read x; [[ $x == 0 ]]",
+        "read x; [ \"$x\" -eq 0 ]",
+        "read x; [[ -v x ]]",
+        "a=(1 2 3); echo ${a[1]} ${a[@]:1:2}",
+        "echo $(( $# + $? ))",
+        "echo $(($1 + 1))",
+        "n=$(wc -l < f); echo $((n + 1))",
+        "echo $(( $(ls | wc -l) * 2 ))",
+        "for i in \"${!a[@]}\"; do echo \"${a[$i]}\"; done",
+        "start=$(date +%s); sleep 1; echo $(( $(date +%s) - start ))",
+    ];
+    let mut failures = Vec::new();
+    for line in runs {
+        if !opaque(line) {
+            failures.push(format!("not opaque: {line}"));
+        }
+    }
+    for line in fine {
+        if opaque(line) {
+            failures.push(format!("opaque: {line} {:?}", analyze_line(line).units));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn work_is_bounded() {
+    use std::time::Instant;
+    let over = "ls; ".repeat(33 * 1024);
+    let analysis = analyze_line(&over);
+    assert!(analysis.parse_error.is_some(), "longer than 128 KiB");
+    assert!(opaque(&over));
+    let mut assignments: String = (0..3000).map(|i| format!("v{i}=x; ")).collect();
+    assignments.push_str(&"ls; ".repeat(10_000));
+    let big_value = format!("x={}; {}", "A".repeat(64 * 1024), "ls;".repeat(20_000));
+    let mut chain = String::from("a0=1; ");
+    for i in 1..8 {
+        chain.push_str(&format!("a{i}={}; ", vec![format!("a{}", i - 1); 50].join("+")));
+    }
+    chain.push_str("echo $((a7))");
+    for line in [assignments, big_value, chain, "ls | ".repeat(5000) + "ls"] {
+        let start = Instant::now();
+        assert!(opaque(&line), "{:.60}", line);
+        let units = analyze_line(&line).units.len();
+        assert!(units <= 4_200, "{units} units: {:.60}", line);
+        eprintln!("{:>8} bytes {:>6} units {:?}: {:.40}", line.len(), units, start.elapsed(), line);
+    }
+    // Ordinary lines stay well inside the bounds.
+    assert!(!opaque(&"git status && git diff; ".repeat(100)));
 }

@@ -90,7 +90,13 @@ pub struct SimpleCommand {
     pub cwd: Cwd,
 }
 
-/// Where a command runs, relative to the directory gate was started in.
+/// Where a command runs, relative to the directory gate was started in. The walk (`cwd.rs`)
+/// follows `cd`, `pushd`, `popd` in the shell walked, keeps subshells, substitutions, pipeline
+/// parts and background jobs to themselves, and where the line can go two ways (branches, loops,
+/// a `cd` that may fail before `;`) keeps a place only when both ways agree. Wrappers that move
+/// their command (`env -C`, `sudo -D`) give it its own. A relative `cd` that bash may look up
+/// in a `CDPATH` from gate's own environment (not one the line sets) is taken as relative: the
+/// policy must treat a `Known` relative word as `Unknown` when its environment has `CDPATH`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Cwd {
     /// The directory gate runs in: the line has not moved.
@@ -121,7 +127,10 @@ pub enum Unit {
     /// A wrapper (`sudo`, `env`, `timeout`, `sh -c`…) whose inner command is a separate unit.
     /// It counts only where a rule names it: no match is no objection.
     Wrapper(SimpleCommand),
-    /// Code that cannot be seen before it runs. Judged `settings.opaque`.
+    /// Code that cannot be seen before it runs. Judged `settings.opaque`. Also: a redirection
+    /// bash may turn into a network connection (`/dev/tcp/HOST/PORT`, `/dev/udp/…`; its `why`
+    /// is `network::WHY`), and run-time text that bash evaluates as code (arithmetic, array
+    /// subscripts, `${!x}`): neither can be judged by what it reaches before it runs.
     Opaque { text: String, why: String },
 }
 

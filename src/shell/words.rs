@@ -3,6 +3,7 @@
 //! wildcard; every command substitution inside is handed back so the walk can see it.
 
 use super::ansi_c;
+use super::arith::Braced;
 use super::state::arithmetic_assigns;
 use super::types::{Piece, Word};
 use brush_parser::ParserOptions;
@@ -17,8 +18,16 @@ pub(crate) enum Sub {
     Unparsed(String),
     /// Code run in a way gate does not follow (`${x@P}` expands a value as a prompt).
     Hidden(String, &'static str),
-    /// Variables the word sets as it expands (`$((x = 1))`, `${x:=1}`).
+    /// Variables the word sets as it expands (`${x:=1}`).
     Assigns(Vec<String>),
+    /// Variables arithmetic in the word sets, to numbers (`$((x = 1))`, `$((i++))`).
+    Numbers(Vec<String>),
+    /// Text bash evaluates as arithmetic (`$((..))`, a subscript, `${s:OFF:LEN}`), as written.
+    Arith(String),
+    /// A variable whose value bash uses as a variable name (`${!x}`).
+    Indirect(String),
+    /// A word bash takes as a variable name, maybe with a subscript (`[[ -v a[$i] ]]`).
+    Name(String),
 }
 
 /// Where a word stands, which decides whether pathname and brace expansion apply.
@@ -50,12 +59,44 @@ pub(crate) fn convert(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(raw, subs),
     };
     let mut atoms = Vec::with_capacity(raw.len());
-    let mut flat = Flattener { raw, subs, atoms: &mut atoms, broken: false };
+    let mut flat = Flattener { raw, subs, atoms: &mut atoms, broken: false, known: None };
     flat.pieces(&pieces, false);
     if flat.broken {
         return unparsed(raw, subs);
     }
     Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
+}
+
+/// The value of a variable the line set, when gate knows it.
+pub(crate) type Lookup<'l> = &'l dyn Fn(&str) -> Option<Word>;
+
+/// Converts a word as `convert` does, but with the value of each plain `$NAME` or `${NAME}` that
+/// `known` gives put in (as quoted text: no globbing of its value). What it runs is not reported.
+pub(crate) fn convert_known(raw: &str, ctx: Ctx, known: Lookup) -> Word {
+    let mut subs = Vec::new();
+    if !raw.contains('$') {
+        return convert(raw, ctx, &mut subs);
+    }
+    let Ok(pieces) = word::parse(raw, options()) else {
+        return Word::unknown(raw);
+    };
+    let mut atoms = Vec::with_capacity(raw.len());
+    let mut flat = Flattener { raw, subs: &mut subs, atoms: &mut atoms, broken: false, known: Some(known) };
+    flat.pieces(&pieces, false);
+    if flat.broken {
+        return Word::unknown(raw);
+    }
+    Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
+}
+
+/// The name in a plain `$NAME` or `${NAME}`.
+pub(crate) fn plain_name(source: &str) -> Option<&str> {
+    let inner = source.strip_prefix('$')?;
+    let name = inner.strip_prefix('{').and_then(|i| i.strip_suffix('}')).unwrap_or(inner);
+    let is_name = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    is_name.then_some(name)
 }
 
 /// Converts a here-document body that undergoes expansion (unquoted delimiter).
@@ -68,7 +109,7 @@ pub(crate) fn convert_heredoc(body: &str, subs: &mut Vec<Sub>) -> Word {
         Err(_) => return unparsed(body, subs),
     };
     let mut atoms = Vec::with_capacity(body.len());
-    let mut flat = Flattener { raw: body, subs, atoms: &mut atoms, broken: false };
+    let mut flat = Flattener { raw: body, subs, atoms: &mut atoms, broken: false, known: None };
     // A heredoc body behaves like the inside of double quotes.
     flat.pieces(&pieces, true);
     if flat.broken {
@@ -117,6 +158,8 @@ struct Flattener<'a> {
     subs: &'a mut Vec<Sub>,
     atoms: &'a mut Vec<Atom>,
     broken: bool,
+    /// Values to put in for plain variables, where the caller knows them.
+    known: Option<Lookup<'a>>,
 }
 
 impl<'a> Flattener<'a> {
@@ -168,6 +211,16 @@ impl<'a> Flattener<'a> {
                 }
             }
             WordPiece::ParameterExpansion(_) => {
+                if let Some(value) = self.known.and_then(|known| plain_name(self.source(p)).and_then(known)) {
+                    for piece in value.pieces {
+                        match piece {
+                            Piece::Text(text) => self.chars(&text, true),
+                            Piece::Home => self.atoms.push(Atom::Home),
+                            _ => self.atoms.push(Atom::Any),
+                        }
+                    }
+                    return;
+                }
                 self.atoms.push(Atom::Any);
                 // `${X:-$(cmd)}` and friends run code; look inside the braces.
                 let source = self.source(p);
@@ -195,8 +248,9 @@ impl<'a> Flattener<'a> {
                 self.atoms.push(Atom::Any);
                 let names: Vec<String> = arithmetic_assigns(&expr.value).map(str::to_owned).collect();
                 if !names.is_empty() {
-                    self.subs.push(Sub::Assigns(names));
+                    self.subs.push(Sub::Numbers(names));
                 }
+                self.subs.push(Sub::Arith(expr.value.clone()));
                 if expr.value.contains(['$', '`']) {
                     collect(&expr.value, self.subs);
                 }
@@ -210,6 +264,13 @@ impl<'a> Flattener<'a> {
         let Some(inner) = braced.strip_prefix('{').and_then(|b| b.strip_suffix('}')) else {
             return;
         };
+        let parts = Braced::split(inner);
+        for text in parts.arithmetic() {
+            self.subs.push(Sub::Arith(text.to_owned()));
+        }
+        if parts.is_indirection() {
+            self.subs.push(Sub::Indirect(parts.name.to_owned()));
+        }
         if inner.ends_with("@P") {
             self.subs
                 .push(Sub::Hidden(braced.to_owned(), "prompt expansion (@P) runs the code a value holds"));
@@ -235,7 +296,7 @@ pub(crate) fn collect(text: &str, subs: &mut Vec<Sub>) {
         return;
     };
     let mut ignored = Vec::new();
-    let mut flat = Flattener { raw: text, subs, atoms: &mut ignored, broken: false };
+    let mut flat = Flattener { raw: text, subs, atoms: &mut ignored, broken: false, known: None };
     flat.pieces(&pieces, true);
     if flat.broken {
         subs.push(Sub::Unparsed(text.to_owned()));
@@ -498,9 +559,10 @@ mod tests {
             convert(raw, Ctx::Command, &mut subs);
             let got: Vec<&str> = subs
                 .iter()
-                .map(|s| match s {
-                    Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => s.as_str(),
-                    Sub::Assigns(_) => "=",
+                .filter_map(|s| match s {
+                    Sub::Script(s) | Sub::Unparsed(s) | Sub::Hidden(s, _) => Some(s.as_str()),
+                    Sub::Assigns(_) => Some("="),
+                    Sub::Numbers(_) | Sub::Arith(_) | Sub::Indirect(_) | Sub::Name(_) => None,
                 })
                 .collect();
             assert_eq!(got, *want, "{raw:?}");

@@ -403,6 +403,39 @@ const ENV: OptSpec = OptSpec {
     numbers: false,
 };
 
+/// Where a wrapper (`words`, its own words only) runs its command, when not where it is:
+/// `Some(Some(dir))` for a directory as given (`env -C DIR`, `sudo -D DIR`), `Some(None)` for one
+/// gate cannot know (a login shell's home, a new root, `nsenter --wd`).
+pub(crate) fn chdir(label: &str, words: &[Word]) -> Option<Option<Word>> {
+    match label {
+        "env" => {
+            let start =
+                words.iter().skip(1).take_while(|w| w.as_literal().as_deref() == Some("-")).count() + 1;
+            let scan = optscan::scan(words, start, &ENV).ok()?;
+            scan.value(&["C", "chdir"]).map(|dir| Some(dir.clone()))
+        }
+        "sudo" => {
+            let scan = optscan::scan(words, 1, &SUDO).ok()?;
+            if scan.has(&["i", "login", "R", "chroot"]) {
+                return Some(None);
+            }
+            scan.value(&["D", "chdir"]).map(|dir| Some(dir.clone()))
+        }
+        "chroot" => Some(None),
+        "nsenter" => {
+            let moves = words.iter().any(|w| {
+                w.as_literal().is_none_or(|t| {
+                    t.starts_with("--wd")
+                        || t.starts_with("--root")
+                        || (t.starts_with('-') && !t.starts_with("--") && t.contains(['w', 'r']))
+                })
+            });
+            moves.then_some(None)
+        }
+        _ => None,
+    }
+}
+
 fn env(words: &[Word]) -> Kind {
     // `env -` is `env -i`.
     let mut start = 1;

@@ -229,3 +229,41 @@ fn gate_exec_writes_a_checkpoint_every_n_entries() {
     let output = verify_with(&env, &env.db(), &checkpoint);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
+
+/// A key file others can read is the user's to fix: a configuration error (78) with the command
+/// that fixes it, not "a bug in gate" (70).
+#[test]
+fn a_key_file_readable_by_others_is_a_configuration_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.gate(&["audit", "key"]).assert().success();
+    let key = env.home().join(".config/gate/audit-key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = env.gate(&["audit", "key"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    assert!(stderr(&output).contains("chmod 600"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_bad_checkpoint_interval_is_a_warning_not_silence() {
+    let env = TestEnv::new().with_policy(&super::support::policy("allow", ""));
+    for value in ["abc", "0", "-1", " "] {
+        let output = env
+            .gate_process(&["exec", "--", "true"])
+            .env("GATE_AUDIT_CHECKPOINT_EVERY", value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{value:?}");
+        assert!(
+            stderr(&output).contains("warning: GATE_AUDIT_CHECKPOINT_EVERY"),
+            "{value:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = env
+        .gate_process(&["exec", "--", "true"])
+        .env("GATE_AUDIT_CHECKPOINT_EVERY", "1000")
+        .output()
+        .unwrap();
+    assert_eq!(stderr(&output), "");
+}

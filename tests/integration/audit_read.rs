@@ -133,3 +133,69 @@ fn gate_killed_while_its_command_runs_leaves_an_incomplete_request() {
     assert_eq!(report["entries"], 4);
     assert_eq!(report["incomplete"], serde_json::json!([4]));
 }
+
+/// Auditors read logs from backups and read-only mounts: verify, log and export work there, and
+/// a time bound with an offset, a far duration and a bad decision name are handled.
+#[test]
+fn a_log_on_a_read_only_mount_can_be_read() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    env.gate(&["exec", "--", "true"]).assert().success();
+    let mount = env.root().join("ro");
+    std::fs::create_dir(&mount).unwrap();
+    let log_dir = env.db().parent().unwrap().to_path_buf();
+    let script = r#"mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" || exit 99
+db="$2/$3"; shift 3
+"$@" audit verify --db "$db" >/dev/null || exit 1
+"$@" audit log --db "$db" >/dev/null || exit 2
+"$@" audit export --format jsonl --db "$db" >/dev/null || exit 3
+touch "$db" 2>/dev/null && exit 4
+exit 0"#;
+    let output = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script, "sh"])
+        .arg(&log_dir)
+        .arg(&mount)
+        .arg(env.db().file_name().unwrap())
+        .arg(super::support::gate_binary())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("unshare (util-linux) runs the test in its own mount namespace");
+    assert_eq!(output.status.code(), Some(0), "{}", super::support::stderr(&output));
+}
+
+#[test]
+fn time_bounds_and_decision_names_are_checked() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    env.gate(&["exec", "--", "true"]).assert().success();
+    let count = |args: &[&str]| {
+        let mut all = vec!["audit", "log", "--json"];
+        all.extend_from_slice(args);
+        json_lines(&env.gate(&all).assert().success().get_output().clone()).len()
+    };
+    assert_eq!(count(&["--since", "60years"]), 3);
+    assert_eq!(count(&["--since", "2000-01-01T02:00:00+02:00"]), 3);
+    assert_eq!(count(&["--until", "2000-01-01T00:00:00-05:00"]), 0);
+    let bogus = env.gate(&["audit", "log", "--decision", "bogus"]).assert().code(2);
+    assert!(super::support::stderr(bogus.get_output()).contains("possible values"));
+}
+
+/// `audit log` escapes each untrusted part once, and an outcome names the decision it closes;
+/// `audit show` leads with what a reader looks for.
+#[test]
+fn log_rows_escape_once_and_pair_outcomes() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    env.gate(&["exec", "--", "echo", "back\\slash"]).assert().success();
+    env.gate(&["exec", "-c", "echo \"back\\slash\" \x1b[31m"]).assert().success();
+    let rows = stdout(&env.gate(&["audit", "log"]).output().unwrap());
+    let rows: Vec<&str> = rows.lines().collect();
+    assert!(rows[1].ends_with(": echo back\\\\slash"), "{}", rows[1]);
+    assert!(rows[2].ends_with(", closes 2"), "{}", rows[2]);
+    assert!(rows[3].ends_with(": echo \"back\\\\slash\" \\x1b[31m"), "{}", rows[3]);
+    assert!(rows[4].ends_with(", closes 4"), "{}", rows[4]);
+    let last = stdout(&env.gate(&["audit", "log", "-n", "1"]).output().unwrap());
+    assert!(last.trim_end().contains(", closes request "), "{last}");
+    let shown = stdout(&env.gate(&["audit", "show", "4"]).output().unwrap());
+    let names: Vec<&str> =
+        shown.lines().take(5).map(|line| line.split_whitespace().next().unwrap()).collect();
+    assert_eq!(names, ["seq", "time", "kind", "verdict", "decision"]);
+}

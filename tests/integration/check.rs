@@ -171,3 +171,47 @@ fn a_variable_reaches_a_program_only_once_exported() {
         assert_eq!(check_json(&env, &["-c", line])["decision"], expect, "{line}");
     }
 }
+
+/// A policy path that is not a regular file is refused at once: a FIFO is not waited on, and
+/// `/dev/zero` is not read until memory runs out.
+#[test]
+fn a_policy_that_is_not_a_regular_file_is_refused_at_once() {
+    let env = TestEnv::new();
+    let fifo = env.root().join("policy.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let dir = env.root().to_string_lossy().into_owned();
+    for policy in [fifo.to_string_lossy().into_owned(), "/dev/zero".into(), dir] {
+        let output = env
+            .gate(&["check", "--policy", &policy, "--", "ls"])
+            .timeout(std::time::Duration::from_secs(10))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(78), "{policy}: {}", super::support::stderr(&output));
+        assert!(super::support::stderr(&output).contains("not a regular file"), "{policy}");
+    }
+}
+
+#[test]
+fn exit_code_gives_the_decision_to_scripts() {
+    let env = TestEnv::new().with_policy(&policy(
+        "ask",
+        "[[rules]]\nid = \"ls\"\ndecision = \"allow\"\nmatch = [\"ls\"]\n[[rules]]\nid = \"no-rm\"\ndecision = \"deny\"\nmatch = [\"rm\"]\n",
+    ));
+    for (line, code) in [("ls", 0), ("make", 10), ("rm -rf /", 11)] {
+        env.gate(&["check", "--exit-code", "-c", line]).assert().code(code);
+        env.gate(&["check", "-c", line]).assert().code(0);
+    }
+}
+
+/// clap's own errors begin like gate's, keep clap's usage lines, and exit 2.
+#[test]
+fn usage_errors_begin_like_gates_errors() {
+    let env = TestEnv::new();
+    for args in [&["frob"][..], &["audit", "log", "--decision", "bogus"], &["check", "--json", "--nope"]] {
+        let output = env.gate(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let text = super::support::stderr(&output);
+        assert!(text.starts_with("gate: "), "{args:?}: {text}");
+    }
+    env.gate(&["--version"]).assert().code(0);
+}

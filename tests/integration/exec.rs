@@ -186,3 +186,59 @@ fn the_allowed_path_opens_no_network_socket_and_starts_no_thread() {
     }
     assert!(trace.contains("clone"), "the command itself is started: {trace}");
 }
+
+/// A command line that names nothing to run is a usage error, never a request for approval, and
+/// nothing is recorded for it.
+#[test]
+fn an_empty_command_is_a_usage_error() {
+    let env = TestEnv::new().with_policy(&policy("ask", ""));
+    for args in [
+        &["exec", "-c", ""][..],
+        &["exec", "-c", "  # nothing\n"],
+        &["exec", "--", ""],
+        &["exec"],
+        &["check", "-c", ""],
+    ] {
+        let output = env.gate(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(message.starts_with("gate: ") && message.lines().count() == 1, "{args:?}: {message}");
+    }
+    assert!(!env.db().exists() || gate::audit::AuditLog::open(&env.db()).unwrap().head().unwrap().size == 1);
+}
+
+/// When gate itself is killed with SIGKILL, the command it started dies with it: its outcome
+/// could no longer be recorded.
+#[test]
+fn the_command_dies_when_gate_is_killed() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let pidfile = env.root().join("child.pid");
+    let script = format!("echo $$ > {}; exec sleep 600", pidfile.display());
+    let mut gate = env
+        .gate_process(&["exec", "--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let child: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pidfile).ok().and_then(|text| text.trim().parse().ok()) {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    gate.kill().unwrap();
+    gate.wait().unwrap();
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{child}/stat"))
+            .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    };
+    while alive() {
+        if Instant::now() > deadline {
+            let _ = std::process::Command::new("kill").args(["-9", &child.to_string()]).status();
+            panic!("the command {child} still runs after gate was killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -18,6 +18,7 @@ mod broker_support;
 mod check;
 mod classifier;
 mod completions;
+mod cost;
 mod doctor;
 mod exec;
 mod hooks;
@@ -27,6 +28,7 @@ mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]
 mod pty;
+mod shell_bash;
 mod shim;
 mod support;
 mod web;

@@ -82,9 +82,9 @@ impl AuditLog {
             // Freed space is zeroed, so that verify's file check can require every byte that
             // holds no entry to be zero.
             .and_then(|()| conn.pragma_update(None, "secure_delete", "ON"))
-            .and_then(|()| retry(|| schema::user_version(&conn)))
+            .and_then(|()| retry(|| identity(&conn)))
             .map_err(|e| classify(path, e, opened))?;
-        check_version(path, version)?;
+        let version = is_gate_log(path, version)?;
         if version < schema::LATEST {
             initialize(&mut conn).map_err(|e| {
                 classify(path, e, |source| AuditError::Write { path: path.to_path_buf(), source })
@@ -204,6 +204,53 @@ fn check_version(path: &Path, version: i64) -> Result<(), AuditError> {
         });
     }
     Ok(())
+}
+
+/// What a database says it is, read in one statement so that it comes from one snapshot
+/// (another process may be creating the log meanwhile).
+struct Identity {
+    version: i64,
+    application_id: i64,
+    /// Tables, indexes and triggers.
+    objects: i64,
+    has_entries: bool,
+}
+
+fn identity(conn: &Connection) -> rusqlite::Result<Identity> {
+    conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version), \
+                (SELECT application_id FROM pragma_application_id), \
+                (SELECT count(*) FROM sqlite_schema), \
+                (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'entries')",
+        [],
+        |row| {
+            Ok(Identity {
+                version: row.get(0)?,
+                application_id: row.get(1)?,
+                objects: row.get(2)?,
+                has_entries: row.get::<_, i64>(3)? == 1,
+            })
+        },
+    )
+}
+
+/// A database gate did not make is never written to: an empty one becomes a log, anything else
+/// with tables of its own (someone's application data, a wrong `--db`) is refused untouched.
+/// Returns the schema version.
+/// Logs of schema version 1 were made before gate set its application id: for them, an
+/// `entries` table with no other application's id is enough.
+fn is_gate_log(path: &Path, found: Identity) -> Result<i64, AuditError> {
+    let Identity { version, application_id, objects, has_entries } = found;
+    check_version(path, version)?;
+    let not_a_log = |reason: String| Err(AuditError::NotALog { path: path.to_path_buf(), reason });
+    if version == 0 && objects > 0 {
+        return not_a_log(format!("it holds {objects} tables or indexes of another program"));
+    }
+    let gates = application_id == i64::from(schema::APPLICATION_ID) || (application_id == 0 && has_entries);
+    if version > 0 && !gates {
+        return not_a_log(format!("its application id is {application_id:#x}, not gate's"));
+    }
+    Ok(version)
 }
 
 /// Creates the folder (0700) and an empty file (0600) when missing, so that SQLite never creates

@@ -32,10 +32,24 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
     }
     let read = |source| AuditError::Read { path: path.to_path_buf(), source };
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| classify(path, e, |source| AuditError::Open { path: path.to_path_buf(), source }))?;
+    let opened = |e| classify(path, e, |source| AuditError::Open { path: path.to_path_buf(), source });
+    let conn = Connection::open_with_flags(path, flags).map_err(opened)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(path, e, read))?;
-    let version = schema::user_version(&conn).map_err(|e| classify(path, e, read))?;
+    let (conn, version) = match schema::user_version(&conn) {
+        Ok(version) => (conn, version),
+        Err(error)
+            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) && wal_is_empty(path) =>
+        {
+            // A log in WAL mode on a read-only mount: SQLite cannot create the -shm index it
+            // reads through. With no -wal left (gate's last close checkpointed it), the file
+            // alone holds every entry and cannot change under this mount: read it as immutable.
+            let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(opened)?;
+            let version = schema::user_version(&conn).map_err(|e| classify(path, e, read))?;
+            (conn, version)
+        }
+        Err(error) => return Err(classify(path, error, read)),
+    };
     check_version(path, version)?;
     if version == 0 {
         return Err(AuditError::NotALog {
@@ -44,6 +58,29 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
         });
     }
     Ok(ReadLog { conn, path: path.to_path_buf(), version })
+}
+
+/// Whether the log has no write-ahead log with frames beside it.
+fn wal_is_empty(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).map_or(true, |meta| meta.len() == 0)
+}
+
+/// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(byte as char)
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 impl ReadLog {

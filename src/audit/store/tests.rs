@@ -301,3 +301,29 @@ fn timing_of_open_and_append() {
         );
     }
 }
+
+#[test]
+fn another_programs_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE customers(name TEXT); INSERT INTO customers VALUES ('ada');").unwrap();
+    drop(raw);
+    let before = std::fs::read(&path).unwrap();
+    let opened = AuditLog::open(&path);
+    assert!(
+        matches!(&opened, Err(AuditError::NotALog { reason, .. }) if reason.contains("another program")),
+        "{opened:?}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file was changed");
+    // A database with gate's version number but another program's application id.
+    let raw = Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", 1).unwrap();
+    raw.pragma_update(None, "application_id", 0x1234).unwrap();
+    drop(raw);
+    let opened = AuditLog::open(&path);
+    assert!(
+        matches!(&opened, Err(AuditError::NotALog { reason, .. }) if reason.contains("application id")),
+        "{opened:?}"
+    );
+}
