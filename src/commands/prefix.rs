@@ -7,7 +7,7 @@
 //! by themselves, are run as they are (this binary, never the path the string names), so gate
 //! never gates its own hook; everything else goes the `gate exec` way.
 
-use super::input::{Environment, PolicyArgs, Request};
+use super::input::{CommandArgs, Environment, PolicyArgs};
 use crate::exit_code;
 use std::ffi::OsString;
 
@@ -34,16 +34,18 @@ pub fn run(args: PrefixArgs) -> anyhow::Result<i32> {
     if let Some(own) = own_entry_point(&words) {
         return run_own(own);
     }
-    let request = match args.command.as_slice() {
+    let command = match args.command.as_slice() {
         [line] => match line.to_str() {
-            Some(line) => Request::Line(line.to_string()),
+            Some(line) => CommandArgs { line: Some(line.to_string()), argv: Vec::new() },
             None => {
                 eprintln!("gate: prefix: the command is not valid UTF-8");
                 return Ok(exit_code::USAGE);
             }
         },
-        argv => Request::Argv(argv.to_vec()),
+        argv => CommandArgs { line: None, argv: argv.to_vec() },
     };
+    // Nothing to run (an empty line, a comment) is a usage error, as for gate exec.
+    let request = command.into_request()?;
     let environment = Environment::capture()?;
     let policy = PolicyArgs { policy: None }.load(&environment)?;
     let database = crate::paths::database(None)

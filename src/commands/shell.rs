@@ -41,8 +41,9 @@ pub fn run(args: ShellArgs) -> anyhow::Result<i32> {
             return Ok(exit_code::USAGE);
         }
     };
-    if line.trim().is_empty() {
-        // `sh -c ''` does nothing, successfully; there is nothing to judge or record.
+    let analysis = crate::shell::analyze_line(&line);
+    if analysis.units.is_empty() && analysis.parse_error.is_none() {
+        // `sh -c ''` or a comment does nothing, successfully: nothing to judge or record.
         return Ok(exit_code::SUCCESS);
     }
     let environment = Environment::capture()?;

@@ -44,6 +44,8 @@ fn gate_shell_behaves_as_bash_c() {
         (&["-c", "kill -INT $$; sleep 5"], b""),
         (&["-c", "echo $-"], b""),
         (&["-ec", "echo $-"], b""),
+        (&["-c", ""], b""),
+        (&["-c", "# only a comment"], b""),
     ];
     for (args, stdin) in cases {
         let mut bash = Command::new("/bin/bash");
@@ -126,6 +128,7 @@ fn as_claude_codes_shell_prefix_gate_lets_its_own_hook_through() {
         (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned()),
         (Some(0), "from a line\n".into())
     );
+    assert_eq!(prefix(&["  # nothing"], b"").status.code(), Some(2), "nothing to run is a usage error");
     let output = prefix(&["/bin/echo", "an", "argv"], b"");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "an argv\n");
     let marker = env.root().join("touched");
