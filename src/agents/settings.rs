@@ -255,6 +255,16 @@ pub fn inspect(agent: Agent, home: &Path, project: &Path) -> Inspection {
     inspection
 }
 
+/// Codex's `config.toml` beside its `hooks.json`: whether it holds gate's hook, and whether it
+/// holds inline `[hooks]` at all (Codex merges both files of a layer, with a warning).
+pub fn codex_inline_hooks(hooks_json: &Path) -> (bool, bool) {
+    let config = hooks_json.with_file_name("config.toml");
+    let Ok(text) = std::fs::read_to_string(config) else { return (false, false) };
+    let Ok(value) = toml::from_str::<toml::Value>(&text) else { return (false, false) };
+    let Ok(value) = serde_json::to_value(value) else { return (false, false) };
+    (find(Agent::Codex, &value).present, value.get("hooks").is_some())
+}
+
 /// JSON as gate writes settings: two-space indent, a final newline.
 pub fn to_text(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();

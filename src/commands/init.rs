@@ -51,6 +51,22 @@ pub fn run(args: InitArgs) -> anyhow::Result<i32> {
             return Ok(exit_code::USAGE);
         }
     };
+    if args.agent == Agent::Codex {
+        match settings::codex_inline_hooks(&path) {
+            (true, _) => {
+                println!(
+                    "{}: gate's hook is already there; nothing to change",
+                    path.with_file_name("config.toml").display()
+                );
+                return Ok(exit_code::SUCCESS);
+            }
+            (false, true) => eprintln!(
+                "gate: note: {} has inline [hooks] too; Codex merges both files of a layer and warns: consider moving them into one",
+                path.with_file_name("config.toml").display()
+            ),
+            (false, false) => {}
+        }
+    }
     let old = match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,

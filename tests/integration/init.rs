@@ -132,3 +132,18 @@ fn the_written_hook_answers() {
     let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "allow");
 }
+
+/// Codex with gate's hook inline in config.toml already: nothing to add to hooks.json.
+#[test]
+fn codex_hooked_in_config_toml_is_left_alone() {
+    let env = TestEnv::new();
+    let config = env.home().join(".codex/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let text = "model = \"gpt-5\"\n[[hooks.PreToolUse]]\nmatcher = \"^Bash$\"\n[[hooks.PreToolUse.hooks]]\ntype = \"command\"\ncommand = \"gate hook codex\"\n";
+    std::fs::write(&config, text).unwrap();
+    let output = env.gate(&["init", "codex"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("nothing to change"), "{}", stdout(&output));
+    assert!(!env.home().join(".codex/hooks.json").exists());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
