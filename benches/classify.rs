@@ -12,6 +12,8 @@ const HOME: &str = "/home/agent";
 const TYPICAL: &str = "git status && git diff --stat | head -n 20";
 /// A line that moves the directory, loops and counts: the walk's place and arithmetic checks.
 const MOVING: &str = "cd src && n=0; for f in *.rs; do n=$((n + $(wc -l < \"$f\"))); done; echo $n";
+/// A line whose output goes to files: each target is resolved and judged by path.
+const REDIRECTED: &str = "cargo test --workspace > /tmp/test.log 2>&1 && cat < Cargo.toml >> notes/out.txt";
 const WRAPPED: &str = "sudo -u deploy env FOO=1 timeout 5 bash -lc 'cd /srv && git pull && make install'";
 
 /// 10,000 rules over 2,500 programs, in every decision, with args and flags conditions.
@@ -57,6 +59,9 @@ fn bench(c: &mut Criterion) {
     c.bench_function("analyze typical line", |b| b.iter(|| gate::shell::analyze_line(black_box(TYPICAL))));
     c.bench_function("analyze+classify cd/loop/arithmetic line, default policy", |b| {
         b.iter(|| default.classify(&gate::shell::analyze_line(black_box(MOVING)), &context))
+    });
+    c.bench_function("analyze+classify line with redirections, default policy", |b| {
+        b.iter(|| default.classify(&gate::shell::analyze_line(black_box(REDIRECTED)), &context))
     });
     c.bench_function("analyze+classify typical line, 10,000 rules", |b| {
         b.iter(|| generated.classify(&gate::shell::analyze_line(black_box(TYPICAL)), &context))

@@ -35,9 +35,8 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
-    let environment = Environment::capture()?;
-    let policy = args.policy.load(&environment)?;
     let request = args.command.into_request()?;
+    let (environment, policy) = Environment::for_command(&args.policy, args.db.as_deref())?;
     let classification = policy.classify(&request.analyze(), &environment.context());
     let broker = broker_in_force(&crate::approval::broker_config::in_force(&policy, &environment.home));
     if args.json {

@@ -33,10 +33,10 @@ pub struct ExecArgs {
 }
 
 pub fn run(args: ExecArgs) -> anyhow::Result<i32> {
-    let environment = Environment::capture()?;
-    let policy = args.policy.load(&environment)?;
+    let request = args.command.into_request()?;
+    let (environment, policy) = Environment::for_command(&args.policy, args.db.as_deref())?;
     let database = crate::paths::database(args.db.as_deref()).ok_or_else(|| {
         anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB, or pass --db")
     })?;
-    crate::pipeline::exec(&policy, &environment, &database, args.command.into_request()?)
+    crate::pipeline::exec(&policy, &environment, &database, request)
 }

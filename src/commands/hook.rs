@@ -85,12 +85,9 @@ fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
 /// A command the agent is about to run: classify, approve, record, answer.
 fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Reply> {
     let agent = args.agent;
-    let mut environment = Environment::capture()?;
     // The command runs where the agent says; the project's policy layer is found from there.
-    if let Some(cwd) = call.cwd.as_ref().filter(|cwd| cwd.is_absolute() && cwd.is_dir()) {
-        environment.cwd = cwd.clone();
-    }
-    let policy = args.policy.load(&environment)?;
+    let cwd = call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir());
+    let (environment, policy) = Environment::for_command_in(&args.policy, args.db.as_deref(), cwd)?;
     let database = database(args)?;
     let caller = Caller {
         agent: agent.name().to_string(),

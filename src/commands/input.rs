@@ -1,10 +1,11 @@
 //! Arguments shared by the commands that take a command line: the policy and the command.
 
-use crate::policy::{Context, Policy, Resolver};
+use crate::policy::effects::OwnFiles;
+use crate::policy::{Choice, Context, Layers, Policy, Resolver};
 use crate::shell::Analysis;
 use anyhow::Context as _;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PolicyArgs {
@@ -94,19 +95,61 @@ pub struct Environment {
     pub home: String,
     pub cwd: PathBuf,
     pub resolver: Resolver,
-    pub own: crate::policy::effects::OwnFiles,
+    /// The git work tree around `cwd`.
+    pub project: Option<PathBuf>,
+    pub own: OwnFiles,
 }
 
 impl Environment {
+    /// The environment, with gate's own files as found by default (the default log).
     pub fn capture() -> anyhow::Result<Environment> {
         let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         Ok(Environment {
             home,
+            project: crate::policy::effects::discover_project(&cwd),
             cwd,
             resolver: Resolver::new(std::env::var_os("PATH")),
-            own: Default::default(),
+            own: OwnFiles::capture(None, &[]),
         })
+    }
+
+    /// The environment and the policy a command line is judged in, by `gate exec` and `gate
+    /// check` alike: gate's own files include the log `database` (`--db`) and every policy
+    /// layer loaded.
+    pub fn for_command(
+        policy: &PolicyArgs,
+        database: Option<&Path>,
+    ) -> anyhow::Result<(Environment, Policy)> {
+        Environment::for_command_in(policy, database, None)
+    }
+
+    /// [`for_command`](Environment::for_command) for a command that runs in `cwd` rather than
+    /// gate's own working directory (an agent's hook says where its command runs): the project
+    /// and its policy layer are found from there.
+    pub fn for_command_in(
+        policy: &PolicyArgs,
+        database: Option<&Path>,
+        cwd: Option<&Path>,
+    ) -> anyhow::Result<(Environment, Policy)> {
+        let mut environment = Environment::capture()?;
+        if let Some(cwd) = cwd {
+            environment.project = crate::policy::effects::discover_project(cwd);
+            environment.cwd = cwd.to_path_buf();
+        }
+        let layers = policy.layers(&environment);
+        let loaded = Policy::load_layers(&layers, &environment.home)?;
+        let files: Vec<PathBuf> = layers
+            .base
+            .iter()
+            .filter_map(|choice| match choice {
+                Choice::File(path) => Some(path.clone()),
+                Choice::Builtin => None,
+            })
+            .chain(layers.project.clone())
+            .collect();
+        environment.own = OwnFiles::capture(database, &files);
+        Ok((environment, loaded))
     }
 
     pub fn context(&self) -> Context<'_> {
@@ -115,7 +158,7 @@ impl Environment {
             cwd: &self.cwd,
             env: &|name| std::env::var(name).ok(),
             resolver: &self.resolver,
-            project: None,
+            project: self.project.as_deref(),
             own: &self.own,
         }
     }
@@ -124,12 +167,16 @@ impl Environment {
 impl PolicyArgs {
     /// Finds and loads every layer of the policy.
     pub fn load(&self, environment: &Environment) -> anyhow::Result<Policy> {
-        let layers = crate::policy::locate_layers(
+        Ok(Policy::load_layers(&self.layers(environment), &environment.home)?)
+    }
+
+    /// Every layer of the policy that applies.
+    fn layers(&self, environment: &Environment) -> Layers {
+        crate::policy::locate_layers(
             self.policy.as_deref(),
             std::env::var_os("GATE_POLICY").map(PathBuf::from),
             crate::paths::config_dir().as_deref(),
             &environment.cwd,
-        );
-        Ok(Policy::load_layers(&layers, &environment.home)?)
+        )
     }
 }

@@ -46,8 +46,7 @@ pub fn run(args: PrefixArgs) -> anyhow::Result<i32> {
     };
     // Nothing to run (an empty line, a comment) is a usage error, as for gate exec.
     let request = command.into_request()?;
-    let environment = Environment::capture()?;
-    let policy = PolicyArgs { policy: None }.load(&environment)?;
+    let (environment, policy) = Environment::for_command(&PolicyArgs { policy: None }, None)?;
     let database = crate::paths::database(None)
         .ok_or_else(|| anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB"))?;
     crate::pipeline::exec(&policy, &environment, &database, request)

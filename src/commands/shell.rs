@@ -46,8 +46,7 @@ pub fn run(args: ShellArgs) -> anyhow::Result<i32> {
         // `sh -c ''` or a comment does nothing, successfully: nothing to judge or record.
         return Ok(exit_code::SUCCESS);
     }
-    let environment = Environment::capture()?;
-    let policy = PolicyArgs { policy: None }.load(&environment)?;
+    let (environment, policy) = Environment::for_command(&PolicyArgs { policy: None }, None)?;
     let database = crate::paths::database(None)
         .ok_or_else(|| anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB"))?;
     let program = Program::Shell { line: line.clone(), options };

@@ -72,8 +72,8 @@ pub(super) fn call(settings: &Settings, command: &str, client: Option<&str>) -> 
 }
 
 fn run(settings: &Settings, command: &str, client: Option<&str>) -> anyhow::Result<Value> {
-    let environment = Environment::capture()?;
-    let policy = PolicyArgs { policy: settings.policy.clone() }.load(&environment)?;
+    let (environment, policy) =
+        Environment::for_command(&PolicyArgs { policy: settings.policy.clone() }, settings.db.as_deref())?;
     let database = crate::paths::database(settings.db.as_deref()).ok_or_else(|| {
         anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB, or pass --db")
     })?;

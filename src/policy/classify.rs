@@ -1,6 +1,7 @@
 //! Judges an analysed line: each simple command by the strictest rule that matches it, opaque
 //! parts and parse errors by the settings, and the line by its strictest part.
 
+use super::effects::{Access, OUTSIDE, PathEffect, PathVerdict};
 use super::rule::{Context, base_name, literal_text};
 use super::{Decision, Policy};
 use crate::shell::{Analysis, SimpleCommand, Unit};
@@ -161,7 +162,53 @@ impl Policy {
                 (Some(self.settings.default), None, reason)
             }
         };
+        // An allow rule that names where its output goes (`redirects`) vouches for writing there.
+        let vouched =
+            decisive.is_some_and(|rule| rule.decision == Decision::Allow && rule.redirects.is_some());
+        let (decision, rule, reason) = match self.judge_paths(command, context, vouched) {
+            // On a tie with a setting, the path says more than "no rule matches".
+            Some(verdict)
+                if decision.is_none_or(|decision| {
+                    verdict.decision > decision || (verdict.decision == decision && rule.is_none())
+                }) =>
+            {
+                (Some(verdict.decision), Some(verdict.rule().to_string()), verdict.reason)
+            }
+            _ => (decision, rule, reason),
+        };
         Part { kind, text, via: command.via.clone(), decision, rule, reason }
+    }
+
+    /// What the command does to paths, and whether it runs gate itself: the strictest verdict.
+    /// The paths are its redirections' targets (the program knowledge adds its options' and
+    /// operands'). No rule loosens this: it is folded in after the rules, strictest wins.
+    pub(crate) fn judge_paths(
+        &self,
+        command: &SimpleCommand,
+        context: &Context,
+        vouched_writes: bool,
+    ) -> Option<PathVerdict> {
+        use crate::shell::RedirectKind;
+        let mut best = super::effects::judge_self_invocation(command, context.home);
+        for redirect in &command.redirects {
+            let access = match redirect.kind {
+                // A here-document's body is text, not a path. It ends with a newline, which a
+                // redirection's word as written cannot (unquoted, a newline ends the word).
+                RedirectKind::Input if redirect.target.text.ends_with('\n') => continue,
+                RedirectKind::Input => Access::Read,
+                RedirectKind::Output => Access::Write,
+            };
+            let effect =
+                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() };
+            let verdict = self.paths.judge(&effect, context);
+            let verdict = verdict.filter(|verdict| !(vouched_writes && verdict.class == OUTSIDE));
+            if let Some(verdict) = verdict
+                && best.as_ref().is_none_or(|best| verdict.decision > best.decision)
+            {
+                best = Some(verdict);
+            }
+        }
+        best
     }
 }
 

@@ -18,6 +18,7 @@ pub(super) struct Compiled {
     pub approval: Option<BrokerSetting>,
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
+    pub paths: super::effects::PathClasses,
 }
 
 /// Collects diagnostics against one file.
@@ -71,6 +72,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
     }
     let settings = settings(raw.settings, checker);
     let approval = raw.approval.and_then(|section| approval(section, checker));
+    let paths = super::effects::compile(raw.paths, checker);
     let mut seen: HashMap<String, ()> = HashMap::new();
     let mut rules = Vec::new();
     for raw_rule in raw.rules {
@@ -119,7 +121,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             })
         })
         .collect();
-    Compiled { settings, approval, rules, tests }
+    Compiled { settings, approval, rules, tests, paths }
 }
 
 /// `[approval]`: a broker URL, where its token comes from, and its pinned public key. A project

@@ -106,6 +106,14 @@ impl Glob {
         }
     }
 
+    /// The literal text every match starts with.
+    pub fn prefix(&self) -> &str {
+        match &self.form {
+            Form::Literal(text) => text,
+            Form::Pattern { prefix, .. } => prefix,
+        }
+    }
+
     /// Whether the glob matches this exact text.
     pub fn matches(&self, text: &str) -> bool {
         match &self.form {

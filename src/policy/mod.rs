@@ -166,7 +166,6 @@ pub struct Policy {
     for_any_program: Vec<usize>,
     pub tests: Vec<PolicyTest>,
     /// What reading and writing which path is worth.
-    #[allow(dead_code, reason = "judged in classify once the path classes of issue 10 land")]
     pub(crate) paths: effects::PathClasses,
 }
 
@@ -197,7 +196,7 @@ impl Policy {
             by_program: HashMap::new(),
             for_any_program: Vec::new(),
             tests: compiled.tests,
-            paths: effects::PathClasses::default(),
+            paths: compiled.paths,
         };
         policy.index();
         Ok(policy)
@@ -244,6 +243,10 @@ impl Policy {
             }
             self.approval = Some(setting);
         }
+        if let Some(why) = upper.paths.loosens.clone().filter(|_| project) {
+            return Err(PolicyError::Loosens { path: upper.name.clone(), why });
+        }
+        self.paths.stack(upper.paths);
         self.sha256 = hex_sha256(
             format!("{}  {}\n{}  {}\n", self.sha256, self.name, upper.sha256, upper.name).as_bytes(),
         );

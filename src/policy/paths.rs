@@ -79,7 +79,7 @@ fn is_relative(pieces: &[Piece]) -> bool {
 }
 
 /// Replaces `~` by the home directory and joins neighbouring texts.
-fn flatten(pieces: &[Piece], home: &str) -> Vec<Piece> {
+pub(super) fn flatten(pieces: &[Piece], home: &str) -> Vec<Piece> {
     let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
     for piece in pieces {
         let piece = match piece {
@@ -143,7 +143,7 @@ fn normalize_pieces(pieces: &[Piece], dot_dot: bool) -> Vec<Piece> {
 }
 
 /// Splits pieces into path components at each `/` of their known text.
-fn components(pieces: &[Piece]) -> Vec<Vec<Piece>> {
+pub(super) fn components(pieces: &[Piece]) -> Vec<Vec<Piece>> {
     let mut parts = vec![Vec::new()];
     for piece in pieces {
         let Piece::Text(text) = piece else {
@@ -171,7 +171,7 @@ fn literal(part: &[Piece]) -> Option<&str> {
 }
 
 /// Whether a file-name glob component could expand to `..`: bash before 5.2 lets `.*` match it.
-fn could_be_dot_dot(part: &[Piece]) -> bool {
+pub(super) fn could_be_dot_dot(part: &[Piece]) -> bool {
     let mut steps = 0;
     for piece in part {
         match piece {
@@ -184,7 +184,7 @@ fn could_be_dot_dot(part: &[Piece]) -> bool {
     matches!(part.first(), Some(Piece::Text(_))) && steps <= 2
 }
 
-fn push_text(out: &mut Vec<Piece>, text: &str) {
+pub(super) fn push_text(out: &mut Vec<Piece>, text: &str) {
     match out.last_mut() {
         Some(Piece::Text(before)) => before.push_str(text),
         _ => out.push(Piece::Text(text.to_string())),

@@ -13,6 +13,7 @@ pub(super) struct RawPolicy {
     pub version: Spanned<i64>,
     pub settings: Option<Spanned<RawSettings>>,
     pub approval: Option<Spanned<RawApproval>>,
+    pub paths: Option<Spanned<RawPaths>>,
     pub rules: Vec<Spanned<RawRule>>,
     pub tests: Vec<Spanned<RawTest>>,
 }
@@ -34,6 +35,17 @@ pub(super) struct RawApproval {
     pub broker: Spanned<String>,
     pub token: Option<Spanned<String>>,
     pub key: Option<Spanned<String>>,
+}
+
+/// `[paths]`: globs added to the built-in path classes (see `effects::classes`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPaths {
+    pub secrets: Option<Spanned<Vec<Spanned<String>>>>,
+    pub persistence: Option<Spanned<Vec<Spanned<String>>>>,
+    pub temp: Option<Spanned<Vec<Spanned<String>>>>,
+    pub project: Option<Spanned<Vec<Spanned<String>>>>,
+    pub elsewhere: Option<Spanned<Decision>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +85,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     let mut version = None;
     let mut settings = None;
     let mut approval = None;
+    let mut paths = None;
     let mut rules = Vec::new();
     let mut tests = Vec::new();
     for (key, value) in document.into_inner() {
@@ -80,12 +93,13 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
             "version" => version = one(checker, value),
             "settings" => settings = one(checker, value),
             "approval" => approval = one(checker, value),
+            "paths" => paths = one(checker, value),
             "rules" => rules = each(checker, value, "rules"),
             "tests" => tests = each(checker, value, "tests"),
             other => checker.error(
                 key.span(),
                 format!(
-                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `rules`, `tests`"
+                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `paths`, `rules`, `tests`"
                 ),
             ),
         }
@@ -93,7 +107,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     if version.is_none() && checker.errors.is_empty() {
         checker.error(0..0, "missing `version = 1` at the top of the policy");
     }
-    Some(RawPolicy { version: version?, settings, approval, rules, tests })
+    Some(RawPolicy { version: version?, settings, approval, paths, rules, tests })
 }
 
 fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>) -> Option<T> {

@@ -158,10 +158,10 @@ fn conditions() {
         ("tee /var/log/app/x.log > /var/log/app/y.log", Allow, Some("logs")),
         ("tee /var/log/app/x.log > /tmp/y.log", Ask, None),
         // an allow rule's args must hold for every argument and every file read through `<`
-        ("tee /var/log/app/x.log ~/.bashrc > /var/log/app/y.log", Ask, None),
-        ("tee -a /var/log/app/x.log > /var/log/app/y.log", Ask, None),
+        ("tee /var/log/app/x.log ~/.bashrc > /var/log/app/y.log", Ask, Some("path:elsewhere")),
+        ("tee -a /var/log/app/x.log > /var/log/app/y.log", Ask, Some("path:elsewhere")),
         ("tee /var/log/app/x.log < /var/log/app/z.log > /var/log/app/y.log", Allow, Some("logs")),
-        ("tee /var/log/app/x.log < ~/.ssh/id_rsa > /var/log/app/y.log", Ask, None),
+        ("tee /var/log/app/x.log < ~/.ssh/id_rsa > /var/log/app/y.log", Ask, Some("path:secret")),
         ("tee < /var/log/app/z.log > /var/log/app/y.log", Allow, Some("logs")),
         // input redirects are arguments to ask and deny rules; option values too
         ("cat < ~/.ssh/id_rsa", Ask, Some("key-files")),

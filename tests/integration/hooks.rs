@@ -331,3 +331,15 @@ fn where_the_agent_cannot_ask_gate_asks_on_the_terminal() {
         decisions.iter().map(|e| (e["verdict"].as_str().unwrap(), e["channel"].as_str().unwrap())).collect();
     assert_eq!(verdicts, [("approved", "terminal"), ("rejected", "terminal")]);
 }
+
+/// A hook judges a command as gate exec does, gate's own files included: the agent cannot
+/// write over the audit log through its shell tool, whatever the policy allows.
+#[test]
+fn a_hook_protects_gates_own_files() {
+    let env = TestEnv::new().with_policy(&rules());
+    let line = format!("echo forged > {}", env.db().display());
+    let output = hook(&env, "claude-code", &claude(&env, "PreToolUse", &line, "t").to_string());
+    let answer = answer(&output);
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny", "{answer}");
+    assert!(answer.to_string().contains("gate's own file"), "{answer}");
+}

@@ -24,6 +24,7 @@ mod exec;
 mod hooks;
 mod init;
 mod mcp;
+mod paths;
 mod pinning;
 mod policies;
 #[path = "../support/pty.rs"]

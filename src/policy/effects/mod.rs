@@ -2,7 +2,26 @@
 //! startup or persistence file is denied, writing inside the project or the temp directory is
 //! fine, writing anywhere else asks, and touching gate's own files is denied before any rule.
 //!
-//! (Interface only: the path classes are filled in by the work on issue 10.)
+//! `resolve` turns the word a command names a path with into absolute forms, `classes` holds
+//! the patterns of each class (built-in floor plus every layer), `judge` weighs one effect,
+//! `own` and `project` find gate's own files and the project, `self_invocation` judges a line
+//! that runs gate itself.
+
+mod classes;
+mod judge;
+mod own;
+mod project;
+#[cfg(test)]
+mod property_tests;
+mod resolve;
+mod self_invocation;
+#[cfg(test)]
+mod tests;
+
+pub(in crate::policy) use classes::compile;
+pub use classes::{BUILTIN_PATHS, PathClasses};
+pub use project::discover as discover_project;
+pub use self_invocation::judge as judge_self_invocation;
 
 use super::Decision;
 use crate::shell::{Cwd, Word};
@@ -49,14 +68,28 @@ pub struct OwnFiles {
     pub private: Vec<PathBuf>,
 }
 
-/// The path classes of a policy: the built-in floor plus every layer's `[paths]`.
-#[derive(Debug, Default)]
-pub struct PathClasses {}
+/// The class of a write outside the project and the temp directories.
+pub const OUTSIDE: &str = "outside the project";
 
-impl PathClasses {
-    /// The verdict on one effect; `None` is no objection (an ordinary read, a write inside the
-    /// project or the temp directory).
-    pub fn judge(&self, _effect: &PathEffect, _context: &super::Context) -> Option<PathVerdict> {
-        None
+impl PathVerdict {
+    /// The rule id `gate check` shows for it.
+    pub fn rule(&self) -> &'static str {
+        match self.class {
+            "secret" => "path:secret",
+            "persistence" => "path:persistence",
+            "gate's own file" => "gate:own",
+            "gate itself" => "gate:self",
+            _ => "path:elsewhere",
+        }
+    }
+}
+
+/// A path for messages: the home directory as `~`.
+pub(crate) fn tilde(path: &str, home: &str) -> String {
+    match path.strip_prefix(home) {
+        Some(rest) if !home.is_empty() && home != "/" && (rest.is_empty() || rest.starts_with('/')) => {
+            format!("~{rest}")
+        }
+        _ => path.to_string(),
     }
 }
