@@ -9,9 +9,11 @@ use crate::display::escape_controls;
 use crate::exit_code;
 use std::path::{Path, PathBuf};
 
-/// Check gate's setup: the policy layers load and lint clean, the audit log is writable and
-/// intact, the checkpoint key is private, the broker answers with the key gate trusts, and each
-/// agent found here runs its shell commands through gate.
+/// Check gate's setup: policy, audit log, key, broker, and each agent's hook
+///
+/// The policy layers load and lint clean, the audit log is writable and intact, the checkpoint
+/// key is private, the broker answers with the key gate trusts, and each agent found here runs
+/// its shell commands through gate.
 ///
 /// Exits 0 when all is well, 1 with the findings, each with the command that fixes it.
 #[derive(Debug, clap::Args)]

@@ -17,10 +17,10 @@ use std::path::PathBuf;
 /// The most gate reads of a hook's input: far more than any command line.
 const MAX_INPUT: u64 = 4 << 20;
 
-/// Answer an agent's hook: judge the shell command it is about to run, record the decision, and
-/// print the answer in the agent's format.
+/// Answer an agent's hook: judge its shell command, record, answer in its format
 ///
-/// Reads the hook's JSON on stdin. Where the agent can ask its user (Claude Code), `ask` is
+/// Judges the shell command the agent is about to run, records the decision, and prints the
+/// answer in the agent's format. Reads the hook's JSON on stdin. Where the agent can ask its user (Claude Code), `ask` is
 /// handed to its prompt; elsewhere gate asks through its own approvers (the terminal, the
 /// broker), as `gate exec` does. Any error refuses the command.
 ///

@@ -11,7 +11,7 @@ use crate::exit_code;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
-/// Wire gate into an agent: merge gate's hook into its settings file.
+/// Wire gate into an agent: merge gate's hook into its settings file
 ///
 /// Prints what changed, and keeps the old file as FILE.gate-backup-TIME. Running it again
 /// changes nothing. The user's settings by default (every project); --project for this

@@ -4,9 +4,10 @@
 use super::input::PolicyArgs;
 use std::path::PathBuf;
 
-/// Serve the Model Context Protocol on stdin/stdout: one tool, run_command, that runs a shell
-/// line through gate (classify, approve, record, run, record) and returns its exit code, stdout
-/// and stderr.
+/// Serve MCP on stdio: one tool, run_command, that runs a shell line through gate
+///
+/// The tool classifies, approves, records, runs and records the line, and returns its exit code,
+/// stdout and stderr.
 ///
 /// Speaks MCP 2026-07-28 (server/discover, _meta on each request) and the 2025-11-25 handshake
 /// (initialize). On ask, gate asks through its own approvers (the terminal, the broker). Ends

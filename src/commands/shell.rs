@@ -12,7 +12,7 @@ use crate::exit_code;
 use crate::runner::Program;
 use std::ffi::OsString;
 
-/// A shell for tools that run `$SHELL -c LINE`: judge the line, then run it with bash.
+/// A shell for tools that run `$SHELL -c LINE`: judge the line, then run it with bash
 ///
 /// Takes what such tools pass: -c LINE with -l, -e, -u, -x, -v, -o pipefail (errexit, nounset,
 /// xtrace, verbose), --login, --noprofile, --norc. Login shells read no profile: the line runs
