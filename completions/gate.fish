@@ -40,7 +40,7 @@ complete -c gate -n "__fish_gate_needs_command" -f -a "init" -d 'Wire gate into 
 complete -c gate -n "__fish_gate_needs_command" -f -a "shell" -d 'A shell for tools that run `$SHELL -c LINE`: judge the line, then run it with bash'
 complete -c gate -n "__fish_gate_needs_command" -f -a "mcp" -d 'Serve MCP on stdio: one tool, run_command, that runs a shell line through gate'
 complete -c gate -n "__fish_gate_needs_command" -f -a "doctor" -d 'Check gate\'s setup: policy, audit log, key, broker, and each agent\'s hook'
-complete -c gate -n "__fish_gate_needs_command" -f -a "prefix" -d 'Claude Code\'s CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate.'
+complete -c gate -n "__fish_gate_needs_command" -f -a "prefix" -d 'Claude Code\'s CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate'
 complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
@@ -173,7 +173,7 @@ complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subc
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "shell" -d 'A shell for tools that run `$SHELL -c LINE`: judge the line, then run it with bash'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "mcp" -d 'Serve MCP on stdio: one tool, run_command, that runs a shell line through gate'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "doctor" -d 'Check gate\'s setup: policy, audit log, key, broker, and each agent\'s hook'
-complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "prefix" -d 'Claude Code\'s CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate.'
+complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "prefix" -d 'Claude Code\'s CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate'
 complete -c gate -n "__fish_gate_using_subcommand help; and not __fish_seen_subcommand_from exec check policy audit completions serve requests approve deny hook init shell mcp doctor prefix help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "lint" -d 'Report every error in a policy as file:line:col with the line and a caret'
 complete -c gate -n "__fish_gate_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "test" -d 'Run the policy\'s [[tests]] and print each one that fails, with the rule that decided'

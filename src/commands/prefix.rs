@@ -11,7 +11,7 @@ use super::input::{CommandArgs, Environment, PolicyArgs};
 use crate::exit_code;
 use std::ffi::OsString;
 
-/// Claude Code's CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate.
+/// Claude Code's CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate
 ///
 /// One argument is a shell line (gate exec -c); several are an argument vector (gate exec --).
 /// gate's own `gate hook AGENT` and `gate mcp` run as they are.
