@@ -175,6 +175,9 @@ _gate() {
             gate__subcmd__help__subcmd__policy,lint)
                 cmd="gate__subcmd__help__subcmd__policy__subcmd__lint"
                 ;;
+            gate__subcmd__help__subcmd__policy,programs)
+                cmd="gate__subcmd__help__subcmd__policy__subcmd__programs"
+                ;;
             gate__subcmd__help__subcmd__policy,test)
                 cmd="gate__subcmd__help__subcmd__policy__subcmd__test"
                 ;;
@@ -184,6 +187,9 @@ _gate() {
             gate__subcmd__policy,lint)
                 cmd="gate__subcmd__policy__subcmd__lint"
                 ;;
+            gate__subcmd__policy,programs)
+                cmd="gate__subcmd__policy__subcmd__programs"
+                ;;
             gate__subcmd__policy,test)
                 cmd="gate__subcmd__policy__subcmd__test"
                 ;;
@@ -192,6 +198,9 @@ _gate() {
                 ;;
             gate__subcmd__policy__subcmd__help,lint)
                 cmd="gate__subcmd__policy__subcmd__help__subcmd__lint"
+                ;;
+            gate__subcmd__policy__subcmd__help,programs)
+                cmd="gate__subcmd__policy__subcmd__help__subcmd__programs"
                 ;;
             gate__subcmd__policy__subcmd__help,test)
                 cmd="gate__subcmd__policy__subcmd__help__subcmd__test"
@@ -907,7 +916,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help__subcmd__policy)
-            opts="lint test"
+            opts="lint test programs"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -921,6 +930,20 @@ _gate() {
             return 0
             ;;
         gate__subcmd__help__subcmd__policy__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__help__subcmd__policy__subcmd__programs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1067,7 +1090,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__policy)
-            opts="-h --help lint test help"
+            opts="-h --help lint test programs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,7 +1104,7 @@ _gate() {
             return 0
             ;;
         gate__subcmd__policy__subcmd__help)
-            opts="lint test help"
+            opts="lint test programs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1122,6 +1145,20 @@ _gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gate__subcmd__policy__subcmd__help__subcmd__programs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gate__subcmd__policy__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1143,6 +1180,24 @@ _gate() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gate__subcmd__policy__subcmd__programs)
+            opts="-h --json --policy --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -21,6 +21,16 @@ use crate::cli::{Cli, Command};
 
 /// Runs the chosen subcommand and returns gate's exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    if matches!(
+        cli.command,
+        Command::Check(_)
+            | Command::Policy(_)
+            | Command::Audit(_)
+            | Command::Completions(_)
+            | Command::Requests(_)
+    ) {
+        crate::runner::quit_on_broken_pipe();
+    }
     match cli.command {
         Command::Exec(args) => exec::run(args),
         Command::Check(args) => check::run(args),

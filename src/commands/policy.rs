@@ -34,6 +34,23 @@ pub enum PolicyCommand {
         /// The policy file [default: the policy gate would use]
         file: Option<PathBuf>,
     },
+    /// Print what gate knows about a program's options and operands, or list the programs known
+    ///
+    /// Examples:
+    ///   gate policy programs
+    ///   gate policy programs git
+    ///   gate policy programs sort --json
+    #[command(verbatim_doc_comment)]
+    Programs {
+        /// The program (`git`, `git log`); all names when left out
+        name: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// The policy file whose [[programs]] to include [default: the policy gate would use]
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
 }
 
 pub fn run(args: PolicyCommandArgs) -> anyhow::Result<i32> {
@@ -41,6 +58,9 @@ pub fn run(args: PolicyCommandArgs) -> anyhow::Result<i32> {
     match args.command {
         PolicyCommand::Lint { file } => lint(&choice(file), &environment),
         PolicyCommand::Test { file } => test(&choice(file), &environment),
+        PolicyCommand::Programs { name, json, policy } => {
+            programs(&choice(policy), name.as_deref(), json, &environment)
+        }
     }
 }
 
@@ -56,6 +76,21 @@ fn choice(file: Option<PathBuf>) -> Choice {
 fn lint(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
     match Policy::load(choice, &environment.home) {
         Ok(policy) => {
+            let (errors, warnings) = policy.lint_knowledge();
+            for diagnostic in &errors {
+                println!("{diagnostic}\n");
+            }
+            for warning in &warnings {
+                println!("{}\n", escape_controls(warning));
+            }
+            if !errors.is_empty() {
+                println!(
+                    "{} error{} in gate's program knowledge",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                );
+                return Ok(crate::exit_code::FAILED);
+            }
             println!("{}: ok", escape_controls(&policy.name));
             Ok(crate::exit_code::SUCCESS)
         }
@@ -94,4 +129,28 @@ fn test(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
     let total = policy.tests.len();
     println!("{} passed, {} failed", total - failures.len(), failures.len());
     Ok(if failures.is_empty() { crate::exit_code::SUCCESS } else { crate::exit_code::FAILED })
+}
+
+fn programs(
+    choice: &Choice,
+    name: Option<&str>,
+    json: bool,
+    environment: &Environment,
+) -> anyhow::Result<i32> {
+    let policy = Policy::load(choice, &environment.home)?;
+    match policy.describe_program(name, json) {
+        Some(text) => {
+            for line in text.lines() {
+                println!("{}", escape_controls(line));
+            }
+            Ok(crate::exit_code::SUCCESS)
+        }
+        None => {
+            println!(
+                "gate has no knowledge of `{}`: add a [[programs]] table to your policy",
+                escape_controls(name.unwrap_or(""))
+            );
+            Ok(crate::exit_code::FAILED)
+        }
+    }
 }

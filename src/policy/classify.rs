@@ -2,9 +2,10 @@
 //! parts and parse errors by the settings, and the line by its strictest part.
 
 use super::effects::{Access, OUTSIDE, PathEffect, PathVerdict};
-use super::rule::{Context, base_name, literal_text};
+use super::programs::{Env, Form};
+use super::rule::{Context, base_name, literal_text, option_value};
 use super::{Decision, Policy};
-use crate::shell::{Analysis, SimpleCommand, Unit};
+use crate::shell::{Analysis, Piece, SimpleCommand, Unit, Word};
 use serde::Serialize;
 
 /// The policy's answer for a line, with the part that decided and every part found.
@@ -99,7 +100,8 @@ impl Policy {
         }
     }
 
-    /// The strictest matching rule for one command; ties go to the rule written first.
+    /// The strictest matching rule for one command (ties go to the rule written first), then
+    /// the strictest verdict on the paths it reads and writes.
     fn judge(&self, command: &SimpleCommand, kind: PartKind, context: &Context) -> Part {
         let program = command.program().map(|word| literal_text(word, context.home));
         let base = match &program {
@@ -107,7 +109,20 @@ impl Policy {
             _ => None,
         };
         let computed_program = matches!(program, Some(None));
+        let env = Env { home: context.home, start: context.cwd };
+        let form = base.as_deref().and_then(|base| self.programs.known_form(base, command, &env));
+        let known = match &form {
+            Some(Form::Known(known)) => Some(known),
+            _ => None,
+        };
+        let operands = known.map_or(&[][..], |known| known.operands.as_slice());
+        // The known form an allow rule is matched against: global options left out.
+        let stripped =
+            known.filter(|known| !known.removed.is_empty()).map(|known| without(command, &known.removed));
+        let as_known = stripped.as_ref().unwrap_or(command);
         let mut decisive: Option<&super::rule::Rule> = None;
+        // Why an allow rule that matches the words does not hold, when one does not.
+        let mut not_held: Option<String> = None;
         let candidates: Box<dyn Iterator<Item = &super::rule::Rule>> = if computed_program {
             Box::new(self.rules.iter())
         } else {
@@ -117,7 +132,12 @@ impl Policy {
             if decisive.is_some_and(|best| best.decision >= rule.decision) {
                 continue;
             }
-            if rule.matches(command, context) {
+            let holds = if rule.decision == Decision::Allow {
+                self.allow_holds(rule, command, as_known, form.as_ref(), context, &mut not_held)
+            } else {
+                rule.matches_form(command, context, operands)
+            };
+            if holds {
                 decisive = Some(rule);
                 if rule.decision == Decision::Deny {
                     break;
@@ -136,73 +156,160 @@ impl Policy {
                         base.as_deref().unwrap_or("?")
                     ),
                 ),
-                None => (None, None, "a wrapper no rule names".into()),
+                // A wrapper gate knows is judged by its own options.
+                None => match wrapper_objection(form.as_ref()) {
+                    Some(why) => (Some(self.settings.default), None, format!("{why}; settings.default")),
+                    None => (None, None, "a wrapper no rule names".into()),
+                },
             },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
                 let writer = self
                     .candidates(base.as_deref())
-                    .find(|rule| rule.matches_but_for_writes(command, context));
+                    .find(|rule| rule.matches_but_for_writes(as_known, context));
                 let variable = || {
                     self.candidates(base.as_deref()).find_map(|rule| {
-                        rule.matches_but_for_variable(command, context).map(|name| (rule, name))
+                        rule.matches_but_for_variable(as_known, context).map(|name| (rule, name))
                     })
                 };
-                let reason = match (writer, writer.is_none().then(variable).flatten()) {
-                    (Some(rule), _) => format!(
+                let reason = match (not_held, writer, variable()) {
+                    (Some(why), _, _) => format!("{why}; settings.default"),
+                    (None, Some(rule), _) => format!(
                         "rule {} allows `{program}` but not its output to a file; settings.default",
                         rule.id
                     ),
-                    (None, Some((rule, name))) => format!(
+                    (None, None, Some((rule, name))) => format!(
                         "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
                         rule.id
                     ),
-                    (None, None) => format!("no rule matches `{program}`; settings.default"),
+                    (None, None, None) => match &form {
+                        Some(Form::Unknown { word, why }) => format!("`{word}` {why}; settings.default"),
+                        _ => format!("no rule matches `{program}`; settings.default"),
+                    },
                 };
                 (Some(self.settings.default), None, reason)
             }
         };
+        let mut part = Part { kind, text, via: command.via.clone(), decision, rule, reason };
         // An allow rule that names where its output goes (`redirects`) vouches for writing there.
         let vouched =
             decisive.is_some_and(|rule| rule.decision == Decision::Allow && rule.redirects.is_some());
-        let (decision, rule, reason) = match self.judge_paths(command, context, vouched) {
+        if let Some(verdict) = self.paths_verdict(command, form.as_ref(), context, vouched)
             // On a tie with a setting, the path says more than "no rule matches".
-            Some(verdict)
-                if decision.is_none_or(|decision| {
-                    verdict.decision > decision || (verdict.decision == decision && rule.is_none())
-                }) =>
-            {
-                (Some(verdict.decision), Some(verdict.rule().to_string()), verdict.reason)
-            }
-            _ => (decision, rule, reason),
-        };
-        Part { kind, text, via: command.via.clone(), decision, rule, reason }
+            && part.decision.is_none_or(|decision| {
+                verdict.decision > decision || (verdict.decision == decision && part.rule.is_none())
+            })
+        {
+            part.decision = Some(verdict.decision);
+            part.rule = Some(verdict.rule().to_string());
+            part.reason = verdict.reason;
+        }
+        part
     }
 
-    /// What the command does to paths, and whether it runs gate itself: the strictest verdict.
-    /// The paths are its redirections' targets (the program knowledge adds its options' and
-    /// operands'). No rule loosens this: it is folded in after the rules, strictest wins.
+    /// Whether an allow rule holds: it matches the known form (or, for a program gate has no
+    /// knowledge of, the words as written, none of the rest an option), and the form neither
+    /// reaches the network nor runs code. When the words match but it does not hold, `why` says
+    /// so, naming the word.
+    fn allow_holds(
+        &self,
+        rule: &super::rule::Rule,
+        command: &SimpleCommand,
+        as_known: &SimpleCommand,
+        form: Option<&Form>,
+        context: &Context,
+        why: &mut Option<String>,
+    ) -> bool {
+        match form {
+            None => {
+                let Some(consumed) = rule.matched_words(command, context) else {
+                    return false;
+                };
+                if rule.options_any {
+                    return true;
+                }
+                let option = command
+                    .args()
+                    .iter()
+                    .enumerate()
+                    .find(|(at, word)| !consumed.contains(at) && starts_with_dash(word));
+                match option {
+                    Some((_, word)) => {
+                        why.get_or_insert_with(|| {
+                            format!(
+                                "rule {} allows `{}`, but gate has no knowledge of its options and `{}` is one",
+                                rule.id,
+                                command.program().map_or("", |word| word.text.as_str()),
+                                word.text
+                            )
+                        });
+                        false
+                    }
+                    None => true,
+                }
+            }
+            Some(Form::Unknown { word, why: what }) => {
+                if rule.matches(command, context) || rule.matches(as_known, context) {
+                    why.get_or_insert_with(|| format!("`{word}` {what}"));
+                }
+                false
+            }
+            Some(Form::Known(known)) => {
+                if !rule.matches(as_known, context) {
+                    return false;
+                }
+                match known.findings.first() {
+                    Some(finding) => {
+                        why.get_or_insert_with(|| format!("`{}` {}", finding.word, finding.what));
+                        false
+                    }
+                    None => true,
+                }
+            }
+        }
+    }
+
+    /// The path verdict on one command alone, as `judge` folds it in (for tests of the classes).
+    #[cfg(test)]
     pub(crate) fn judge_paths(
         &self,
         command: &SimpleCommand,
         context: &Context,
         vouched_writes: bool,
     ) -> Option<PathVerdict> {
-        use crate::shell::RedirectKind;
+        let base = command.program().and_then(|word| literal_text(word, context.home));
+        let env = Env { home: context.home, start: context.cwd };
+        let form = base.and_then(|text| self.programs.known_form(base_name(&text), command, &env));
+        self.paths_verdict(command, form.as_ref(), context, vouched_writes)
+    }
+
+    /// The strictest verdict on the paths the command reads and writes (redirections
+    /// included), and on whether it runs gate itself. For a program whose words gate cannot
+    /// account for, every word counts as a possible read and write, of which only reading a
+    /// secret and a denied write count. No rule loosens this: it is folded in after the rules.
+    fn paths_verdict(
+        &self,
+        command: &SimpleCommand,
+        form: Option<&Form>,
+        context: &Context,
+        vouched_writes: bool,
+    ) -> Option<PathVerdict> {
+        let values: Vec<Word> = match form {
+            Some(Form::Known(_)) => Vec::new(),
+            _ => command.args().iter().filter_map(option_value).collect(),
+        };
         let mut best = super::effects::judge_self_invocation(command, context.home);
-        for redirect in &command.redirects {
-            let access = match redirect.kind {
-                // A here-document's body is text, not a path. It ends with a newline, which a
-                // redirection's word as written cannot (unquoted, a newline ends the word).
-                RedirectKind::Input if redirect.target.text.ends_with('\n') => continue,
-                RedirectKind::Input => Access::Read,
-                RedirectKind::Output => Access::Write,
+        for (effect, possible) in path_effects(command, form, &values) {
+            let Some(verdict) = self.paths.judge(&effect, context) else {
+                continue;
             };
-            let effect =
-                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() };
-            let verdict = self.paths.judge(&effect, context);
-            let verdict = verdict.filter(|verdict| !(vouched_writes && verdict.class == OUTSIDE));
-            if let Some(verdict) = verdict
+            if vouched_writes && verdict.class == OUTSIDE {
+                continue;
+            }
+            if possible && effect.access == Access::Write && verdict.decision != Decision::Deny {
+                continue;
+            }
+            if verdict.decision > Decision::Allow
                 && best.as_ref().is_none_or(|best| verdict.decision > best.decision)
             {
                 best = Some(verdict);
@@ -210,6 +317,75 @@ impl Policy {
         }
         best
     }
+}
+
+/// What the paths of one command are: `(effect, possible)`, where `possible` marks a word of a
+/// command gate cannot read, which may or may not be a path.
+fn path_effects<'c>(
+    command: &'c SimpleCommand,
+    form: Option<&'c Form>,
+    values: &'c [Word],
+) -> Vec<(PathEffect<'c>, bool)> {
+    use crate::shell::RedirectKind;
+    let mut effects: Vec<(PathEffect<'c>, bool)> = command
+        .redirects
+        .iter()
+        .filter_map(|redirect| {
+            let access = match redirect.kind {
+                // A here-document's body is text, not a path. It ends with a newline, which a
+                // redirection's word as written cannot (unquoted, a newline ends the word).
+                RedirectKind::Input if redirect.target.text.ends_with('\n') => return None,
+                RedirectKind::Input => Access::Read,
+                RedirectKind::Output => Access::Write,
+            };
+            let effect =
+                PathEffect { access, path: &redirect.target, cwd: &command.cwd, via: "redirection".into() };
+            Some((effect, false))
+        })
+        .collect();
+    match form {
+        Some(Form::Known(known)) => effects.extend(known.effects.iter().map(|effect| {
+            let cwd = &known.cwds[effect.cwd];
+            (PathEffect { access: effect.access, path: &effect.path, cwd, via: effect.via.clone() }, false)
+        })),
+        _ => {
+            for word in command.args().iter().chain(values) {
+                for access in [Access::Read, Access::Write] {
+                    effects.push((
+                        PathEffect { access, path: word, cwd: &command.cwd, via: "argument".into() },
+                        true,
+                    ));
+                }
+            }
+        }
+    }
+    effects
+}
+
+/// Why a wrapper gate has knowledge of is not fine by its own options, if it is not.
+fn wrapper_objection(form: Option<&Form>) -> Option<String> {
+    match form? {
+        Form::Unknown { word, why } => Some(format!("`{word}` {why}")),
+        Form::Known(known) => {
+            known.findings.first().map(|finding| format!("`{}` {}", finding.word, finding.what))
+        }
+    }
+}
+
+/// The command with the words at `removed` left out.
+fn without(command: &SimpleCommand, removed: &[usize]) -> SimpleCommand {
+    let words = command
+        .words
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| !removed.contains(at))
+        .map(|(_, word)| word.clone())
+        .collect();
+    SimpleCommand { words, ..command.clone() }
+}
+
+fn starts_with_dash(word: &Word) -> bool {
+    matches!(word.pieces.first(), Some(Piece::Text(text)) if text.starts_with('-'))
 }
 
 /// A wrapper is seen through by its name; when it is given as a path (`./nohup`) or under a

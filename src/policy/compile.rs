@@ -19,6 +19,7 @@ pub(super) struct Compiled {
     pub rules: Vec<Rule>,
     pub tests: Vec<PolicyTest>,
     pub paths: super::effects::PathClasses,
+    pub programs: Vec<super::programs::Program>,
 }
 
 /// Collects diagnostics against one file.
@@ -121,7 +122,8 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             })
         })
         .collect();
-    Compiled { settings, approval, rules, tests, paths }
+    let programs = super::programs::compile_layer(raw.programs, checker);
+    Compiled { settings, approval, rules, tests, paths, programs }
 }
 
 /// `[approval]`: a broker URL, where its token comes from, and its pinned public key. A project
@@ -264,6 +266,23 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
             }
         }
     }
+    let options_any = match &raw.options {
+        Some(value) if value.get_ref() == "any" => true,
+        Some(value) => {
+            checker.error(
+                value.span(),
+                "`options` can only be \"any\": accept any words after the matched ones",
+            );
+            false
+        }
+        None => false,
+    };
+    if options_any && *raw.decision.get_ref() != Decision::Allow {
+        checker.error(
+            raw.options.as_ref().map_or(span.clone(), Spanned::span),
+            "`options = \"any\"` only means something on an allow rule",
+        );
+    }
     if checker.errors.len() > before || !has_condition {
         return None;
     }
@@ -277,6 +296,7 @@ fn rule(raw: RawRule, checker: &mut Checker, span: std::ops::Range<usize>) -> Op
         redirects,
         env,
         cwd,
+        options_any,
     })
 }
 

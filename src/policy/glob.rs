@@ -51,6 +51,9 @@ enum WordStep {
     AnyRun,
     /// Any run without `/` (a file-name glob), possibly empty.
     Star,
+    /// The first character of a file-name glob at the start of a component: any but `/` and
+    /// `.`; always followed by a `Star` (skipped with it when the glob is empty).
+    LeadStar,
     /// Any one character but `/`.
     One,
 }
@@ -140,6 +143,11 @@ impl Glob {
                 Piece::Text(text) => steps.extend(text.chars().map(WordStep::Char)),
                 Piece::Home => steps.extend(home.chars().map(WordStep::Char)),
                 Piece::Any => steps.push(WordStep::AnyRun),
+                // bash's `*` never matches a leading dot (without dotglob, which makes the line
+                // opaque): at the start of a component its first character is not `.`.
+                Piece::Star if matches!(steps.last(), None | Some(WordStep::Char('/'))) => {
+                    steps.extend([WordStep::LeadStar, WordStep::Star]);
+                }
                 Piece::Star => steps.push(WordStep::Star),
                 Piece::AnyChar => steps.push(WordStep::One),
             }
@@ -177,8 +185,11 @@ impl Glob {
                 }
             };
             // Moves that consume nothing: an expansion or a star may be empty.
-            if let Some(WordStep::AnyRun | WordStep::Star) = word.get(i) {
-                push(i + 1, j);
+            match word.get(i) {
+                Some(WordStep::AnyRun | WordStep::Star) => push(i + 1, j),
+                // An empty leading star: the star after it is empty too.
+                Some(WordStep::LeadStar) => push(i + 2, j),
+                _ => {}
             }
             if let Some(Token::Star | Token::AnyRun) = tokens.get(j) {
                 push(i, j + 1);
@@ -189,6 +200,11 @@ impl Glob {
             // Moves that consume one character that both sides accept. A run on one side stays
             // put while the other side advances.
             match (step, token) {
+                // A leading star's first character: anything but `/` and `.`; the star after it
+                // takes the rest.
+                (WordStep::LeadStar, Token::Star | Token::AnyRun) => push(i + 1, j),
+                (WordStep::LeadStar, token) if token.accepts_some_but_slash_or_dot() => push(i + 1, j + 1),
+                (WordStep::LeadStar, _) => {}
                 (WordStep::Char(c), Token::Star) if *c != '/' => push(i + 1, j),
                 (WordStep::Char(_), Token::AnyRun) => push(i + 1, j),
                 (WordStep::Char(c), token) if token.accepts(*c) => push(i + 1, j + 1),
@@ -205,6 +221,14 @@ impl Glob {
 }
 
 impl Token {
+    /// Whether a single-character token accepts some character other than `/` and `.`.
+    fn accepts_some_but_slash_or_dot(&self) -> bool {
+        match self {
+            Token::Char(c) => *c != '/' && *c != '.',
+            _ => self.accepts_some_but_slash(),
+        }
+    }
+
     /// Whether a single-character token accepts some character other than `/`.
     fn accepts_some_but_slash(&self) -> bool {
         match self {
@@ -325,6 +349,15 @@ mod tests {
             ("/etc", vec![text("/e"), Piece::Star], true),
             ("/etc/passwd", vec![text("/e"), Piece::Star, text("/passwd")], true),
             ("/etc/passwd", vec![text("/e"), Piece::Star], false),
+            // bash's `*` does not match a leading dot
+            ("/home/u/.bashrc", vec![text("/home/u/"), Piece::Star], false),
+            ("/home/u/.bashrc", vec![text("/home/u/"), Piece::Star, text("rc")], false),
+            ("/home/u/.bashrc", vec![text("/home/u/."), Piece::Star], true),
+            ("**/.git", vec![Piece::Star], false),
+            ("**/.git/config", vec![text("src/"), Piece::Star, text("/config")], false),
+            ("*.txt", vec![Piece::Star], true),
+            ("/w/x.txt", vec![text("/w/"), Piece::Star], true),
+            ("/home/u/a.bashrc", vec![text("/home/u/"), Piece::Star, text("rc")], true),
             ("a/b", vec![text("a"), Piece::AnyChar, text("b")], false),
         ];
         for (pattern, pieces, expected) in cases {

@@ -10,6 +10,7 @@ pub mod effects;
 mod glob;
 mod locate;
 mod paths;
+mod programs;
 mod raw;
 mod resolve;
 mod rule;
@@ -167,6 +168,9 @@ pub struct Policy {
     pub tests: Vec<PolicyTest>,
     /// What reading and writing which path is worth.
     pub(crate) paths: effects::PathClasses,
+    /// What gate knows about programs' options: the embedded files and every layer's
+    /// `[[programs]]`.
+    pub(crate) programs: programs::Knowledge,
 }
 
 impl Policy {
@@ -197,6 +201,11 @@ impl Policy {
             for_any_program: Vec::new(),
             tests: compiled.tests,
             paths: compiled.paths,
+            programs: {
+                let mut knowledge = programs::Knowledge::default();
+                knowledge.add(compiled.programs);
+                knowledge
+            },
         };
         policy.index();
         Ok(policy)
@@ -252,6 +261,7 @@ impl Policy {
         );
         self.name = format!("{} + {}", self.name, upper.name);
         self.rules.extend(upper.rules);
+        self.programs.stack(upper.programs);
         self.tests.extend(upper.tests);
         self.index();
         Ok(self)

@@ -16,6 +16,8 @@ pub(super) struct RawPolicy {
     pub paths: Option<Spanned<RawPaths>>,
     pub rules: Vec<Spanned<RawRule>>,
     pub tests: Vec<Spanned<RawTest>>,
+    /// `[[programs]]`: knowledge of programs' options, added to the built-in knowledge.
+    pub programs: Vec<Spanned<super::programs::RawProgram>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +63,8 @@ pub(super) struct RawRule {
     pub redirects: Option<Spanned<Vec<Spanned<String>>>>,
     pub env: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub cwd: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `"any"`: for a program gate has no knowledge of, accept any words after the matched ones.
+    pub options: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +92,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     let mut paths = None;
     let mut rules = Vec::new();
     let mut tests = Vec::new();
+    let mut programs = Vec::new();
     for (key, value) in document.into_inner() {
         match key.get_ref().as_ref() {
             "version" => version = one(checker, value),
@@ -96,10 +101,11 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
             "paths" => paths = one(checker, value),
             "rules" => rules = each(checker, value, "rules"),
             "tests" => tests = each(checker, value, "tests"),
+            "programs" => programs = each(checker, value, "programs"),
             other => checker.error(
                 key.span(),
                 format!(
-                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `paths`, `rules`, `tests`"
+                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `paths`, `rules`, `tests`, `programs`"
                 ),
             ),
         }
@@ -107,10 +113,13 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     if version.is_none() && checker.errors.is_empty() {
         checker.error(0..0, "missing `version = 1` at the top of the policy");
     }
-    Some(RawPolicy { version: version?, settings, approval, paths, rules, tests })
+    Some(RawPolicy { version: version?, settings, approval, paths, rules, tests, programs })
 }
 
-fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeValue<'_>>) -> Option<T> {
+pub(super) fn one<T: for<'de> Deserialize<'de>>(
+    checker: &mut Checker,
+    value: Spanned<DeValue<'_>>,
+) -> Option<T> {
     let span = value.span();
     match T::deserialize(ValueDeserializer::from(value)) {
         Ok(parsed) => Some(parsed),
@@ -122,7 +131,7 @@ fn one<T: for<'de> Deserialize<'de>>(checker: &mut Checker, value: Spanned<DeVal
 }
 
 /// An array of tables (`[[rules]]`), each entry read on its own.
-fn each<T: for<'de> Deserialize<'de>>(
+pub(super) fn each<T: for<'de> Deserialize<'de>>(
     checker: &mut Checker,
     value: Spanned<DeValue<'_>>,
     key: &str,

@@ -24,6 +24,8 @@ pub struct Rule {
     pub redirects: Option<Vec<Glob>>,
     pub env: Vec<(String, Glob)>,
     pub cwd: Option<Vec<Glob>>,
+    /// `options = "any"`: for a program gate has no knowledge of, any later words are fine.
+    pub options_any: bool,
 }
 
 /// One entry of `match`: a program and the words that must follow it.
@@ -55,14 +57,26 @@ pub struct Context<'a> {
 impl Rule {
     /// Whether the rule holds for the command: every condition it has must hold.
     pub fn matches(&self, command: &SimpleCommand, context: &Context) -> bool {
-        self.matches_with(command, context, Checks { writes: true, variables: true })
+        self.matches_with(command, context, Checks::ALL).is_some()
+    }
+
+    /// Like [`Rule::matches`], for an ask or deny rule, with the positions (in `words`) that the
+    /// program's known form reads as operands: a word there known only at run time is taken as
+    /// the operand it stands for, not as an option it could turn out to be.
+    pub fn matches_form(&self, command: &SimpleCommand, context: &Context, operands: &[usize]) -> bool {
+        self.matches_with(command, context, Checks { operands, ..Checks::ALL }).is_some()
+    }
+
+    /// Where an allow rule matches: the argument positions its `match` words used.
+    pub fn matched_words(&self, command: &SimpleCommand, context: &Context) -> Option<Vec<usize>> {
+        self.matches_with(command, context, Checks::ALL)
     }
 
     /// Whether an allow rule would match but for the files the command writes.
     pub fn matches_but_for_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
         self.decision == Decision::Allow
             && !self.covers_writes(command)
-            && self.matches_with(command, context, Checks { writes: false, variables: true })
+            && self.matches_with(command, context, Checks { writes: false, ..Checks::ALL }).is_some()
     }
 
     /// The variable given to the command that keeps this allow rule from matching, if only that
@@ -74,14 +88,14 @@ impl Rule {
     ) -> Option<&'c str> {
         let unvouched = self.unvouched_variable(command, context)?;
         (self.decision == Decision::Allow
-            && self.matches_with(command, context, Checks { writes: true, variables: false }))
+            && self.matches_with(command, context, Checks { variables: false, ..Checks::ALL }).is_some())
         .then_some(unvouched)
     }
 
-    fn matches_with(&self, command: &SimpleCommand, context: &Context, checks: Checks) -> bool {
+    fn matches_with(&self, command: &SimpleCommand, context: &Context, checks: Checks) -> Option<Vec<usize>> {
         let certain = self.decision == Decision::Allow;
         if certain && checks.variables && self.unvouched_variable(command, context).is_some() {
-            return false;
+            return None;
         }
         // Argument positions consumed by the `match` words; `args` looks at the others.
         let consumed = match &self.patterns {
@@ -89,24 +103,20 @@ impl Rule {
                 // The program as written, worked out once for all the rule's patterns.
                 let written = command.program().map(|program| literal_text(program, context.home));
                 let written = written.as_ref().map(|text| text.as_deref());
-                match patterns.iter().find_map(|pattern| pattern.consume(command, written, certain, context))
-                {
-                    Some(consumed) => consumed,
-                    None => return false,
-                }
+                patterns.iter().find_map(|pattern| pattern.consume(command, written, certain, context))?
             }
             None => Vec::new(),
         };
         if certain && checks.writes && !self.covers_writes(command) {
-            return false;
+            return None;
         }
         // Cheapest conditions first; each one that fails ends the match.
-        self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context))
+        let holds = self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context))
             && self.cwd.as_ref().is_none_or(|globs| {
                 let cwd = context.cwd.to_string_lossy();
                 globs.iter().any(|glob| glob.matches(&cwd))
             })
-            && self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain))
+            && self.flags.as_ref().is_none_or(|flags| has_flag(command, flags, certain, checks.operands))
             && self.args.as_ref().is_none_or(|globs| args_hold(globs, command, &consumed, certain, context))
             && self.redirects.as_ref().is_none_or(|globs| {
                 let mut targets = output_targets(command);
@@ -117,7 +127,8 @@ impl Rule {
                 } else {
                     targets.any(|target| word_matches(target, globs, false, context))
                 }
-            })
+            });
+        holds.then_some(consumed)
     }
 
     /// A variable given to the command that is neither harmless nor named by this rule's `env`:
@@ -147,11 +158,17 @@ impl Rule {
 
 /// Which conditions `matches_with` checks beyond the rule's own.
 #[derive(Clone, Copy)]
-struct Checks {
+struct Checks<'a> {
     /// An allow rule must cover the files the command writes.
     writes: bool,
     /// An allow rule must vouch for every variable given to the command.
     variables: bool,
+    /// Positions in `words` known to be operands (see [`Rule::matches_form`]).
+    operands: &'a [usize],
+}
+
+impl Checks<'_> {
+    const ALL: Checks<'static> = Checks { writes: true, variables: true, operands: &[] };
 }
 
 fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {
@@ -294,15 +311,15 @@ fn could_be_option(word: &Word) -> bool {
 /// `--rec` and `--rec=x` also hold `--recursive`: getopt_long and git take any unambiguous
 /// prefix of a long option, and which prefixes are unambiguous depends on options gate does not
 /// know, so every prefix counts. Allow rules take a flag only as written.
-fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool) -> bool {
+fn has_flag(command: &SimpleCommand, flags: &[String], certain: bool, operands: &[usize]) -> bool {
     // Long option names without `--` or value; single-dash words whole; single-dash letters.
     let mut long = Vec::new();
     let mut dashed = Vec::new();
     let mut short = Vec::new();
     let mut unknown = !certain && command.more_args;
-    for word in command.args() {
+    for (at, word) in command.args().iter().enumerate() {
         let Some(text) = word.as_literal() else {
-            unknown |= !certain && could_be_option(word);
+            unknown |= !certain && could_be_option(word) && !operands.contains(&(at + 1));
             continue;
         };
         if text == "--" {
@@ -344,7 +361,7 @@ fn word_matches(word: &Word, globs: &[Glob], certain: bool, context: &Context) -
 
 /// The value of `--name=value`, `-n=value` or `name=value`, with a leading `~` taken as home
 /// (bash expands it after `name=`; for an option, the program might).
-fn option_value(word: &Word) -> Option<Word> {
+pub(super) fn option_value(word: &Word) -> Option<Word> {
     let Some(Piece::Text(first)) = word.pieces.first() else {
         return None;
     };

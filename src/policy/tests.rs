@@ -105,14 +105,14 @@ fn conditions() {
         ("rm -fr /", Deny, Some("root-delete")),
         ("rm -r -f /", Deny, Some("root-delete")),
         ("rm --recursive /", Deny, Some("root-delete")),
-        ("rm -f -- -r /", Ask, None),
+        ("rm -f -- -r /", Ask, Some("path:elsewhere")),
         // a long option by any prefix, as getopt_long takes it, for ask and deny only
         ("rm --rec /", Deny, Some("root-delete")),
         ("rm --r /", Deny, Some("root-delete")),
         ("rm --recurs=1 /", Deny, Some("root-delete")),
         ("rm --recursivex /", Ask, None),
         ("rm --no-recursive /", Ask, None),
-        ("rm -f -- --rec /", Ask, None),
+        ("rm -f -- --rec /", Ask, Some("path:elsewhere")),
         ("git push --for", Deny, Some("force-push")),
         ("git push --f=1 origin", Deny, Some("force-push")),
         ("sort --check x", Allow, Some("sort-check")),
@@ -137,7 +137,7 @@ fn conditions() {
         ("rm -rf /tmp/.*/*", Deny, Some("root-delete")),
         ("rm -rf /tmp/$D/../*", Deny, Some("root-delete")),
         ("rm -rf /tmp/build-*/*", Ask, None),
-        ("rm -rf ../*/", Ask, None),
+        ("rm -rf ../*/", Ask, Some("path:elsewhere")),
         // words known only at run time could be anything
         ("rm -rf $DIR", Deny, Some("root-delete")),
         ("rm $FLAGS /", Deny, Some("root-delete")),
@@ -156,9 +156,9 @@ fn conditions() {
         ("cat /etc/passwd", Allow, Some("read")),
         ("echo x > /dev/null", Allow, Some("read")),
         ("tee /var/log/app/x.log > /var/log/app/y.log", Allow, Some("logs")),
-        ("tee /var/log/app/x.log > /tmp/y.log", Ask, None),
+        ("tee /var/log/app/x.log > /tmp/y.log", Ask, Some("path:elsewhere")),
         // an allow rule's args must hold for every argument and every file read through `<`
-        ("tee /var/log/app/x.log ~/.bashrc > /var/log/app/y.log", Ask, Some("path:elsewhere")),
+        ("tee /var/log/app/x.log ~/.bashrc > /var/log/app/y.log", Deny, Some("path:persistence")),
         ("tee -a /var/log/app/x.log > /var/log/app/y.log", Ask, Some("path:elsewhere")),
         ("tee /var/log/app/x.log < /var/log/app/z.log > /var/log/app/y.log", Allow, Some("logs")),
         ("tee /var/log/app/x.log < ~/.ssh/id_rsa > /var/log/app/y.log", Ask, Some("path:secret")),
@@ -170,7 +170,8 @@ fn conditions() {
         ("cat < $F", Ask, Some("key-files")),
         ("cat < /home/agent//.ssh/./id_rsa", Ask, Some("key-files")),
         ("cat < README.md", Allow, Some("read")),
-        ("cat --file=~/.ssh/id_rsa", Ask, Some("key-files")),
+        // An option gate does not know: its value may be read or written, and writing ~/.ssh is persistence.
+        ("cat --file=~/.ssh/id_rsa", Deny, Some("path:persistence")),
         ("rm --dir=/ -r", Deny, Some("root-delete")),
         // env: on the command, or in gate's environment
         ("DEPLOY_ENV=prod-eu ls", Deny, Some("prod-env")),

@@ -23,6 +23,16 @@ use std::process::{Child, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// For the commands that only print (check, lint, audit log…): a closed stdout (`| head`) ends
+/// gate quietly, as it ends `cat`, instead of a "failed printing" panic. Never for the commands
+/// that run something or answer an agent: they must see the error and record or answer.
+#[allow(unsafe_code)]
+pub fn quit_on_broken_pipe() {
+    use nix::sys::signal::{SigHandler, signal};
+    // SAFETY: SIG_DFL runs no code of gate's, so no handler can observe a half-done state.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
 /// The signals gate passes on to the command.
 pub(crate) const FORWARDED: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
 

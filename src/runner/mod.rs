@@ -14,6 +14,7 @@ mod spawn;
 
 /// The signals gate passes on to a running command (and that end a question to a human).
 pub(crate) use forward::FORWARDED as FORWARDED_SIGNALS;
+pub use forward::quit_on_broken_pipe;
 
 use crate::exit_code;
 use std::ffi::OsString;

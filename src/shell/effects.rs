@@ -71,8 +71,13 @@ pub(crate) fn effect(name: &str, words: &[Word], stdin: Option<&Word>) -> Option
         "alias" if args.iter().any(|w| w.text.contains('=') || w.is_dynamic()) => {
             Effect::opaque("defines an alias: later words may not mean what they say")
         }
-        "shopt" if shopt_expand_aliases(args) => {
+        "shopt" if shopt_sets(args, "expand_aliases") => {
             Effect::opaque("turns on alias expansion: later words may not mean what they say")
+        }
+        // gate judges an unquoted `*` as bash matches it by default: never a name that starts
+        // with a dot. These options change that (and nocaseglob which names a glob matches).
+        "shopt" if ["dotglob", "nocaseglob", "globasciiranges"].iter().any(|name| shopt_sets(args, name)) => {
+            Effect::opaque("changes which file names a glob matches: later globs may reach hidden files")
         }
         _ => return None,
     };
@@ -238,10 +243,10 @@ fn test(args: &[Word]) -> Option<Effect> {
     names_code.then(|| Effect::opaque("an array subscript that holds code runs it"))
 }
 
-/// `shopt -s .. expand_aliases ..`, or an option only known at run time.
-fn shopt_expand_aliases(args: &[Word]) -> bool {
+/// `shopt -s .. NAME ..`, or an option only known at run time.
+fn shopt_sets(args: &[Word], name: &str) -> bool {
     let sets = args.iter().any(|w| w.as_literal().is_none_or(|t| t.starts_with('-') && t.contains('s')));
-    sets && args.iter().any(|w| w.as_literal().is_none_or(|t| t == "expand_aliases"))
+    sets && args.iter().any(|w| w.as_literal().is_none_or(|t| t == name))
 }
 
 #[cfg(test)]
@@ -286,6 +291,9 @@ mod tests {
             ("alias ls", None),
             ("shopt -s expand_aliases", Some(&["OPAQUE"])),
             ("shopt -s nullglob", None),
+            ("shopt -s dotglob", Some(&["OPAQUE"])),
+            ("shopt -s extglob dotglob", Some(&["OPAQUE"])),
+            ("shopt -u dotglob", None),
             ("shopt -u expand_aliases", None),
             ("test -v a[$(id)]", Some(&["OPAQUE"])),
             ("test -f a[$(id)]", None),

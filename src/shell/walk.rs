@@ -149,6 +149,10 @@ impl Walker {
         if matches!(base, "BASH_CMDS" | "BASH_ALIASES") {
             self.opaque(name, "changes what a command name runs");
         }
+        // A set GLOBIGNORE turns on dotglob: later globs may reach hidden files.
+        if base == "GLOBIGNORE" {
+            self.opaque(name, "changes which file names a glob matches: later globs may reach hidden files");
+        }
         // A value given to a `declare -i` variable is evaluated as arithmetic.
         if self.integers.iter().any(|integer| integer == base) && !arith::is_number(&value) {
             if value.text == format!("${base}") {

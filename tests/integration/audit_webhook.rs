@@ -115,7 +115,7 @@ fn a_webhook_that_fails_is_a_warning_and_the_command_still_runs() {
     for (run, (url, says)) in cases.into_iter().enumerate() {
         let marker = env.work().join(format!("ran-{run}"));
         let output = env
-            .gate(&["exec", "--", "sh", "-c", "touch \"$1\"; exit 3", "sh", marker.to_str().unwrap()])
+            .gate(&["exec", "--", "sh", "-c", &format!("touch ran-{run}; exit 3")])
             .env("GATE_AUDIT_CHECKPOINT_EVERY", "1")
             .env("GATE_AUDIT_CHECKPOINT_URL", url)
             .output()

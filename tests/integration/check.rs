@@ -156,7 +156,7 @@ fn a_wrapper_is_seen_through_only_when_it_is_the_real_one() {
 
 #[test]
 fn a_variable_reaches_a_program_only_once_exported() {
-    let rules = "[[rules]]\nid = \"ok\"\ndecision = \"allow\"\nmatch = [\"git log\", \"export\", \"set\"]\nreason = \"r\"\n";
+    let rules = "[[rules]]\nid = \"ok\"\ndecision = \"allow\"\nmatch = [\"git log\", \"export\", \"set\"]\noptions = \"any\"\nreason = \"r\"\n";
     let env = TestEnv::new().with_policy(&policy("ask", rules));
     let cases = [
         ("GIT_PAGER=x; git log", "allow"),

@@ -30,6 +30,10 @@ fn every_shipped_policy_loads_and_passes_its_tests() {
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        // paths.toml is the built-in floor of path classes, read by the path judge, not a policy.
+        if path.file_name().is_some_and(|name| name == "paths.toml") {
+            continue;
+        }
         if path.extension().is_some_and(|ext| ext == "toml") {
             let policy = load(&path);
             assert!(!policy.tests.is_empty(), "{} has no [[tests]]", path.display());

@@ -39,10 +39,11 @@ impl PathClasses {
         }
         let outside = forms.iter().find(|form| !self.inside(form, context))?;
         let shown = shown(effect, outside, context.home);
+        let verb = if effect.access == Access::Delete { "deletes" } else { "writes" };
         Some(PathVerdict {
             decision: self.elsewhere,
             class: super::OUTSIDE,
-            reason: format!("writes {shown}: outside the project"),
+            reason: format!("{verb} {shown}: outside the project"),
             path: shown,
         })
     }
@@ -132,7 +133,7 @@ impl PathClasses {
 /// gate's own files: writing one (or a directory that holds one) is denied, and reading a
 /// private key too. No policy changes this.
 fn own(effect: &PathEffect, form: &Form, shape: &Shape, context: &Context) -> Option<PathVerdict> {
-    let write = effect.access == Access::Write;
+    let write = effect.access != Access::Read;
     // Private keys are files; the protected list holds directories too.
     let private = context.own.private.iter().map(|file| (file, false));
     let protected = context.own.protected.iter().filter(|_| write).map(|file| (file, true));
@@ -288,6 +289,7 @@ fn verdict(effect: &PathEffect, form: &Form, shape: &Shape, found: Found, home: 
     let verb = match effect.access {
         Access::Read => "reads",
         Access::Write => "writes",
+        Access::Delete => "deletes",
     };
     let path = shown(effect, form, home);
     let what = found.what;

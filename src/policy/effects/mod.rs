@@ -31,8 +31,12 @@ use std::path::PathBuf;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     Read,
-    /// Creates, overwrites, truncates, appends to, moves, deletes or changes the mode of.
+    /// Creates, overwrites, truncates, appends to, moves or changes the mode of.
     Write,
+    /// Removes (`rm`, `rmdir`, `unlink`, `shred`): destroys what is there but plants nothing, so
+    /// removing a startup file is not persistence (it asks outside the project), while removing
+    /// gate's own files is denied like writing them.
+    Delete,
 }
 
 /// One path a command reads or writes, as far as it is known before the command runs.
