@@ -2,7 +2,7 @@
 //! parts and parse errors by the settings, and the line by its strictest part.
 
 use super::effects::{Access, OUTSIDE, PathEffect, PathVerdict};
-use super::programs::{Env, Form};
+use super::programs::{Env, Form, Kind};
 use super::rule::{Context, base_name, literal_text, option_value};
 use super::{Decision, Policy};
 use crate::shell::{Analysis, Piece, SimpleCommand, Unit, Word};
@@ -164,25 +164,18 @@ impl Policy {
             },
             None => {
                 let program = base.as_deref().unwrap_or("the command");
-                let writer = self
-                    .candidates(base.as_deref())
-                    .find(|rule| rule.matches_but_for_writes(as_known, context));
                 let variable = || {
                     self.candidates(base.as_deref()).find_map(|rule| {
                         rule.matches_but_for_variable(as_known, context).map(|name| (rule, name))
                     })
                 };
-                let reason = match (not_held, writer, variable()) {
-                    (Some(why), _, _) => format!("{why}; settings.default"),
-                    (None, Some(rule), _) => format!(
-                        "rule {} allows `{program}` but not its output to a file; settings.default",
-                        rule.id
-                    ),
-                    (None, None, Some((rule, name))) => format!(
+                let reason = match (not_held, variable()) {
+                    (Some(why), _) => format!("{why}; settings.default"),
+                    (None, Some((rule, name))) => format!(
                         "rule {} allows `{program}` but not with {name} set, which can make it run other code; settings.default",
                         rule.id
                     ),
-                    (None, None, None) => match &form {
+                    (None, None) => match &form {
                         Some(Form::Unknown { word, why }) => format!("`{word}` {why}; settings.default"),
                         _ => format!("no rule matches `{program}`; settings.default"),
                     },
@@ -343,6 +336,24 @@ fn path_effects<'c>(
             Some((effect, false))
         })
         .collect();
+    // Arguments appended at run time (`… | xargs cat`): paths gate cannot see, of the kind the
+    // next operand would have.
+    static APPENDED: std::sync::LazyLock<Word> =
+        std::sync::LazyLock::new(|| Word::unknown("(arguments xargs appends)"));
+    if let (true, Some(Form::Known(known))) = (command.more_args, form) {
+        let access = match known.appended {
+            Some(Some(Kind::Read | Kind::Script)) | None => Some(Access::Read),
+            Some(Some(Kind::Write)) => Some(Access::Write),
+            Some(Some(Kind::Delete)) => Some(Access::Delete),
+            _ => None,
+        };
+        if let Some(access) = access {
+            effects.push((
+                PathEffect { access, path: &APPENDED, cwd: &command.cwd, via: "appended argument".into() },
+                false,
+            ));
+        }
+    }
     match form {
         Some(Form::Known(known)) => effects.extend(known.effects.iter().map(|effect| {
             let cwd = &known.cwds[effect.cwd];

@@ -72,13 +72,6 @@ impl Rule {
         self.matches_with(command, context, Checks::ALL)
     }
 
-    /// Whether an allow rule would match but for the files the command writes.
-    pub fn matches_but_for_writes(&self, command: &SimpleCommand, context: &Context) -> bool {
-        self.decision == Decision::Allow
-            && !self.covers_writes(command)
-            && self.matches_with(command, context, Checks { writes: false, ..Checks::ALL }).is_some()
-    }
-
     /// The variable given to the command that keeps this allow rule from matching, if only that
     /// does.
     pub fn matches_but_for_variable<'c>(
@@ -107,9 +100,6 @@ impl Rule {
             }
             None => Vec::new(),
         };
-        if certain && checks.writes && !self.covers_writes(command) {
-            return None;
-        }
         // Cheapest conditions first; each one that fails ends the match.
         let holds = self.env.iter().all(|(name, glob)| env_matches(command, name, glob, certain, context))
             && self.cwd.as_ref().is_none_or(|globs| {
@@ -143,24 +133,11 @@ impl Rule {
             .map(|(name, _)| name.as_str())
             .find(|name| !variables::is_harmless(name) && !self.env.iter().any(|(named, _)| named == name))
     }
-
-    /// An allow rule covers writes to files only when it says so with `redirects`: `ls` being
-    /// read-only says nothing about `ls > ~/.ssh/authorized_keys`.
-    fn covers_writes(&self, command: &SimpleCommand) -> bool {
-        self.redirects.is_some()
-            || output_targets(command).all(|target| {
-                target
-                    .as_literal()
-                    .is_some_and(|text| matches!(text.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr"))
-            })
-    }
 }
 
 /// Which conditions `matches_with` checks beyond the rule's own.
 #[derive(Clone, Copy)]
 struct Checks<'a> {
-    /// An allow rule must cover the files the command writes.
-    writes: bool,
     /// An allow rule must vouch for every variable given to the command.
     variables: bool,
     /// Positions in `words` known to be operands (see [`Rule::matches_form`]).
@@ -168,7 +145,7 @@ struct Checks<'a> {
 }
 
 impl Checks<'_> {
-    const ALL: Checks<'static> = Checks { writes: true, variables: true, operands: &[] };
+    const ALL: Checks<'static> = Checks { variables: true, operands: &[] };
 }
 
 fn output_targets(command: &SimpleCommand) -> impl Iterator<Item = &Word> {

@@ -31,6 +31,9 @@ pub(crate) struct Known {
     /// adds one.
     pub cwds: Vec<Cwd>,
     pub findings: Vec<Finding>,
+    /// The kind an argument appended at run time (`xargs`, `find -exec … {} +`) would have:
+    /// `Some(None)` when the program takes no more operands, `None` when not worked out.
+    pub appended: Option<Option<super::Kind>>,
 }
 
 /// A path the command reads or writes.

@@ -349,6 +349,8 @@ impl<'k, 'c> Parser<'k, 'c> {
     fn finish_operands(&mut self) -> Step {
         let operands = self.replaced.take().unwrap_or_else(|| self.spec.operands.clone());
         let pending = std::mem::take(&mut self.pending);
+        self.known.appended =
+            Some(operands.assign(pending.len() + 1).and_then(|kinds| kinds.last().copied()));
         let Some(kinds) = operands.assign(pending.len()) else {
             let extra = &self.words[pending[operands.list.len()].0];
             let takes = match operands.list.len() {
