@@ -23,4 +23,10 @@ pub enum Command {
     Approve(crate::commands::decide::DecideArgs),
     /// Deny a pending request on the broker (ID: any unique prefix)
     Deny(crate::commands::decide::DecideArgs),
+    Hook(crate::commands::hook::HookArgs),
+    Init(crate::commands::init::InitArgs),
+    Shell(crate::commands::shell::ShellArgs),
+    Mcp(crate::commands::mcp::McpArgs),
+    Doctor(crate::commands::doctor::DoctorArgs),
+    Prefix(crate::commands::prefix::PrefixArgs),
 }

@@ -5,6 +5,7 @@
 // for its one block; everywhere else it is an error.
 #![deny(unsafe_code)]
 
+mod agents;
 pub mod approval;
 pub mod audit;
 pub mod broker;
@@ -13,6 +14,7 @@ mod commands;
 pub mod context;
 pub mod display;
 pub mod exit_code;
+mod mcp;
 pub mod paths;
 mod pipeline;
 pub mod policy;
@@ -25,7 +27,20 @@ pub use cli::Cli;
 /// Runs gate with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
     use clap::Parser;
-    let cli = match Cli::try_parse() {
+    // Called as gate-shell or gate-prefix (links to gate, for tools that take a program's
+    // path): `gate shell`, `gate prefix`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let name =
+        args.first().and_then(|arg0| std::path::Path::new(arg0).file_name()).map(|name| name.to_owned());
+    let command = name.and_then(|name| match name.to_str() {
+        Some("gate-shell") => Some("shell"),
+        Some("gate-prefix") => Some("prefix"),
+        _ => None,
+    });
+    if let Some(command) = command {
+        args.insert(1, command.into());
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };

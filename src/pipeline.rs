@@ -1,9 +1,14 @@
-//! The story of one `gate exec`, in order: classify → approve → record the decision → run →
+//! The story of one request, in order: classify → approve → record the decision → run →
 //! record the outcome. A decision is on disk before the command starts; if it cannot be
 //! written, the command does not start.
+//!
+//! `gate exec` tells the whole story ([`exec`]). An agent's hook stops after the decision
+//! ([`decide`]): the agent runs the command itself, and the log records that it was handed back
+//! (and, where the agent reports it, how it ended). gate's MCP tool tells the whole story too,
+//! with the command's output captured for the agent.
 
 use crate::approval::{ApprovalRequest, Facts, Verdict};
-use crate::audit::{AuditLog, Kind, Record};
+use crate::audit::{AuditLog, Checkpoints, Kind, Record};
 use crate::commands::input::{Environment, Request};
 use crate::context::Requester;
 use crate::display::escape_controls;
@@ -12,45 +17,188 @@ use crate::policy::{Classification, Decision, Policy};
 use crate::runner::{self, Ending, Outcome, Program};
 use std::path::Path;
 
+/// Who handed gate the request when it was not a person at a shell: an agent, through its hook
+/// or gate's MCP tool. Recorded with the decision (in `parent`) and shown to the approver.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The agent's name as `gate hook` takes it: `claude-code`, `codex`, `mcp`…
+    pub agent: String,
+    /// The agent's own id for its session (conversation, task), when it sends one.
+    pub session: Option<String>,
+    /// Who asks the human on `ask`: gate itself, or the agent's own prompt.
+    pub asks: Asker,
+    /// The request id to use, when the agent gives gate a way to pair a later report with it.
+    pub request_id: Option<String>,
+}
+
+/// Who asks the human when the policy says `ask`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asker {
+    /// gate, through its approvers (the terminal, the broker), as `gate exec` does.
+    Gate,
+    /// The agent's own permission prompt: gate answers `ask` and records that it handed the
+    /// question over.
+    Agent,
+}
+
+/// `gate exec`: the whole story, with the command's stdio and exit code passed through.
 pub fn exec(
     policy: &Policy,
     environment: &Environment,
     database: &Path,
     request: Request,
 ) -> anyhow::Result<i32> {
-    let classification = policy.classify(&request.analyze(), &environment.context());
-    let requester = Requester::capture(&environment.cwd);
-    let request_id = crate::context::new_request_id();
-    // Open the log before asking anyone: a human's time is not spent on a command that could
-    // not be recorded.
-    let mut log = AuditLog::open(database)?;
-    let mut checkpoints = crate::audit::Checkpoints::from_env(database);
-    let verdict = approve(&classification, policy, environment, &request, &requester, &request_id);
-    let decision = decision_record(&classification, &verdict, policy, &request, &requester, &request_id);
-    checkpoints.after_append(&log.append(&decision)?);
-    if !verdict.permits() {
-        eprintln!("gate: refused: {}", refusal(&classification, &verdict, &request));
-        return Ok(exit_code::REFUSED);
+    let program = program(&request);
+    Ok(exec_as(policy, environment, database, request, program)?.code)
+}
+
+/// How a command run by [`exec_as`] ended, for the caller to pass on.
+pub struct Finished {
+    /// gate's exit code: the command's own, 128+N for signal N, 77 when refused.
+    pub code: i32,
+    /// The signal that killed the command, if one did.
+    pub signal: Option<i32>,
+}
+
+/// `gate exec` running the request as `program` (the line with the shell options `gate shell`
+/// was given).
+pub fn exec_as(
+    policy: &Policy,
+    environment: &Environment,
+    database: &Path,
+    request: Request,
+    program: Program,
+) -> anyhow::Result<Finished> {
+    let mut decided = decide(policy, environment, database, &request, None)?;
+    if !decided.verdict.permits() {
+        eprintln!("gate: refused: {}", decided.refusal(&request));
+        return Ok(Finished { code: exit_code::REFUSED, signal: None });
     }
-    let outcome = runner::run(&match request {
-        Request::Line(line) => Program::Line(line),
-        Request::Argv(argv) => Program::Argv(argv),
-    });
+    let outcome = runner::run(&program);
     if let Ending::NotStarted { reason, .. } = &outcome.ending {
         eprintln!("gate: {}", escape_controls(reason));
     }
-    // The decision was made durable before the command started; the outcome needs no fsync of
-    // its own (the checkpoint when the log closes syncs it), and a power cut before then leaves
-    // an incomplete request, which `gate audit verify` reports as such, not as damage.
-    let _ = log.set_durability(crate::audit::Durability::Normal);
-    match log.append(&outcome_record(&outcome, &request_id)) {
-        Ok(entry) => checkpoints.after_append(&entry),
-        // The command has run; its exit code still passes through, but nobody may miss this.
-        Err(error) => {
-            eprintln!("gate: warning: the outcome was not recorded: {}", crate::display::error_line(&error))
+    decided.record_outcome(&outcome);
+    let signal = match outcome.ending {
+        Ending::Signaled(signal) => Some(signal),
+        _ => None,
+    };
+    Ok(Finished { code: outcome.exit_code(), signal })
+}
+
+/// What the runner runs for a request.
+pub fn program(request: &Request) -> Program {
+    match request {
+        Request::Line(line) => Program::Line(line.clone()),
+        Request::Argv(argv) => Program::Argv(argv.clone()),
+    }
+}
+
+/// A request judged, approved or not, and recorded; the log stays open for its outcome.
+pub struct Decided {
+    pub classification: Classification,
+    pub verdict: Verdict,
+    pub request_id: String,
+    log: AuditLog,
+    checkpoints: Checkpoints,
+}
+
+/// Classifies the request, asks whoever must be asked, and records the decision. An error means
+/// nothing was recorded, and the command must not run.
+pub fn decide(
+    policy: &Policy,
+    environment: &Environment,
+    database: &Path,
+    request: &Request,
+    caller: Option<&Caller>,
+) -> anyhow::Result<Decided> {
+    let classification = policy.classify(&request.analyze(), &environment.context());
+    let mut requester = Requester::capture(&environment.cwd);
+    if let Some(caller) = caller {
+        requester.parent = describe(caller, &requester.parent);
+    }
+    let request_id =
+        caller.and_then(|caller| caller.request_id.clone()).unwrap_or_else(crate::context::new_request_id);
+    // Open the log before asking anyone: a human's time is not spent on a command that could
+    // not be recorded.
+    let mut log = AuditLog::open(database)?;
+    let mut checkpoints = Checkpoints::from_env(database);
+    let verdict = match caller.map(|caller| caller.asks) {
+        Some(Asker::Agent) if classification.decision == Decision::Ask => {
+            Verdict::HandedToAgent { agent: caller.map(|c| c.agent.clone()).unwrap_or_default() }
+        }
+        _ => approve(&classification, policy, environment, request, &requester, &request_id),
+    };
+    let decision = decision_record(&classification, &verdict, policy, request, &requester, &request_id);
+    checkpoints.after_append(&log.append(&decision)?);
+    Ok(Decided { classification, verdict, request_id, log, checkpoints })
+}
+
+/// The parent as recorded for an agent's request: the agent and its session first.
+fn describe(caller: &Caller, parent: &str) -> String {
+    match &caller.session {
+        Some(session) => format!("{} session {} via {parent}", caller.agent, escape_controls(session)),
+        None => format!("{} via {parent}", caller.agent),
+    }
+}
+
+impl Decided {
+    /// One line for the user on why the command did not run.
+    pub fn refusal(&self, request: &Request) -> String {
+        refusal(&self.classification, &self.verdict, request)
+    }
+
+    /// Records how the command ended. The command has run: a failure to record is a warning on
+    /// stderr that nobody may miss, never a reason to change its exit code.
+    pub fn record_outcome(&mut self, outcome: &Outcome) {
+        // The decision was made durable before the command started; the outcome needs no fsync
+        // of its own (the checkpoint when the log closes syncs it), and a power cut before then
+        // leaves an incomplete request, which `gate audit verify` reports as such, not as damage.
+        let _ = self.log.set_durability(crate::audit::Durability::Normal);
+        self.append(outcome_record(outcome, &self.request_id));
+    }
+
+    /// Records that the agent runs the command itself: gate will not see it end (unless the
+    /// agent reports it later, see [`record_reported`]).
+    pub fn record_handed_back(&mut self, agent: &str) {
+        let _ = self.log.set_durability(crate::audit::Durability::Normal);
+        let mut record = Record::new(Kind::Outcome);
+        record.request_id = Some(self.request_id.clone());
+        record.channel = Some(agent.to_string());
+        record.error = Some(format!("handed back to {agent}, which runs the command itself"));
+        self.append(record);
+    }
+
+    fn append(&mut self, record: Record) {
+        match self.log.append(&record) {
+            Ok(entry) => self.checkpoints.after_append(&entry),
+            Err(error) => eprintln!(
+                "gate: warning: the outcome was not recorded: {}",
+                crate::display::error_line(&error)
+            ),
         }
     }
-    Ok(outcome.exit_code())
+}
+
+/// Records an outcome an agent reported after running a command gate handed back (Claude Code's
+/// `PostToolUse`): paired with the decision by the request id.
+pub fn record_reported(
+    database: &Path,
+    request_id: &str,
+    agent: &str,
+    exit_code: Option<i32>,
+    detail: &str,
+) -> anyhow::Result<()> {
+    let mut log = AuditLog::open(database)?;
+    let mut checkpoints = Checkpoints::from_env(database);
+    let _ = log.set_durability(crate::audit::Durability::Normal);
+    let mut record = Record::new(Kind::Outcome);
+    record.request_id = Some(request_id.to_string());
+    record.exit_code = exit_code.map(i64::from);
+    record.channel = Some(agent.to_string());
+    record.error = Some(format!("reported by {agent}: {detail}"));
+    checkpoints.after_append(&log.append(&record)?);
+    Ok(())
 }
 
 fn approve(
@@ -123,6 +271,9 @@ fn refusal(classification: &Classification, verdict: &Verdict, request: &Request
         }
         Verdict::Failed { why } => {
             format!("`{command}` needs approval ({because}), but asking failed: {}", escape_controls(why))
+        }
+        Verdict::HandedToAgent { agent } => {
+            format!("`{command}` needs approval ({because}), asked in {}", escape_controls(agent))
         }
         Verdict::Allowed | Verdict::Approved(_) => format!("`{command}` was not run"),
     }

@@ -52,6 +52,22 @@ impl BrokerClient {
         &self.config.url
     }
 
+    /// The broker's public key as it states it (`GET /v1/key`), for `gate doctor` to compare
+    /// with the key gate trusts.
+    pub fn public_key(&self) -> Result<String, String> {
+        let response = self
+            .http
+            .get(format!("{}/v1/key", self.config.url))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .map_err(one_line)?;
+        if !response.status().is_success() {
+            return Err(format!("GET /v1/key answered {}", response.status()));
+        }
+        let body: super::wire::KeyBody = response.json().map_err(one_line)?;
+        Ok(body.key)
+    }
+
     /// Sends the request, retrying network errors until `deadline`.
     pub fn create(&self, request: &ApprovalRequest, deadline: SystemTime) -> Result<Created, Verdict> {
         let facts = &request.facts;

@@ -11,6 +11,7 @@ mod tty;
 pub mod wire;
 
 pub use ask::ask;
+pub use broker::BrokerClient;
 pub use broker_config::{BrokerChoice, BrokerConfig};
 pub use terminal::TerminalApprover;
 
@@ -96,6 +97,9 @@ pub enum Verdict {
     /// Asking failed: the broker could not be reached or refused the request, or its answer did
     /// not verify (signature, key, request, command). `why` says which.
     Failed { why: String },
+    /// The policy said ask, and gate handed the question to the agent's own permission prompt
+    /// (Claude Code's `ask`): the agent asks its user and runs the command if they agree.
+    HandedToAgent { agent: String },
 }
 
 impl Verdict {
@@ -114,6 +118,7 @@ impl Verdict {
             Verdict::TimedOut { .. } => "timed-out",
             Verdict::NoApprover { .. } => "no-approver",
             Verdict::Failed { .. } => "approval-failed",
+            Verdict::HandedToAgent { .. } => "asked-in-agent",
         }
     }
 
@@ -135,6 +140,7 @@ impl Verdict {
             Verdict::TimedOut { channel } => channel,
             Verdict::NoApprover { .. } => "none",
             Verdict::Failed { .. } => "broker",
+            Verdict::HandedToAgent { agent } => agent,
         }
     }
 

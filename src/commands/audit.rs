@@ -584,6 +584,11 @@ fn row(entry: &Entry, decisions: &std::collections::HashMap<&str, i64>) -> Strin
         }
         crate::audit::Kind::Outcome => {
             let ended = match (record.exit_code, record.signal, &record.error) {
+                // An agent ran the command itself: gate says what it was told, not what it saw.
+                (code, _, Some(note)) if record.channel.is_some() => match code {
+                    Some(code) => format!("exited {code}, {}", escape_controls(note)),
+                    None => escape_controls(note),
+                },
                 (_, _, Some(error)) => format!("not started: {}", escape_controls(error)),
                 (_, Some(signal), _) => format!("killed by signal {signal}"),
                 (Some(code), _, _) => format!("exited {code}"),

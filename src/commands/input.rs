@@ -121,7 +121,22 @@ impl Environment {
         policy: &PolicyArgs,
         database: Option<&Path>,
     ) -> anyhow::Result<(Environment, Policy)> {
+        Environment::for_command_in(policy, database, None)
+    }
+
+    /// [`for_command`](Environment::for_command) for a command that runs in `cwd` rather than
+    /// gate's own working directory (an agent's hook says where its command runs): the project
+    /// and its policy layer are found from there.
+    pub fn for_command_in(
+        policy: &PolicyArgs,
+        database: Option<&Path>,
+        cwd: Option<&Path>,
+    ) -> anyhow::Result<(Environment, Policy)> {
         let mut environment = Environment::capture()?;
+        if let Some(cwd) = cwd {
+            environment.project = crate::policy::effects::discover_project(cwd);
+            environment.cwd = cwd.to_path_buf();
+        }
         let layers = policy.layers(&environment);
         let loaded = Policy::load_layers(&layers, &environment.home)?;
         let files: Vec<PathBuf> = layers

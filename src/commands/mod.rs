@@ -4,12 +4,18 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod decide;
+pub mod doctor;
 pub mod exec;
+pub mod hook;
+pub mod init;
 pub mod input;
+pub mod mcp;
 pub use input::UsageError;
 pub mod policy;
+pub mod prefix;
 pub mod requests;
 pub mod serve;
+pub mod shell;
 
 use crate::cli::{Cli, Command};
 
@@ -35,5 +41,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Requests(args) => requests::run(args),
         Command::Approve(args) => decide::approve(args),
         Command::Deny(args) => decide::deny(args),
+        Command::Hook(args) => hook::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Shell(args) => shell::run(args),
+        Command::Mcp(args) => mcp::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Prefix(args) => prefix::run(args),
     }
 }

@@ -27,6 +27,9 @@ pub enum Program {
     Argv(Vec<OsString>),
     /// Run this line with `bash -c` (see `spawn::SHELLS`).
     Line(String),
+    /// Run this line with `bash OPTIONS -c` (`-e`, `-o pipefail`…: options that change how the
+    /// line runs, never what it is), as `gate shell` is asked to.
+    Shell { line: String, options: Vec<String> },
 }
 
 /// How a command ended.
@@ -66,7 +69,95 @@ pub fn run(program: &Program) -> Outcome {
     Outcome { ending, duration: started.elapsed() }
 }
 
+/// Runs the program with stdin empty and stdout and stderr captured, each up to `limit` bytes
+/// (the rest is read and dropped, so the command never blocks on a full pipe); signals are
+/// forwarded as in [`run`].
+pub fn run_captured(program: &Program, limit: usize) -> (Outcome, Captured) {
+    let started = Instant::now();
+    let mut captured = Captured::default();
+    let ending = run_to_end_with(
+        program,
+        |command| {
+            use std::process::Stdio;
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        },
+        |child| {
+            [
+                child.stdout.take().map(|out| read_bounded(out, limit)),
+                child.stderr.take().map(|err| read_bounded(err, limit)),
+            ]
+        },
+        &mut captured,
+    );
+    (Outcome { ending, duration: started.elapsed() }, captured)
+}
+
+/// What a command printed, each stream cut at the limit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Captured {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// How many bytes of each stream were dropped past the limit.
+    pub stdout_dropped: u64,
+    pub stderr_dropped: u64,
+}
+
+/// A stream being read on a thread of its own: what it has read so far, and whether it ended.
+type Reader = std::sync::Arc<std::sync::Mutex<(Vec<u8>, u64, bool)>>;
+
+/// How long the output is still read after the command exited: a background process that
+/// keeps the pipe open must not hold the answer back.
+const DRAIN: Duration = Duration::from_secs(2);
+
+fn read_bounded(mut stream: impl std::io::Read + Send + 'static, limit: usize) -> Reader {
+    let shared: Reader = Default::default();
+    let state = std::sync::Arc::clone(&shared);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        loop {
+            let read = stream.read(&mut buffer);
+            let Ok(mut state) = state.lock() else { return };
+            match read {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = limit.saturating_sub(state.0.len()).min(n);
+                    state.0.extend_from_slice(&buffer[..room]);
+                    state.1 += (n - room) as u64;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+        if let Ok(mut state) = state.lock() {
+            state.2 = true;
+        }
+    });
+    shared
+}
+
+/// What a reader has, once it ended or the drain time after the command's exit is over.
+fn collect(reader: Option<Reader>, until: Instant) -> (Vec<u8>, u64) {
+    let Some(reader) = reader else { return Default::default() };
+    loop {
+        if let Ok(mut state) = reader.lock()
+            && (state.2 || Instant::now() >= until)
+        {
+            return (std::mem::take(&mut state.0), state.1);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn run_to_end(program: &Program) -> Ending {
+    run_to_end_with(program, |_| {}, |_| [None, None], &mut Captured::default())
+}
+
+fn run_to_end_with(
+    program: &Program,
+    configure: impl FnOnce(&mut std::process::Command),
+    take: impl FnOnce(&mut std::process::Child) -> [Option<Reader>; 2],
+    captured: &mut Captured,
+) -> Ending {
     use std::os::unix::process::ExitStatusExt;
     // Handlers go in before the spawn: a signal arriving in between is queued and forwarded once
     // the child exists, instead of killing gate and leaving the child unwatched.
@@ -79,11 +170,16 @@ fn run_to_end(program: &Program) -> Ending {
             };
         }
     };
-    let mut child = match spawn::spawn(program) {
+    let mut child = match spawn::spawn_with(program, configure) {
         Ok(child) => child,
         Err(ending) => return ending,
     };
-    match forwarder.wait(&mut child) {
+    let [out, err] = take(&mut child);
+    let waited = forwarder.wait(&mut child);
+    let until = Instant::now() + DRAIN;
+    (captured.stdout, captured.stdout_dropped) = collect(out, until);
+    (captured.stderr, captured.stderr_dropped) = collect(err, until);
+    match waited {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => Ending::Exited(code),
             (None, Some(signal)) => Ending::Signaled(signal),

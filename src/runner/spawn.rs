@@ -19,7 +19,8 @@ const SHELLS: [&str; 4] = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash", 
 
 /// Spawns the program with inherited stdio and environment. std's `Command` looks a bare name up
 /// on PATH like execvp, resets SIGPIPE and the signal mask in the child, and reports exec errors.
-pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
+/// `configure` sets up the `Command` first (stdio to capture, say).
+pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)) -> Result<Child, Ending> {
     let (mut command, name) = match program {
         Program::Argv(argv) => {
             let Some((first, rest)) = argv.split_first() else {
@@ -32,7 +33,11 @@ pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
             command.args(rest);
             (command, first.as_os_str())
         }
-        Program::Line(line) => {
+        Program::Line(line) | Program::Shell { line, .. } => {
+            let options: &[String] = match program {
+                Program::Shell { options, .. } => options,
+                _ => &[],
+            };
             let Some(shell) = SHELLS.iter().find(|path| Path::new(path).is_file()) else {
                 return Err(Ending::NotStarted {
                     code: NOT_FOUND,
@@ -43,10 +48,11 @@ pub(super) fn spawn(program: &Program) -> Result<Child, Ending> {
                 });
             };
             let mut command = Command::new(shell);
-            command.args(["-c", "--"]).arg(line);
+            command.args(options).args(["-c", "--"]).arg(line);
             (command, OsStr::new(*shell))
         }
     };
+    configure(&mut command);
     let exec = Exec::prepare(name, &command);
     dies_with_gate(&mut command, exec);
     command.spawn().map_err(|error| not_started(name, &error))

@@ -1,0 +1,94 @@
+//! Claude Code: `PreToolUse` on the Bash tool decides; `PostToolUse` and `PostToolUseFailure`
+//! report how a command gate handed back ended.
+//!
+//! Input: `session_id`, `transcript_path`, `cwd`, `permission_mode`, `hook_event_name`,
+//! `tool_name`, `tool_input.command`, `tool_use_id` (and, after the tool, `tool_response` or
+//! `error`). Answer: `{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":
+//! "allow|deny|ask","permissionDecisionReason":…}}` with exit 0; exit 2 blocks with stderr as
+//! the reason, and any other non-zero exit lets the command run.
+
+use super::{Answer, Event, HookCall, HookError, Reply, required, shell, text};
+use serde_json::{Value, json};
+
+pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
+    let event = required(value, "/hook_event_name")?;
+    let tool = required(value, "/tool_name")?;
+    let mut call = HookCall {
+        tool: tool.clone(),
+        session: text(value, "/session_id"),
+        tool_use_id: text(value, "/tool_use_id"),
+        cwd: text(value, "/cwd").map(Into::into),
+        permission_mode: text(value, "/permission_mode"),
+        event: Event::Unknown,
+    };
+    if tool != "Bash" {
+        return Ok(call);
+    }
+    call.event = match event.as_str() {
+        "PreToolUse" => shell(required(value, "/tool_input/command")?)?,
+        // PostToolUse fires only when the tool succeeded; Bash's response carries no exit code.
+        "PostToolUse" => {
+            let interrupted = value.pointer("/tool_response/interrupted").and_then(Value::as_bool);
+            let code = ["/tool_response/exit_code", "/tool_response/returnCode"]
+                .iter()
+                .find_map(|pointer| value.pointer(pointer).and_then(Value::as_i64))
+                .and_then(|code| i32::try_from(code).ok());
+            match (interrupted, code) {
+                (Some(true), _) => Event::ShellEnded { exit_code: code, detail: "interrupted".into() },
+                (_, Some(code)) => Event::ShellEnded { exit_code: Some(code), detail: "ran".into() },
+                _ => Event::ShellEnded { exit_code: Some(0), detail: "succeeded".into() },
+            }
+        }
+        "PostToolUseFailure" => {
+            let error = text(value, "/error").unwrap_or_default();
+            let interrupted = value.pointer("/is_interrupt").and_then(Value::as_bool) == Some(true);
+            let detail = if interrupted { "interrupted" } else { "failed" };
+            Event::ShellEnded { exit_code: exit_code_in(&error), detail: detail.into() }
+        }
+        other => {
+            return Err(HookError(format!(
+                "hook event {other:?} is not one gate answers (PreToolUse, PostToolUse, PostToolUseFailure)"
+            )));
+        }
+    };
+    Ok(call)
+}
+
+/// Claude Code's Bash failures begin "Exit code N".
+fn exit_code_in(error: &str) -> Option<i32> {
+    let rest = error.trim_start().strip_prefix("Exit code ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+pub(super) fn answer(answer: &Answer) -> Reply {
+    let (decision, reason) = match answer {
+        Answer::Allow(reason) => ("allow", reason),
+        Answer::Deny(reason) => ("deny", reason),
+        Answer::Ask(reason) => ("ask", reason),
+        Answer::Nothing => return Reply::nothing(),
+    };
+    Reply::json(json!({
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": reason,
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exit_codes_in_failures() {
+        let cases = [
+            ("Exit code 1\nls: cannot access", Some(1)),
+            ("Exit code 127", Some(127)),
+            ("Command timed out", None),
+            ("", None),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(super::exit_code_in(error), expected, "{error:?}");
+        }
+    }
+}

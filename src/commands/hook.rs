@@ -1,0 +1,154 @@
+//! `gate hook AGENT`: answers an agent's pre-tool hook (and records its post-tool report).
+//!
+//! Guarantees: whatever happens (bad input, an unknown tool, a broken policy, an unwritable log,
+//! a panic) the answer is a refusal in the agent's own form, with the exit code that agent
+//! treats as blocking; nothing but the answer is printed on stdout; the decision is in the audit
+//! log before the agent hears it.
+
+use super::input::{Environment, PolicyArgs, Request};
+use crate::agents::{Agent, Answer, Event, HookCall, Reply};
+use crate::approval::Verdict;
+use crate::display::escape_controls;
+use crate::pipeline::{self, Asker, Caller};
+use anyhow::Context as _;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+/// The most gate reads of a hook's input: far more than any command line.
+const MAX_INPUT: u64 = 4 << 20;
+
+/// Answer an agent's hook: judge its shell command, record, answer in its format
+///
+/// Judges the shell command the agent is about to run, records the decision, and prints the
+/// answer in the agent's format. Reads the hook's JSON on stdin. Where the agent can ask its user (Claude Code), `ask` is
+/// handed to its prompt; elsewhere gate asks through its own approvers (the terminal, the
+/// broker), as `gate exec` does. Any error refuses the command.
+///
+/// Wire it in with `gate init AGENT`; see "Use gate with your agent" in the README.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct HookArgs {
+    /// The agent whose hook calls gate
+    #[arg(value_enum)]
+    pub agent: Agent,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
+pub fn run(args: HookArgs) -> anyhow::Result<i32> {
+    let agent = args.agent;
+    let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(&args))) {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(error)) => agent.answer_error(&crate::display::error_line(error.as_ref())),
+        Err(_) => agent.answer_error("gate failed inside (a bug in gate); the command is refused"),
+    };
+    // Every reason is one line, escaped where it is made.
+    if let Some(text) = &reply.stderr {
+        eprintln!("{text}");
+    }
+    if let Some(text) = &reply.stdout {
+        let mut out = std::io::stdout().lock();
+        // A closed stdout leaves the agent with no answer, which it reads as a failed hook.
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    }
+    Ok(reply.code)
+}
+
+fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
+    let agent = args.agent;
+    let mut payload = Vec::new();
+    std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut payload).context("cannot read the hook input")?;
+    if payload.len() as u64 > MAX_INPUT {
+        anyhow::bail!("the hook input is larger than {} MiB", MAX_INPUT >> 20);
+    }
+    let call = agent.parse(&payload).map_err(|error| anyhow::anyhow!(error.0))?;
+    match &call.event {
+        Event::Shell { command } => judge(args, &call, command.clone()),
+        Event::ShellEnded { exit_code, detail } => {
+            report(args, &call, *exit_code, detail);
+            Ok(agent.answer(&Answer::Nothing))
+        }
+        Event::OtherTool => Ok(agent.answer(&Answer::Nothing)),
+        Event::Unknown => Ok(agent.answer_error(&format!(
+            "tool \"{}\" is not a shell tool gate knows; gate's hook is for the shell tool only (see `gate init {}`)",
+            escape_controls(&call.tool),
+            agent.name()
+        ))),
+    }
+}
+
+/// A command the agent is about to run: classify, approve, record, answer.
+fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Reply> {
+    let agent = args.agent;
+    // The command runs where the agent says; the project's policy layer is found from there.
+    let cwd = call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir());
+    let (environment, policy) = Environment::for_command_in(&args.policy, args.db.as_deref(), cwd)?;
+    let database = database(args)?;
+    let caller = Caller {
+        agent: agent.name().to_string(),
+        session: call.session.clone(),
+        asks: if agent.asks_its_user(call) { Asker::Agent } else { Asker::Gate },
+        request_id: call.tool_use_id.as_deref().map(|id| request_id(agent, call.session.as_deref(), id)),
+    };
+    let request = Request::Line(command);
+    let mut decided = pipeline::decide(&policy, &environment, &database, &request, Some(&caller))?;
+    let because = match &decided.classification.rule {
+        Some(rule) => format!("rule {rule}: {}", decided.classification.reason),
+        None => decided.classification.reason.clone(),
+    };
+    let answer = match &decided.verdict {
+        Verdict::Allowed => Answer::Allow(format!("gate: allowed ({because})")),
+        Verdict::Approved(answered) => {
+            Answer::Allow(format!("gate: approved by {} ({because})", answered.approver))
+        }
+        Verdict::HandedToAgent { .. } => Answer::Ask(format!("gate: needs approval ({because})")),
+        _ => Answer::Deny(format!("gate: refused: {}", decided.refusal(&request))),
+    };
+    if decided.verdict.permits() {
+        decided.record_handed_back(agent.name());
+    }
+    Ok(agent.answer(&answer))
+}
+
+/// A post-tool report: the outcome of a command gate handed back. It cannot change anything,
+/// so a failure to record is a warning, never a blocking answer.
+fn report(args: &HookArgs, call: &HookCall, exit_code: Option<i32>, detail: &str) {
+    let agent = args.agent;
+    let Some(tool_use_id) = call.tool_use_id.as_deref() else {
+        eprintln!("gate: warning: the report has no tool_use_id to pair it with a decision");
+        return;
+    };
+    let recorded = database(args).and_then(|database| {
+        let id = request_id(agent, call.session.as_deref(), tool_use_id);
+        pipeline::record_reported(&database, &id, agent.name(), exit_code, detail)
+    });
+    if let Err(error) = recorded {
+        eprintln!(
+            "gate: warning: the outcome was not recorded: {}",
+            crate::display::error_line(error.as_ref())
+        );
+    }
+}
+
+fn database(args: &HookArgs) -> anyhow::Result<PathBuf> {
+    crate::paths::database(args.db.as_deref()).ok_or_else(|| {
+        anyhow::anyhow!("no place for the audit log: set HOME, XDG_DATA_HOME or GATE_DB, or pass --db")
+    })
+}
+
+/// The request id of a tool call: the same for the agent's pre- and post-tool hooks, so the
+/// outcome an agent reports pairs with gate's decision.
+fn request_id(agent: Agent, session: Option<&str>, tool_use_id: &str) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for part in ["gate hook", agent.name(), session.unwrap_or(""), tool_use_id] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
