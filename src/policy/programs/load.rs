@@ -34,7 +34,7 @@ pub(crate) fn embedded_knowledge() -> &'static (Table, Vec<Diagnostic>) {
 }
 
 /// A knowledge file: `[[programs]]` tables only.
-fn read_file(checker: &mut Checker) -> Vec<Program> {
+pub(super) fn read_file(checker: &mut Checker) -> Vec<Program> {
     let (document, syntax_errors) = DeTable::parse_recoverable(checker.source);
     if !syntax_errors.is_empty() {
         for error in syntax_errors {

@@ -10,6 +10,7 @@
 mod embedded;
 mod form;
 pub(crate) mod languages;
+mod lazy;
 mod lint;
 mod load;
 mod parse;
@@ -165,7 +166,7 @@ pub(crate) struct Knowledge {
 impl Knowledge {
     /// The entry for a program or `"program sub"`.
     pub(crate) fn get(&self, name: &str) -> Option<&Program> {
-        self.layered.get(name).map(Arc::as_ref).or_else(|| embedded_knowledge().0.get(name).map(Arc::as_ref))
+        self.layered.get(name).map(Arc::as_ref).or_else(|| lazy::get(name))
     }
 
     /// Adds a layer's entries on top; a later entry for the same name replaces the earlier one.
@@ -182,8 +183,7 @@ impl Knowledge {
 
     /// Every program name known, sorted.
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> =
-            embedded_knowledge().0.keys().chain(self.layered.keys()).cloned().collect();
+        let mut names: Vec<String> = lazy::names().cloned().chain(self.layered.keys().cloned()).collect();
         names.sort();
         names.dedup();
         names
