@@ -380,7 +380,8 @@ fn path_effects<'c>(
             )
         })),
         _ => {
-            for word in command.args().iter().chain(values) {
+            // A parameter bash sets to a number (`kill $$`, `wait $!`) names no file of note.
+            for word in command.args().iter().chain(values).filter(|word| !is_number_parameter(&word.text)) {
                 for access in [Access::Read, Access::Write] {
                     effects.push((
                         PathEffect {
@@ -397,6 +398,14 @@ fn path_effects<'c>(
         }
     }
     effects
+}
+
+/// `$$`, `$!`, `$?`, `$#` (bare, quoted or braced): bash sets them to a number.
+fn is_number_parameter(text: &str) -> bool {
+    let text = text.trim_matches('"');
+    let name =
+        text.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')).or_else(|| text.strip_prefix('$'));
+    matches!(name, Some("$" | "!" | "?" | "#"))
 }
 
 /// Why a wrapper gate has knowledge of is not fine by its own options, if it is not.
