@@ -149,6 +149,10 @@ operands = ["command"]
 #[test]
 fn allow_rules_hold_for_known_forms_only() {
     let env = TestEnv::new().with_policy(&policy("ask", KNOWLEDGE));
+    // A repository with a branch `main`: `git checkout main` switches to it.
+    std::fs::create_dir_all(env.work().join(".git/refs/heads")).unwrap();
+    std::fs::write(env.work().join(".git/refs/heads/main"), "0123456789012345678901234567890123456789\n")
+        .unwrap();
     std::fs::write(env.work().join("Makefile"), "all:\n\ttrue\n").unwrap();
     assert_lines(
         &env,

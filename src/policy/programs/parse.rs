@@ -364,6 +364,13 @@ impl<'k, 'c> Parser<'k, 'c> {
             let word = &self.words[at];
             // A glob (no expansion) written or removed stays a known form, judged by path: the
             // files it names are what `rm -rf build/*` is about. It never passes an allow.
+            let kind = match kind {
+                // Sources named by a glob (`cc src/*.c`) are files on disk, never standard input.
+                Kind::Script if is_glob_only(word) && !leading_text(word).starts_with(['/', '-']) => {
+                    Kind::Read
+                }
+                kind => kind,
+            };
             if matches!(kind, Kind::Write | Kind::Delete) && is_glob_only(word) {
                 self.known.findings.push(Finding::glob_written(&word.text));
             } else if word.is_dynamic()
