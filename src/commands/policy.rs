@@ -16,6 +16,9 @@ pub struct PolicyCommandArgs {
 pub enum PolicyCommand {
     /// Report every error in a policy as file:line:col with the line and a caret
     ///
+    /// Without FILE, every layer gate would load here is checked (the system, user and
+    /// project policies, or the one file --policy/GATE_POLICY names), and then their stacking.
+    ///
     /// Examples:
     ///   gate policy lint
     ///   gate policy lint ./policy.toml
@@ -25,6 +28,9 @@ pub enum PolicyCommand {
         file: Option<PathBuf>,
     },
     /// Run the policy's [[tests]] and print each one that fails, with the rule that decided
+    ///
+    /// Without FILE, the tests of every layer gate would load here run against the layers as
+    /// gate stacks them.
     ///
     /// Examples:
     ///   gate policy test
@@ -56,8 +62,14 @@ pub enum PolicyCommand {
 pub fn run(args: PolicyCommandArgs) -> anyhow::Result<i32> {
     let environment = Environment::capture()?;
     match args.command {
-        PolicyCommand::Lint { file } => lint(&choice(file), &environment),
-        PolicyCommand::Test { file } => test(&choice(file), &environment),
+        PolicyCommand::Lint { file: Some(file) } => lint(&Choice::File(file), &environment),
+        PolicyCommand::Lint { file: None } => lint_layers(&layers(), &environment),
+        PolicyCommand::Test { file: Some(file) } => {
+            test(Policy::load(&Choice::File(file), &environment.home)?, &environment)
+        }
+        PolicyCommand::Test { file: None } => {
+            test(Policy::load_layers(&layers(), &environment.home)?, &environment)
+        }
         PolicyCommand::Programs { name, json, policy } => {
             programs(&choice(policy), name.as_deref(), json, &environment)
         }
@@ -71,6 +83,38 @@ fn choice(file: Option<PathBuf>) -> Choice {
         std::env::var_os("GATE_POLICY").map(PathBuf::from),
         config.as_deref(),
     )
+}
+
+/// The layers gate would load in this directory, as `gate exec` finds them.
+fn layers() -> crate::policy::Layers {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    crate::policy::locate_layers(
+        None,
+        std::env::var_os("GATE_POLICY").map(PathBuf::from),
+        crate::paths::config_dir().as_deref(),
+        &cwd,
+    )
+}
+
+/// Lints each layer on its own, then stacks them as gate does (a project layer that loosens,
+/// a broker pinned by the system layer): every problem an exec would hit, found here first.
+fn lint_layers(layers: &crate::policy::Layers, environment: &Environment) -> anyhow::Result<i32> {
+    let mut failed = false;
+    let project = layers.project.clone().map(Choice::File);
+    for choice in layers.base.iter().chain(project.as_ref()) {
+        failed |= lint(choice, environment)? != crate::exit_code::SUCCESS;
+    }
+    if layers.base.len() + usize::from(layers.project.is_some()) > 1 {
+        match Policy::load_layers(layers, &environment.home) {
+            Ok(policy) => println!("stacked as gate loads them: {}: ok", escape_controls(&policy.name)),
+            Err(PolicyError::Invalid(_)) => {} // Reported above, file by file.
+            Err(error) => {
+                println!("stacked as gate loads them: {}", crate::display::error_line(&error));
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { crate::exit_code::FAILED } else { crate::exit_code::SUCCESS })
 }
 
 fn lint(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
@@ -106,8 +150,7 @@ fn lint(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
     }
 }
 
-fn test(choice: &Choice, environment: &Environment) -> anyhow::Result<i32> {
-    let policy = Policy::load(choice, &environment.home)?;
+fn test(policy: Policy, environment: &Environment) -> anyhow::Result<i32> {
     let failures = policy.run_tests(&environment.context());
     let name = escape_controls(&policy.name);
     for failure in &failures {

@@ -85,8 +85,12 @@ impl Glob {
                 }
                 '*' => tokens.push(Token::Star),
                 '?' => tokens.push(Token::One),
-                // As in the shell, a '[' that is never closed is an ordinary character.
-                '[' if !chars.clone().skip(1).any(|next| next == ']') => tokens.push(Token::Char('[')),
+                // The program named `[` is itself; any other '[' that is never closed is a
+                // mistake in a policy (the shell would take it literally): `\[` says so.
+                '[' if expanded == "[" => tokens.push(Token::Char('[')),
+                '[' if !chars.clone().skip(1).any(|next| next == ']') => {
+                    return Err("a '[' is never closed by ']': write \\[ for a literal bracket".into());
+                }
                 '[' => tokens.push(parse_class(&mut chars)?),
                 c => tokens.push(Token::Char(c)),
             }
@@ -312,7 +316,7 @@ mod tests {
             ("*", "", true),
             ("[]]", "]", true),
             ("[", "[", true),
-            ("[abc", "[abc", true),
+            ("\\[abc", "[abc", true),
             // the literal prefix and suffix are checked first; they may overlap
             ("a*a", "a", false),
             ("a*a", "aa", true),
@@ -372,7 +376,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_globs() {
-        for pattern in ["a\\", "[z-a]"] {
+        for pattern in ["a\\", "[z-a]", "[a-", "x[y"] {
             assert!(Glob::new(pattern, "/").is_err(), "{pattern}");
         }
     }

@@ -215,3 +215,34 @@ fn usage_errors_begin_like_gates_errors() {
     }
     env.gate(&["--version"]).assert().code(0);
 }
+
+/// With no file, `gate policy lint` and `gate policy test` check every layer gate would load
+/// here, the project's included, and say which; a broken project layer is not "ok".
+#[test]
+fn lint_and_test_check_every_layer_gate_would_load() {
+    let env = TestEnv::new();
+    let user = env.home().join(".config/gate/policy.toml");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(&user, "version = 1\n[[tests]]\ncommand = \"ls\"\nexpect = \"ask\"\n").unwrap();
+    std::fs::create_dir_all(env.work().join(".gate")).unwrap();
+    std::fs::write(env.work().join(".gate/policy.toml"), "version = 1\n[settings]\ndefault = \"allow\"\n")
+        .unwrap();
+    let lint = env.gate(&["policy", "lint"]).output().unwrap();
+    let text = stdout(&lint);
+    assert_eq!(lint.status.code(), Some(1), "{text}");
+    assert!(text.contains(&format!("{}: ok", user.display())), "{text}");
+    assert!(text.contains("may only tighten"), "{text}");
+    env.gate(&["policy", "test"]).assert().code(78);
+    // A bad glob in a layer is an error with its place.
+    std::fs::write(
+        env.work().join(".gate/policy.toml"),
+        "version = 1\n[[rules]]\nid = \"x\"\ndecision = \"deny\"\nargs = [\"[a-\"]\n",
+    )
+    .unwrap();
+    let lint = env.gate(&["policy", "lint"]).output().unwrap();
+    assert_eq!(lint.status.code(), Some(1));
+    assert!(stdout(&lint).contains(".gate/policy.toml:5:9: bad glob"), "{}", stdout(&lint));
+    std::fs::remove_file(env.work().join(".gate/policy.toml")).unwrap();
+    env.gate(&["policy", "lint"]).assert().code(0);
+    env.gate(&["policy", "test"]).assert().code(0);
+}
