@@ -419,6 +419,10 @@ fn under_real_home(real: &str, home: &str) -> Option<String> {
 /// from the path: one `canonicalize` for a path that exists, one more for a file not made yet
 /// (a command creates a file in a directory, rarely a tree).
 fn real_path(path: &Path) -> Option<PathBuf> {
+    // /proc/self/… names gate's own process, not the command's: those are resolved lexically.
+    if path.starts_with("/proc") {
+        return None;
+    }
     let real = match std::fs::canonicalize(path) {
         Ok(real) => real,
         Err(_) => std::fs::canonicalize(path.parent()?).ok()?.join(path.file_name()?),
