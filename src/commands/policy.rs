@@ -104,6 +104,17 @@ fn lint_layers(layers: &crate::policy::Layers, environment: &Environment) -> any
     for choice in layers.base.iter().chain(project.as_ref()) {
         failed |= lint(choice, environment)? != crate::exit_code::SUCCESS;
     }
+    // A system or user policy without `extends` is the whole policy: the built-in rules are gone.
+    for choice in &layers.base {
+        if let Choice::File(path) = choice
+            && Policy::load_alone(choice, &environment.home).is_ok_and(|layer| !layer.extends_builtin)
+        {
+            println!(
+                "warning: {} replaces gate's built-in default policy entirely: to add to it instead, put `extends = \"builtin\"` at the top\n",
+                escape_controls(&path.display().to_string())
+            );
+        }
+    }
     if layers.base.len() + usize::from(layers.project.is_some()) > 1 {
         match Policy::load_layers(layers, &environment.home) {
             Ok(policy) => println!("stacked as gate loads them: {}: ok", escape_controls(&policy.name)),

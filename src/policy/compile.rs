@@ -20,6 +20,7 @@ pub(super) struct Compiled {
     pub tests: Vec<PolicyTest>,
     pub paths: super::effects::PathClasses,
     pub programs: Vec<super::programs::Program>,
+    pub extends_builtin: bool,
 }
 
 /// Collects diagnostics against one file.
@@ -71,6 +72,28 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
             format!("unsupported policy version {}: this gate reads version 1", raw.version.get_ref()),
         );
     }
+    let extends_builtin = match &raw.extends {
+        Some(extends) if extends.get_ref() == "builtin" => {
+            if checker.project {
+                checker.error(
+                    extends.span(),
+                    "a project policy always sits on top of the others: `extends` is for the system and user policies",
+                );
+            }
+            true
+        }
+        Some(extends) => {
+            checker.error(
+                extends.span(),
+                format!(
+                    "`extends = {:?}`: the one policy a file can extend is \"builtin\"",
+                    extends.get_ref()
+                ),
+            );
+            false
+        }
+        None => false,
+    };
     let settings = settings(raw.settings, checker);
     let approval = raw.approval.and_then(|section| approval(section, checker));
     let paths = super::effects::compile(raw.paths, checker);
@@ -123,7 +146,7 @@ pub(super) fn compile(raw: RawPolicy, checker: &mut Checker) -> Compiled {
         })
         .collect();
     let programs = super::programs::compile_layer(raw.programs, checker);
-    Compiled { settings, approval, rules, tests, paths, programs }
+    Compiled { settings, approval, rules, tests, paths, programs, extends_builtin }
 }
 
 /// `[approval]`: a broker URL, where its token comes from, and its pinned public key. A project

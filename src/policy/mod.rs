@@ -171,6 +171,8 @@ pub struct Policy {
     /// What gate knows about programs' options: the embedded files and every layer's
     /// `[[programs]]`.
     pub(crate) programs: programs::Knowledge,
+    /// The file said `extends = "builtin"`: the built-in default belongs below it.
+    pub extends_builtin: bool,
 }
 
 impl Policy {
@@ -206,6 +208,7 @@ impl Policy {
                 knowledge.add(compiled.programs);
                 knowledge
             },
+            extends_builtin: compiled.extends_builtin,
         };
         policy.index();
         Ok(policy)
@@ -268,12 +271,21 @@ impl Policy {
     }
 
     /// Loads every layer and stacks them, lowest first.
+    /// Without any base layer, the built-in default is the base; a base layer that says
+    /// `extends = "builtin"` puts it below all of them, once.
     pub fn load_layers(layers: &Layers, home: &str) -> Result<Policy, PolicyError> {
-        let mut base = layers.base.iter().map(|choice| Policy::load(choice, home));
-        let mut policy = base.next().unwrap_or_else(|| Policy::load(&Choice::Builtin, home))?;
-        for upper in base {
-            policy = policy.stack(upper?, false)?;
+        let base: Vec<Policy> =
+            layers.base.iter().map(|choice| Policy::load_alone(choice, home)).collect::<Result<_, _>>()?;
+        let builtin_below = base.is_empty() || base.iter().any(|layer| layer.extends_builtin);
+        let mut stacked: Option<Policy> = None;
+        let builtin = builtin_below.then(|| Policy::load_alone(&Choice::Builtin, home)).transpose()?;
+        for layer in builtin.into_iter().chain(base) {
+            stacked = Some(match stacked {
+                Some(below) => below.stack(layer, false)?,
+                None => layer,
+            });
         }
+        let mut policy = stacked.expect("the built-in or a base layer");
         if let Some(path) = &layers.project {
             let text = read_text(path)?;
             let upper = Policy::parse_layer(&path.display().to_string(), &text, home, true)?;
@@ -282,8 +294,18 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Loads the policy a [`Choice`] names.
+    /// Loads the policy a [`Choice`] names, on the built-in default when it says
+    /// `extends = "builtin"`.
     pub fn load(choice: &Choice, home: &str) -> Result<Policy, PolicyError> {
+        let policy = Policy::load_alone(choice, home)?;
+        if !policy.extends_builtin {
+            return Ok(policy);
+        }
+        Policy::load_alone(&Choice::Builtin, home)?.stack(policy, false)
+    }
+
+    /// Loads one file (or the built-in) on its own.
+    pub fn load_alone(choice: &Choice, home: &str) -> Result<Policy, PolicyError> {
         match choice {
             Choice::Builtin => Policy::parse(BUILTIN_NAME, BUILTIN_DEFAULT, home),
             Choice::File(path) => Policy::parse(&path.display().to_string(), &read_text(path)?, home),

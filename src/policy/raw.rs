@@ -11,6 +11,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 pub(super) struct RawPolicy {
     pub version: Spanned<i64>,
+    /// `extends = "builtin"`: the built-in default policy is the layer below this one.
+    pub extends: Option<Spanned<String>>,
     pub settings: Option<Spanned<RawSettings>>,
     pub approval: Option<Spanned<RawApproval>>,
     pub paths: Option<Spanned<RawPaths>>,
@@ -88,6 +90,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     }
     let mut version = None;
     let mut settings = None;
+    let mut extends = None;
     let mut approval = None;
     let mut paths = None;
     let mut rules = Vec::new();
@@ -96,6 +99,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     for (key, value) in document.into_inner() {
         match key.get_ref().as_ref() {
             "version" => version = one(checker, value),
+            "extends" => extends = one(checker, value),
             "settings" => settings = one(checker, value),
             "approval" => approval = one(checker, value),
             "paths" => paths = one(checker, value),
@@ -105,7 +109,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
             other => checker.error(
                 key.span(),
                 format!(
-                    "unknown key `{other}`, expected one of `version`, `settings`, `approval`, `paths`, `rules`, `tests`, `programs`"
+                    "unknown key `{other}`, expected one of `version`, `extends`, `settings`, `approval`, `paths`, `rules`, `tests`, `programs`"
                 ),
             ),
         }
@@ -113,7 +117,7 @@ pub(super) fn read(checker: &mut Checker) -> Option<RawPolicy> {
     if version.is_none() && checker.errors.is_empty() {
         checker.error(0..0, "missing `version = 1` at the top of the policy");
     }
-    Some(RawPolicy { version: version?, settings, approval, paths, rules, tests, programs })
+    Some(RawPolicy { version: version?, extends, settings, approval, paths, rules, tests, programs })
 }
 
 pub(super) fn one<T: for<'de> Deserialize<'de>>(

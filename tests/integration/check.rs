@@ -246,3 +246,25 @@ fn lint_and_test_check_every_layer_gate_would_load() {
     env.gate(&["policy", "lint"]).assert().code(0);
     env.gate(&["policy", "test"]).assert().code(0);
 }
+
+/// A user policy replaces the built-in default unless it says `extends = "builtin"`; lint warns
+/// about the first and stacks the second on the built-in.
+#[test]
+fn a_user_policy_extends_the_built_in_when_it_says_so() {
+    let env = TestEnv::new();
+    let user = env.home().join(".config/gate/policy.toml");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    let rule = "[[rules]]\nid = \"no-frob\"\ndecision = \"deny\"\nmatch = [\"frob\"]\n";
+    std::fs::write(&user, format!("version = 1\n{rule}")).unwrap();
+    let lint = env.gate(&["policy", "lint"]).output().unwrap();
+    assert_eq!(lint.status.code(), Some(0));
+    assert!(stdout(&lint).contains("replaces gate's built-in default policy entirely"), "{}", stdout(&lint));
+    env.gate(&["check", "--exit-code", "-c", "git status"]).assert().code(10);
+    std::fs::write(&user, format!("version = 1\nextends = \"builtin\"\n{rule}")).unwrap();
+    let lint = env.gate(&["policy", "lint"]).output().unwrap();
+    assert!(!stdout(&lint).contains("replaces"), "{}", stdout(&lint));
+    env.gate(&["check", "--exit-code", "-c", "git status"]).assert().code(0);
+    env.gate(&["check", "--exit-code", "-c", "frob"]).assert().code(11);
+    std::fs::write(&user, format!("version = 1\nextends = \"strict\"\n{rule}")).unwrap();
+    env.gate(&["policy", "lint"]).assert().code(1);
+}
