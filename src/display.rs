@@ -30,6 +30,24 @@ fn is_invisible_control(c: char) -> bool {
         0x80..=0x9f | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
 }
 
+/// Escapes bytes as [`escape_controls`] does text; bytes that are not UTF-8 are shown as `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape_controls(chunk.valid()));
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+/// A `line` or `cwd` as the audit log and the broker store it (see [`crate::audit::encode_text`]),
+/// escaped for display: the bytes it stands for, never the encoded form.
+pub fn stored_text(text: &str) -> String {
+    escape_bytes(&crate::audit::decode_text(text))
+}
+
 /// Shows an argument vector as one shell-like line, quoting words that need it and escaping
 /// control characters; non-UTF-8 bytes are shown as `\xNN`.
 pub fn argv_line<S: AsRef<std::ffi::OsStr>>(argv: &[S]) -> String {
@@ -38,20 +56,7 @@ pub fn argv_line<S: AsRef<std::ffi::OsStr>>(argv: &[S]) -> String {
 
 fn quote_word(arg: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
-    let bytes = arg.as_bytes();
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => escape_controls(text),
-        Err(_) => bytes
-            .iter()
-            .map(|&b| {
-                if b.is_ascii_graphic() && b != b'\\' {
-                    (b as char).to_string()
-                } else {
-                    format!("\\x{b:02x}")
-                }
-            })
-            .collect(),
-    };
+    let text = escape_bytes(arg.as_bytes());
     let plain = !text.is_empty()
         && text.chars().all(|c| c.is_alphanumeric() || "-_./=:,+@%^".contains(c) || c == '\\');
     if plain { text } else { format!("'{}'", text.replace('\'', "'\\''")) }
@@ -78,6 +83,13 @@ pub fn error_line(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_and_stored_text_show_what_is_not_utf8_as_hex() {
+        assert_eq!(escape_bytes(b"caf\xc3\xa9 \xff\x1b[1m\\"), "caf\u{e9} \\xff\\x1b[1m\\\\");
+        assert_eq!(stored_text(&crate::audit::encode_text(b"rm \xfe\n")), "rm \\xfe\\n");
+        assert_eq!(stored_text("ls -l\n"), "ls -l\\n");
+    }
 
     #[test]
     fn escapes_every_control() {

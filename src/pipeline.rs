@@ -8,13 +8,14 @@
 //! with the command's output captured for the agent.
 
 use crate::approval::{ApprovalRequest, Facts, Verdict};
-use crate::audit::{AuditLog, Checkpoints, Kind, Record};
+use crate::audit::{AuditLog, Checkpoints, Kind, Record, encode_text};
 use crate::commands::input::{Environment, Request};
 use crate::context::Requester;
 use crate::display::escape_controls;
 use crate::exit_code;
 use crate::policy::{Classification, Decision, Policy};
 use crate::runner::{self, Ending, Outcome, Program};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Who handed gate the request when it was not a person at a shell: an agent, through its hook
@@ -218,7 +219,7 @@ fn approve(
                 command: request.display(),
                 rule: classification.rule.as_deref().map(escape_controls),
                 reason: escape_controls(&classification.reason),
-                cwd: escape_controls(&requester.cwd.to_string_lossy()),
+                cwd: crate::display::escape_bytes(requester.cwd.as_os_str().as_bytes()),
                 user: escape_controls(&requester.user),
                 host: escape_controls(&requester.host),
                 parent: format!("{} ({})", requester.ppid, requester.parent),
@@ -234,13 +235,13 @@ fn approve(
 /// decision's command hash covers.
 fn facts(classification: &Classification, request: &Request, requester: &Requester) -> Facts {
     let (argv, line) = match request {
-        Request::Line(line) => (None, Some(line.clone())),
+        Request::Line(line) => (None, Some(encode_text(line.as_bytes()))),
         Request::Argv(argv) => (Some(crate::audit::encode_argv(argv)), None),
     };
     Facts {
         argv,
         line,
-        cwd: requester.cwd.to_string_lossy().into_owned(),
+        cwd: encode_text(requester.cwd.as_os_str().as_bytes()),
         user: requester.user.clone(),
         uid: requester.uid,
         host: requester.host.clone(),
@@ -295,9 +296,9 @@ fn decision_record(
     record.pid = Some(i64::from(requester.pid));
     record.ppid = Some(i64::from(requester.ppid));
     record.parent = Some(requester.parent.clone());
-    record.cwd = Some(requester.cwd.to_string_lossy().into_owned());
+    record.cwd = Some(encode_text(requester.cwd.as_os_str().as_bytes()));
     match request {
-        Request::Line(line) => record.line = Some(line.clone()),
+        Request::Line(line) => record.line = Some(encode_text(line.as_bytes())),
         Request::Argv(argv) => record.argv = Some(crate::audit::encode_argv(argv)),
     }
     record.decision = Some(classification.decision.as_str().to_string());

@@ -53,7 +53,7 @@ fn helper_run_line() {
     let Ok(line) = std::env::var("GATE_TEST_LINE") else {
         return;
     };
-    let outcome = gate::runner::run(&gate::runner::Program::Line(line));
+    let outcome = gate::runner::run(&gate::runner::Program::Line(line.into()));
     std::process::exit(outcome.exit_code());
 }
 

@@ -11,6 +11,7 @@ mod file_chain;
 mod file_check;
 mod filter;
 pub mod key;
+mod lossless;
 mod notice;
 mod periodic;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use checkpoint::{Checkpoint, CheckpointError};
 pub use entry::{Entry, Kind, Record, export_columns, export_fields};
 pub use filter::{Filter, parse_time};
 pub use key::{KeyError, PublicKey, SecretKey};
+pub use lossless::{decode_text, encode_text};
 pub use notice::{Notice, NoticeKind};
 pub use periodic::{
     Checkpoints, Periodic, post as post_checkpoint, sign as sign_checkpoint, write_atomically,

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use crate::display::{argv_line, escape_controls};
+use crate::display::argv_line;
 
 pub const MASK: &str = "***";
 
@@ -24,9 +24,9 @@ pub fn argv(argv: &[OsString]) -> String {
     text(&argv_line(argv))
 }
 
-/// The display line of a `-c` line, masked.
+/// The display line of a `-c` line as stored (see `crate::audit::encode_text`), masked.
 pub fn line(line: &str) -> String {
-    text(&escape_controls(line))
+    text(&crate::display::stored_text(line))
 }
 
 fn regex(pattern: &str) -> Regex {

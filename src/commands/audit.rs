@@ -439,6 +439,9 @@ fn show(path: &Path, seq: i64, json: bool) -> anyhow::Result<i32> {
                 serde_json::Value::Null => continue,
                 // Shown decoded below; `--json` has the exact text.
                 serde_json::Value::String(_) if name == "approval" => continue,
+                serde_json::Value::String(text) if name == "line" || name == "cwd" => {
+                    crate::display::stored_text(text)
+                }
                 serde_json::Value::String(text) => escape_controls(text),
                 other => escape_controls(&other.to_string()),
             };
@@ -571,7 +574,7 @@ fn row(entry: &Entry, decisions: &std::collections::HashMap<&str, i64>) -> Strin
                 .map(|who| format!(" by {}", escape_controls(who)))
                 .unwrap_or_default();
             let command = match (&record.line, &record.argv) {
-                (Some(line), _) => escape_controls(line),
+                (Some(line), _) => crate::display::stored_text(line),
                 (None, Some(argv)) => crate::audit::decode_argv(argv)
                     .map_or_else(|| escape_controls(argv), |argv| crate::display::argv_line(&argv)),
                 (None, None) => String::new(),

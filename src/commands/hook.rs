@@ -95,7 +95,7 @@ fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Re
         asks: if agent.asks_its_user(call) { Asker::Agent } else { Asker::Gate },
         request_id: call.tool_use_id.as_deref().map(|id| request_id(agent, call.session.as_deref(), id)),
     };
-    let request = Request::Line(command);
+    let request = Request::Line(command.into());
     let mut decided = pipeline::decide(&policy, &environment, &database, &request, Some(&caller))?;
     let because = match &decided.classification.rule {
         Some(rule) => format!("rule {rule}: {}", decided.classification.reason),

@@ -5,6 +5,7 @@ use crate::policy::{Choice, Context, Layers, Policy, Resolver};
 use crate::shell::Analysis;
 use anyhow::Context as _;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -19,16 +20,17 @@ pub struct PolicyArgs {
 pub struct CommandArgs {
     /// A shell line, judged as a whole and run with `bash -c`
     #[arg(short = 'c', value_name = "LINE", conflicts_with = "argv")]
-    pub line: Option<String>,
+    pub line: Option<OsString>,
 
     /// The command and its arguments, run directly (no shell)
     #[arg(value_name = "CMD", trailing_var_arg = true, allow_hyphen_values = true)]
     pub argv: Vec<OsString>,
 }
 
-/// What was asked for: a line for the shell, or an argument vector.
+/// What was asked for: a line for the shell, or an argument vector. Both are the bytes gate was
+/// given, UTF-8 or not.
 pub enum Request {
-    Line(String),
+    Line(OsString),
     Argv(Vec<OsString>),
 }
 
@@ -62,7 +64,7 @@ impl CommandArgs {
         let empty = match &request {
             Request::Argv(argv) => argv[0].is_empty(),
             Request::Line(line) => {
-                let analysis = crate::shell::analyze_line(line);
+                let analysis = crate::shell::analyze_line_bytes(line.as_bytes());
                 analysis.units.is_empty() && analysis.parse_error.is_none()
             }
         };
@@ -76,7 +78,7 @@ impl CommandArgs {
 impl Request {
     pub fn analyze(&self) -> Analysis {
         match self {
-            Request::Line(line) => crate::shell::analyze_line(line),
+            Request::Line(line) => crate::shell::analyze_line_bytes(line.as_bytes()),
             Request::Argv(argv) => crate::shell::analyze_argv(argv),
         }
     }
@@ -84,7 +86,7 @@ impl Request {
     /// The request as one line, escaped for display.
     pub fn display(&self) -> String {
         match self {
-            Request::Line(line) => crate::display::escape_controls(line),
+            Request::Line(line) => crate::display::escape_bytes(line.as_bytes()),
             Request::Argv(argv) => crate::display::argv_line(argv),
         }
     }

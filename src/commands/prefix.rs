@@ -8,7 +8,6 @@
 //! never gates its own hook; everything else goes the `gate exec` way.
 
 use super::input::{CommandArgs, Environment, PolicyArgs};
-use crate::exit_code;
 use std::ffi::OsString;
 
 /// Claude Code's CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate
@@ -35,13 +34,7 @@ pub fn run(args: PrefixArgs) -> anyhow::Result<i32> {
         return run_own(own);
     }
     let command = match args.command.as_slice() {
-        [line] => match line.to_str() {
-            Some(line) => CommandArgs { line: Some(line.to_string()), argv: Vec::new() },
-            None => {
-                eprintln!("gate: prefix: the command is not valid UTF-8");
-                return Ok(exit_code::USAGE);
-            }
-        },
+        [line] => CommandArgs { line: Some(line.clone()), argv: Vec::new() },
         argv => CommandArgs { line: None, argv: argv.to_vec() },
     };
     // Nothing to run (an empty line, a comment) is a usage error, as for gate exec.

@@ -41,7 +41,7 @@ pub fn run(args: ShellArgs) -> anyhow::Result<i32> {
             return Ok(exit_code::USAGE);
         }
     };
-    let analysis = crate::shell::analyze_line(&line);
+    let analysis = crate::shell::analyze_line_bytes(line.as_encoded_bytes());
     if analysis.units.is_empty() && analysis.parse_error.is_none() {
         // `sh -c ''` or a comment does nothing, successfully: nothing to judge or record.
         return Ok(exit_code::SUCCESS);
@@ -59,26 +59,24 @@ pub fn run(args: ShellArgs) -> anyhow::Result<i32> {
 }
 
 /// The line and the options for bash, from sh-style arguments.
-fn parse(args: &[OsString]) -> Result<(String, Vec<String>), String> {
+fn parse(args: &[OsString]) -> Result<(OsString, Vec<String>), String> {
     let mut options = Vec::new();
     let mut command_mode = false;
-    let mut operands = Vec::new();
+    let mut operands: Vec<OsString> = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            return Err("an argument is not valid UTF-8".into());
-        };
-        if !operands.is_empty()
-            || !(text.starts_with('-') || text.starts_with('+'))
-            || text == "-"
-            || text == "+"
-        {
-            operands.push(text.to_string());
+        // The line is carried as bytes, UTF-8 or not; an option must be one gate knows.
+        let is_option = matches!(arg.as_encoded_bytes(), [b'-' | b'+', _, ..]);
+        if !operands.is_empty() || !is_option {
+            operands.push(arg.clone());
             continue;
         }
+        let Some(text) = arg.to_str() else {
+            return Err(format!("option {} is not supported", crate::display::argv_line(&[arg])));
+        };
         match text {
             "--" => {
-                operands.extend(args.by_ref().map(|arg| arg.to_string_lossy().into_owned()));
+                operands.extend(args.by_ref().cloned());
                 break;
             }
             "--login" | "--noprofile" | "--norc" => continue,
@@ -132,7 +130,7 @@ mod tests {
         ];
         for (args, line, options) in ok {
             let args: Vec<_> = args.iter().map(Into::into).collect();
-            assert_eq!(parse(&args), Ok((line.to_string(), options.iter().map(|o| o.to_string()).collect())));
+            assert_eq!(parse(&args), Ok((line.into(), options.iter().map(|o| o.to_string()).collect())));
         }
         let refused: [&[&str]; 7] = [
             &[],

@@ -83,12 +83,12 @@ fn run(settings: &Settings, command: &str, client: Option<&str>) -> anyhow::Resu
         asks: Asker::Gate,
         request_id: None,
     };
-    let request = Request::Line(command.to_string());
+    let request = Request::Line(command.into());
     let mut decided = pipeline::decide(&policy, &environment, &database, &request, Some(&caller))?;
     if !decided.verdict.permits() {
         return Ok(refused(&format!("gate refused: {}", decided.refusal(&request))));
     }
-    let (outcome, captured) = runner::run_captured(&Program::Line(command.to_string()), settings.max_output);
+    let (outcome, captured) = runner::run_captured(&Program::Line(command.into()), settings.max_output);
     decided.record_outcome(&outcome);
     Ok(ran(&outcome.ending, &captured, settings.max_output))
 }

@@ -26,10 +26,10 @@ pub enum Program {
     /// Execute this argument vector directly; the first element is looked up on PATH.
     Argv(Vec<OsString>),
     /// Run this line with `bash -c` (see `spawn::SHELLS`).
-    Line(String),
+    Line(OsString),
     /// Run this line with `bash OPTIONS -c` (`-e`, `-o pipefail`…: options that change how the
     /// line runs, never what it is), as `gate shell` is asked to.
-    Shell { line: String, options: Vec<String> },
+    Shell { line: OsString, options: Vec<String> },
 }
 
 /// How a command ended.

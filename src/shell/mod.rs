@@ -35,6 +35,13 @@ pub fn analyze_line(line: &str) -> Analysis {
     walk::analyze_line(line)
 }
 
+/// Analyses a line given as bytes, as `bash -c LINE` would run it. Bytes that are not UTF-8
+/// leave the line's syntax as it is (every shell operator is ASCII) but make the words that
+/// hold them partly unknown; a NUL byte, where bash would cut the line, makes it opaque.
+pub fn analyze_line_bytes(line: &[u8]) -> Analysis {
+    walk::analyze_line_bytes(line)
+}
+
 /// Analyses an argument vector that will be executed directly (no shell in between).
 pub fn analyze_argv(argv: &[std::ffi::OsString]) -> Analysis {
     walk::analyze_argv(argv)

@@ -741,3 +741,25 @@ fn work_is_bounded() {
     // Ordinary lines stay well inside the bounds.
     assert!(!opaque(&"git status && git diff; ".repeat(100)));
 }
+
+/// A line of bytes: the syntax is read as written, a byte that is not UTF-8 is an unknown part of
+/// its word (in quotes, in a redirection target, in a nested shell), and a NUL makes the line
+/// opaque (bash would run only what comes before it).
+#[test]
+fn lines_of_bytes() {
+    let cases: &[(&[u8], &[&str])] = &[
+        (b"echo caf\xe9", &["C echo caf\u{27e8}*\u{27e9}"]),
+        (b"cat ~/.ssh/id_\xffrsa", &["C cat ~/.ssh/id_\u{27e8}*\u{27e9}rsa"]),
+        (b"rm -rf '/\xfe\xff' && ls", &["C rm -rf /\u{27e8}*\u{27e9}", "C ls"]),
+        (b"echo x > /etc/\xffpasswd", &["C echo x >/etc/\u{27e8}*\u{27e9}passwd"]),
+        (b"bash -c 'touch \xff'", &["W bash -c touch \u{27e8}*\u{27e9}", "O"]),
+        (b"r\xffm x", &["O"]),
+        (b"echo ok\0; rm -rf /", &["O"]),
+        (b"ls caf\xc3\xa9", &["C ls caf\u{e9}"]),
+    ];
+    for (line, want) in cases {
+        let analysis = super::analyze_line_bytes(line);
+        assert_eq!(summaries(&analysis), *want, "{}", String::from_utf8_lossy(line));
+        assert!(analysis.parse_error.is_none(), "{}", String::from_utf8_lossy(line));
+    }
+}

@@ -72,6 +72,20 @@ pub(crate) fn analyze_line(line: &str) -> Analysis {
     walker.finish()
 }
 
+pub(crate) fn analyze_line_bytes(line: &[u8]) -> Analysis {
+    if line.contains(&0) {
+        let mut walker = Walker::default();
+        let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
+        walker.opaque(shown, "the line holds a NUL byte, where bash would cut it short");
+        return walker.finish();
+    }
+    match std::str::from_utf8(line) {
+        Ok(line) => analyze_line(line),
+        // Each byte run that is not UTF-8 becomes U+FFFD, which `words` takes as unknown text.
+        Err(_) => analyze_line(&String::from_utf8_lossy(line)),
+    }
+}
+
 pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
     let mut walker = Walker::default();
     let Some(program) = argv.first() else {

@@ -54,6 +54,40 @@ pub(crate) fn options() -> &'static ParserOptions {
 
 /// Converts one word as written; command substitutions found in it are appended to `subs`.
 pub(crate) fn convert(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
+    unseen_bytes(raw, convert_written(raw, ctx, subs))
+}
+
+/// Bytes of a line that were not UTF-8 reach the walk as U+FFFD (see `analyze_line_bytes`): what
+/// they spell is not known exactly, so each becomes a run-time part, which no rule or path class
+/// takes for a literal; the text around them stays known.
+fn unseen_bytes(raw: &str, mut word: Word) -> Word {
+    const UNSEEN: char = char::REPLACEMENT_CHARACTER;
+    if !raw.contains(UNSEEN) {
+        return word;
+    }
+    word.pieces = word
+        .pieces
+        .into_iter()
+        .flat_map(|piece| match piece {
+            Piece::Text(text) if text.contains(UNSEEN) => {
+                let mut split = Vec::new();
+                for (i, part) in text.split(UNSEEN).enumerate() {
+                    if i > 0 && split.last() != Some(&Piece::Any) {
+                        split.push(Piece::Any);
+                    }
+                    if !part.is_empty() {
+                        split.push(Piece::Text(part.to_owned()));
+                    }
+                }
+                split
+            }
+            other => vec![other],
+        })
+        .collect();
+    word
+}
+
+fn convert_written(raw: &str, ctx: Ctx, subs: &mut Vec<Sub>) -> Word {
     if !raw.bytes().any(is_special) {
         return Word::literal(raw);
     }
@@ -89,7 +123,7 @@ pub(crate) fn convert_known(raw: &str, ctx: Ctx, known: Lookup) -> Word {
     if flat.broken {
         return Word::unknown(raw);
     }
-    Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() }
+    unseen_bytes(raw, Word { pieces: assemble(&atoms, ctx), text: raw.to_owned() })
 }
 
 /// The name in a plain `$NAME` or `${NAME}`.

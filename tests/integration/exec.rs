@@ -131,6 +131,65 @@ fn non_utf8_argument_survives_into_the_log_byte_for_byte() {
     assert_eq!(decoded[1].as_bytes(), b"caf\xe9\xff");
 }
 
+/// A `-c` line and a working directory that are not UTF-8 run as given and are recorded byte for
+/// byte (in the encoded form of `gate::audit::encode_text`), shown escaped, never lossily.
+#[test]
+fn non_utf8_line_and_cwd_survive_byte_for_byte() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let dir = env.work().join(std::ffi::OsStr::from_bytes(b"caf\xe9\xff"));
+    std::fs::create_dir(&dir).unwrap();
+    let line = std::ffi::OsStr::from_bytes(b"printf '%s' \xfe\xff\xc3\xa9 > out; pwd > where");
+    env.gate(&["exec", "-c"]).arg(line).current_dir(&dir).assert().success();
+    assert_eq!(std::fs::read(dir.join("out")).unwrap(), b"\xfe\xff\xc3\xa9");
+    let mut pwd = dir.as_os_str().as_bytes().to_vec();
+    pwd.push(b'\n');
+    assert_eq!(std::fs::read(dir.join("where")).unwrap(), pwd);
+
+    let connection = rusqlite::Connection::open(env.db()).unwrap();
+    let (stored_line, stored_cwd): (String, String) = connection
+        .query_row("SELECT line, cwd FROM entries WHERE kind = 'decision'", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(&*gate::audit::decode_text(&stored_line), line.as_bytes());
+    assert_eq!(&*gate::audit::decode_text(&stored_cwd), dir.as_os_str().as_bytes());
+    assert!(stored_line.starts_with("\0base64:"), "{stored_line:?}");
+
+    let shown = stdout(&env.gate(&["audit", "show", "2"]).output().unwrap());
+    assert!(shown.contains(r"line  printf '%s' \xfe\xffé > out; pwd > where"), "{shown}");
+    assert!(shown.contains(r"caf\xe9\xff"), "{shown}");
+    let listed = stdout(&env.gate(&["audit", "log"]).output().unwrap());
+    assert!(listed.contains(r"printf '%s' \xfe\xffé"), "{listed}");
+    env.gate(&["audit", "verify"]).assert().success();
+}
+
+/// Bytes gate cannot read as text never make a word it can match: the text around them stays
+/// known, so a secret's name with a stray byte still asks, and a program name with one is opaque.
+#[test]
+fn non_utf8_bytes_in_a_line_are_unknown_text_to_the_classifier() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let asks = |line: &[u8]| {
+        let output = env
+            .gate(&["check", "--exit-code", "-c"])
+            .arg(std::ffi::OsStr::from_bytes(line))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(10), "{}: {}", String::from_utf8_lossy(line), stdout(&output));
+        stdout(&output)
+    };
+    assert!(asks(b"cat ~/.ssh/id_\xffrsa").contains("secret"));
+    assert!(asks(b"r\xffm -rf build").contains("opaque"));
+    let allowed = env
+        .gate(&["check", "--exit-code", "-c"])
+        .arg(std::ffi::OsStr::from_bytes(b"echo caf\xe9"))
+        .output()
+        .unwrap();
+    assert_eq!(allowed.status.code(), Some(0), "{}", stdout(&allowed));
+    assert!(stdout(&allowed).contains(r"command:  echo caf\xe9"), "{}", stdout(&allowed));
+}
+
 #[test]
 fn verify_names_an_edited_or_deleted_middle_entry() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));

@@ -96,6 +96,23 @@ fn gate_shell_behaves_as_bash_c() {
     }
 }
 
+/// A line that is not UTF-8 runs as bash runs it, byte for byte.
+#[test]
+fn gate_shell_carries_a_non_utf8_line_as_bash_does() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let line = std::ffi::OsStr::from_bytes(b"printf '%s|' \xff caf\xe9; echo \xfe >&2; exit 3");
+    let mut bash = Command::new("/bin/bash");
+    bash.arg("-c").arg(line).env_clear().env("PATH", "/usr/bin:/bin").current_dir(env.work());
+    let expected = run(bash, b"");
+    let mut gate = env.gate_process(&["shell", "-c"]);
+    gate.arg(line);
+    let got = run(gate, b"");
+    assert_eq!(got.status.code(), Some(3), "{}", stderr(&got));
+    assert_eq!(got.stdout, b"\xff|caf\xe9|");
+    assert_eq!((got.stdout, got.stderr), (expected.stdout, expected.stderr));
+}
+
 #[test]
 fn what_sh_c_is_not_asked_for_is_refused_and_refusals_exit_77() {
     let env = TestEnv::new().with_policy(&policy(

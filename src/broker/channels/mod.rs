@@ -64,7 +64,7 @@ impl Notice {
             reason: escape_controls(&body.reason),
             host: escape_controls(&request.host),
             user: escape_controls(&body.user),
-            cwd: escape_controls(&body.cwd),
+            cwd: crate::display::stored_text(&body.cwd),
             deadline: request.deadline,
             quorum: request.plan.quorum,
             state: request.state,
@@ -97,7 +97,7 @@ pub fn command(request: &StoredRequest, masked: bool) -> String {
         (Some(argv), _) if masked => mask::argv(&argv),
         (Some(argv), _) => crate::display::argv_line(&argv),
         (None, Some(line)) if masked => mask::line(line),
-        (None, Some(line)) => escape_controls(line),
+        (None, Some(line)) => crate::display::stored_text(line),
         (None, None) => String::new(),
     }
 }

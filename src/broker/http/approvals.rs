@@ -44,7 +44,7 @@ pub fn view(request: StoredRequest, public_url: &str, full: bool) -> RequestView
         command,
         argv: if full { request.body.argv } else { None },
         line: if full { request.body.line } else { None },
-        cwd: escape(&request.body.cwd),
+        cwd: crate::display::stored_text(&request.body.cwd),
         user: escape(&request.body.user),
         parent: request.body.parent.as_deref().map(escape),
         rule: request.body.rule.as_deref().map(escape),
