@@ -5,14 +5,17 @@
 //! `tool_name`, `tool_input.command`, `tool_use_id` (and, after the tool, `tool_response` or
 //! `error`). Answer: `{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":
 //! "allow|deny|ask","permissionDecisionReason":…}}` with exit 0; exit 2 blocks with stderr as
-//! the reason, and any other non-zero exit lets the command run.
+//! the reason, and any other non-zero exit lets the command run. After the tool gate prints
+//! nothing and exits 0 (exit 2 there would hand gate's stderr to Claude as feedback).
 
-use super::{Answer, Event, HookCall, HookError, Reply, required, shell, text};
+use super::{Answer, Event, HookCall, HookError, Reply, exit_code, required, shell, text};
 use serde_json::{Value, json};
 
 pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
     let event = required(value, "/hook_event_name")?;
-    let tool = required(value, "/tool_name")?;
+    let post = matches!(event.as_str(), "PostToolUse" | "PostToolUseFailure");
+    let tool =
+        if post { text(value, "/tool_name").unwrap_or_default() } else { required(value, "/tool_name")? };
     let mut call = HookCall {
         tool: tool.clone(),
         session: text(value, "/session_id"),
@@ -21,9 +24,18 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
         permission_mode: text(value, "/permission_mode"),
         event: Event::Unknown,
     };
+    if post && tool != "Bash" {
+        call.event = if tool.is_empty() {
+            Event::BadReport("the report has no tool_name".into())
+        } else {
+            Event::OtherReport
+        };
+        return Ok(call);
+    }
     if tool != "Bash" {
         return Ok(call);
     }
+    let command = text(value, "/tool_input/command");
     call.event = match event.as_str() {
         "PreToolUse" => shell(required(value, "/tool_input/command")?)?,
         // PostToolUse fires only when the tool succeeded; Bash's response carries no exit code.
@@ -31,19 +43,19 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
             let interrupted = value.pointer("/tool_response/interrupted").and_then(Value::as_bool);
             let code = ["/tool_response/exit_code", "/tool_response/returnCode"]
                 .iter()
-                .find_map(|pointer| value.pointer(pointer).and_then(Value::as_i64))
-                .and_then(|code| i32::try_from(code).ok());
-            match (interrupted, code) {
-                (Some(true), _) => Event::ShellEnded { exit_code: code, detail: "interrupted".into() },
-                (_, Some(code)) => Event::ShellEnded { exit_code: Some(code), detail: "ran".into() },
-                _ => Event::ShellEnded { exit_code: Some(0), detail: "succeeded".into() },
-            }
+                .find_map(|pointer| exit_code(value, pointer));
+            let (exit_code, detail) = match (interrupted, code) {
+                (Some(true), _) => (code, "interrupted"),
+                (_, Some(code)) => (Some(code), "ran"),
+                _ => (Some(0), "succeeded"),
+            };
+            Event::ShellEnded { command, exit_code, detail: detail.into() }
         }
         "PostToolUseFailure" => {
             let error = text(value, "/error").unwrap_or_default();
             let interrupted = value.pointer("/is_interrupt").and_then(Value::as_bool) == Some(true);
             let detail = if interrupted { "interrupted" } else { "failed" };
-            Event::ShellEnded { exit_code: exit_code_in(&error), detail: detail.into() }
+            Event::ShellEnded { command, exit_code: exit_code_in(&error), detail: detail.into() }
         }
         other => {
             return Err(HookError(format!(

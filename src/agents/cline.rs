@@ -1,33 +1,61 @@
-//! Cline: an executable named `PreToolUse` in `.clinerules/hooks/` (or the global hooks folder),
-//! called for every tool.
+//! Cline: an executable named `PreToolUse` in `.clinerules/hooks/` (or the global hooks folder)
+//! decides, one named `PostToolUse` reports how a tool call ended; each is called for every tool.
 //!
-//! Input: `clineVersion`, `hookName`, `timestamp`, `taskId`, `workspaceRoots`, `userId`,
-//! `preToolUse: {toolName, parameters}`; the shell tool is `execute_command` with
-//! `parameters.command`. Answer `{"cancel":bool,"errorMessage":…}`; a non-zero exit, bad JSON or
-//! a timeout blocks. There is no `ask`: gate asks the human itself.
+//! Input: `clineVersion`, `hookName`, `timestamp`, `taskId`, `workspaceRoots`, `userId`, and
+//! `preToolUse: {toolName, parameters}` or `postToolUse: {toolName, parameters, result, success,
+//! executionTimeMs}`; the shell tool is `execute_command` with `parameters.command`. No id pairs
+//! the two hooks of one call, and no exit code is given: only `success`. Answer
+//! `{"cancel":bool,"errorMessage":…}`; a non-zero exit, bad JSON or a timeout blocks. There is no
+//! `ask`: gate asks the human itself. After the tool gate answers `{"cancel": false}`.
 
 use super::{Answer, Event, HookCall, HookError, Reply, required, shell, text};
 use serde_json::{Value, json};
 
 pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
     let hook = required(value, "/hookName")?;
-    if hook != "PreToolUse" {
-        return Err(HookError(format!("hook {hook:?} is not one gate answers (PreToolUse)")));
-    }
-    let tool = required(value, "/preToolUse/toolName")?;
-    let event = if tool == "execute_command" {
-        shell(required(value, "/preToolUse/parameters/command")?)?
-    } else {
-        Event::OtherTool
-    };
-    Ok(HookCall {
-        event,
-        tool,
+    let mut call = HookCall {
+        event: Event::Unknown,
+        tool: String::new(),
         session: text(value, "/taskId"),
         tool_use_id: None,
         cwd: text(value, "/workspaceRoots/0").map(Into::into),
         permission_mode: None,
-    })
+    };
+    call.event = match hook.as_str() {
+        "PreToolUse" => {
+            call.tool = required(value, "/preToolUse/toolName")?;
+            if call.tool == "execute_command" {
+                shell(required(value, "/preToolUse/parameters/command")?)?
+            } else {
+                Event::OtherTool
+            }
+        }
+        "PostToolUse" => {
+            call.tool = text(value, "/postToolUse/toolName").unwrap_or_default();
+            match call.tool.as_str() {
+                "" => Event::BadReport("the report has no postToolUse.toolName".into()),
+                "execute_command" => {
+                    let detail = match value.pointer("/postToolUse/success").and_then(Value::as_bool) {
+                        Some(true) => "succeeded",
+                        Some(false) => "failed",
+                        None => "ran (Cline's report does not say whether it succeeded)",
+                    };
+                    Event::ShellEnded {
+                        command: text(value, "/postToolUse/parameters/command"),
+                        exit_code: None,
+                        detail: detail.into(),
+                    }
+                }
+                _ => Event::OtherReport,
+            }
+        }
+        other => {
+            return Err(HookError(format!(
+                "hook {other:?} is not one gate answers (PreToolUse, PostToolUse)"
+            )));
+        }
+    };
+    Ok(call)
 }
 
 pub(super) fn answer(answer: &Answer) -> Reply {

@@ -2,8 +2,10 @@
 //! stdin, how it wants the answer, and the settings that wire gate in (`gate init`).
 //!
 //! Guarantees: a payload is read as the agent documents it, extra fields ignored; anything
-//! gate cannot read is an [`HookError`], which every agent's [`Agent::answer_error`] turns into
-//! a refusal in the form (and with the exit code) that agent treats as blocking.
+//! gate cannot read before a command runs is an [`HookError`], which every agent's
+//! [`Agent::answer_error`] turns into a refusal in the form (and with the exit code) that agent
+//! treats as blocking. A report after a command ran is never refused: it is acknowledged in the
+//! agent's neutral form ([`Agent::acknowledge`]), readable or not.
 
 mod claude_code;
 mod cline;
@@ -11,6 +13,7 @@ mod codex;
 mod copilot;
 mod cursor;
 mod gemini;
+pub mod pairing;
 pub mod settings;
 
 use serde_json::Value;
@@ -21,15 +24,15 @@ use std::path::PathBuf;
 pub enum Agent {
     /// Claude Code: `PreToolUse`/`PostToolUse` hooks on the Bash tool
     ClaudeCode,
-    /// OpenAI Codex CLI: a `PreToolUse` hook on the Bash tool
+    /// OpenAI Codex CLI: `PreToolUse`/`PostToolUse` hooks on the Bash tool
     Codex,
-    /// Gemini CLI: a `BeforeTool` hook on run_shell_command
+    /// Gemini CLI: `BeforeTool`/`AfterTool` hooks on run_shell_command
     Gemini,
-    /// Cursor: a `beforeShellExecution` hook
+    /// Cursor: `beforeShellExecution`/`afterShellExecution` hooks
     Cursor,
-    /// GitHub Copilot CLI: a `preToolUse` hook
+    /// GitHub Copilot CLI: `preToolUse`/`postToolUse` hooks
     Copilot,
-    /// Cline: a `PreToolUse` hook script
+    /// Cline: `PreToolUse`/`PostToolUse` hook scripts
     Cline,
 }
 
@@ -90,6 +93,17 @@ impl Agent {
         }
     }
 
+    /// The answer to a post-tool report: the agent's neutral form, which neither blocks nor
+    /// changes the tool's result, with exit 0 (a non-zero exit from a post-tool hook is, for some
+    /// agents, feedback to the model or a cancelled task).
+    pub fn acknowledge(self) -> Reply {
+        match self {
+            Agent::ClaudeCode | Agent::Codex | Agent::Copilot => Reply::nothing(),
+            Agent::Gemini | Agent::Cursor => Reply::json(serde_json::json!({})),
+            Agent::Cline => Reply::json(serde_json::json!({"cancel": false})),
+        }
+    }
+
     /// A refusal for anything that went wrong, in the form and with the exit code the agent
     /// treats as blocking (never another non-zero code, which some agents read as "go ahead").
     pub fn answer_error(self, why: &str) -> Reply {
@@ -128,10 +142,16 @@ pub struct HookCall {
 pub enum Event {
     /// The agent is about to run this shell command.
     Shell { command: String },
-    /// The agent ran a command gate handed back, and reports how it ended.
-    ShellEnded { exit_code: Option<i32>, detail: String },
+    /// The agent ran a command gate handed back, and reports how it ended: its exit code where
+    /// the agent gives one, else what the agent says (`succeeded`, `failed`…), never a guess.
+    ShellEnded { command: Option<String>, exit_code: Option<i32>, detail: String },
     /// A tool that is not a shell, for an agent whose hook sees every tool: not gate's business.
     OtherTool,
+    /// A report after a tool that is not the shell: acknowledged, nothing recorded.
+    OtherReport,
+    /// A report after a tool that gate cannot read: acknowledged (it can change nothing), the
+    /// reason warned on stderr, nothing recorded.
+    BadReport(String),
     /// A tool gate does not know, where only the shell tool was expected.
     #[default]
     Unknown,
@@ -182,6 +202,21 @@ fn required(value: &Value, pointer: &str) -> Result<String, HookError> {
         Some(_) => Err(HookError(format!("the hook input's {} is not a string", &pointer[1..]))),
         None => Err(HookError(format!("the hook input has no {}", &pointer[1..].replace('/', ".")))),
     }
+}
+
+/// An integer field as an exit code, if present and one.
+fn exit_code(value: &Value, pointer: &str) -> Option<i32> {
+    value.pointer(pointer).and_then(Value::as_i64).and_then(|code| i32::try_from(code).ok())
+}
+
+/// What an agent said went wrong, on one line and short: it is a reason, not the output.
+fn said(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("");
+    let mut short: String = line.chars().take(200).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
 }
 
 /// The shell command of a call, refused when empty.

@@ -68,14 +68,27 @@ pub fn other_files(agent: Agent, home: &Path, project: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// Cline's hook is a script, not a settings entry.
-pub fn script(agent: Agent) -> Option<String> {
-    (agent == Agent::Cline).then(|| {
-        format!(
-            "#!/bin/sh\n# gate judges every command Cline runs (written by `gate init cline`).\nexec {}\n",
-            hook_command(agent)
-        )
-    })
+/// Cline's hooks are scripts, not settings entries: (file name, contents), the pre-tool one first.
+/// They sit in one folder, the one of [`path`].
+pub fn scripts(agent: Agent) -> Vec<(&'static str, String)> {
+    if agent != Agent::Cline {
+        return Vec::new();
+    }
+    let command = hook_command(agent);
+    vec![
+        (
+            "PreToolUse",
+            format!(
+                "#!/bin/sh\n# gate judges every command Cline runs (written by `gate init cline`).\nexec {command}\n"
+            ),
+        ),
+        (
+            "PostToolUse",
+            format!(
+                "#!/bin/sh\n# gate records how each command Cline ran ended (written by `gate init cline`).\nexec {command}\n"
+            ),
+        ),
+    ]
 }
 
 /// gate's entries in an agent's JSON settings: (event, the entry in that event's list).
@@ -98,22 +111,39 @@ pub fn entries(agent: Agent) -> Vec<(&'static str, Value)> {
                 json!({"matcher": "Bash", "hooks": [{"type": "command", "command": command, "timeout": 60}]}),
             ),
         ],
-        Agent::Codex => vec![(
-            "PreToolUse",
-            json!({"matcher": "^Bash$", "hooks": [{"type": "command", "command": command, "timeout": 600}]}),
-        )],
-        Agent::Gemini => vec![(
-            "BeforeTool",
-            json!({"matcher": "run_shell_command", "hooks": [
-                {"type": "command", "command": command, "name": "gate", "timeout": 600000}
-            ]}),
-        )],
-        Agent::Cursor => {
-            vec![("beforeShellExecution", json!({"command": command, "timeout": 600, "failClosed": true}))]
-        }
-        Agent::Copilot => {
-            vec![("preToolUse", json!({"type": "command", "bash": command, "timeoutSec": 600}))]
-        }
+        Agent::Codex => vec![
+            (
+                "PreToolUse",
+                json!({"matcher": "^Bash$", "hooks": [{"type": "command", "command": command, "timeout": 600}]}),
+            ),
+            (
+                "PostToolUse",
+                json!({"matcher": "^Bash$", "hooks": [{"type": "command", "command": command, "timeout": 60}]}),
+            ),
+        ],
+        Agent::Gemini => vec![
+            (
+                "BeforeTool",
+                json!({"matcher": "run_shell_command", "hooks": [
+                    {"type": "command", "command": command, "name": "gate", "timeout": 600000}
+                ]}),
+            ),
+            (
+                "AfterTool",
+                json!({"matcher": "run_shell_command", "hooks": [
+                    {"type": "command", "command": command, "name": "gate", "timeout": 60000}
+                ]}),
+            ),
+        ],
+        Agent::Cursor => vec![
+            ("beforeShellExecution", json!({"command": command, "timeout": 600, "failClosed": true})),
+            ("afterShellExecution", json!({"command": command, "timeout": 60})),
+        ],
+        Agent::Copilot => vec![
+            ("preToolUse", json!({"type": "command", "bash": command, "timeoutSec": 600})),
+            ("postToolUse", json!({"type": "command", "bash": command, "timeoutSec": 60})),
+            ("postToolUseFailure", json!({"type": "command", "bash": command, "timeoutSec": 60})),
+        ],
         Agent::Cline => Vec::new(),
     }
 }

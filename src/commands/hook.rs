@@ -1,12 +1,14 @@
 //! `gate hook AGENT`: answers an agent's pre-tool hook (and records its post-tool report).
 //!
-//! Guarantees: whatever happens (bad input, an unknown tool, a broken policy, an unwritable log,
-//! a panic) the answer is a refusal in the agent's own form, with the exit code that agent
-//! treats as blocking; nothing but the answer is printed on stdout; the decision is in the audit
-//! log before the agent hears it.
+//! Guarantees: whatever happens before a command runs (bad input, an unknown tool, a broken
+//! policy, an unwritable log, a panic) the answer is a refusal in the agent's own form, with the
+//! exit code that agent treats as blocking; nothing but the answer is printed on stdout; the
+//! decision is in the audit log before the agent hears it. A report after the command ran is
+//! always acknowledged in the agent's neutral form with exit 0, whatever goes wrong recording it
+//! (that is a warning on stderr): it can change nothing, and must not fail the agent's tool.
 
 use super::input::{Environment, PolicyArgs, Request};
-use crate::agents::{Agent, Answer, Event, HookCall, Reply};
+use crate::agents::{Agent, Answer, Event, HookCall, Reply, pairing};
 use crate::approval::Verdict;
 use crate::display::escape_controls;
 use crate::pipeline::{self, Asker, Caller};
@@ -23,6 +25,10 @@ const MAX_INPUT: u64 = 4 << 20;
 /// answer in the agent's format. Reads the hook's JSON on stdin. Where the agent can ask its user (Claude Code), `ask` is
 /// handed to its prompt; elsewhere gate asks through its own approvers (the terminal, the
 /// broker), as `gate exec` does. Any error refuses the command.
+///
+/// Called by the agent's post-tool hook, records how a command gate handed back ended (its exit
+/// code where the agent gives one) as the outcome of its decision, and answers so that the
+/// agent goes on as it would; nothing there fails the agent's tool.
 ///
 /// Wire it in with `gate init AGENT`; see "Use gate with your agent" in the README.
 #[derive(Debug, clap::Args)]
@@ -69,9 +75,19 @@ fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
     let call = agent.parse(&payload).map_err(|error| anyhow::anyhow!(error.0))?;
     match &call.event {
         Event::Shell { command } => judge(args, &call, command.clone()),
-        Event::ShellEnded { exit_code, detail } => {
-            report(args, &call, *exit_code, detail);
-            Ok(agent.answer(&Answer::Nothing))
+        Event::ShellEnded { command, exit_code, detail } => {
+            let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                report(args, &call, command.as_deref(), *exit_code, detail)
+            }));
+            if recorded.is_err() {
+                eprintln!("gate: warning: the outcome was not recorded (a bug in gate)");
+            }
+            Ok(agent.acknowledge())
+        }
+        Event::OtherReport => Ok(agent.acknowledge()),
+        Event::BadReport(why) => {
+            eprintln!("gate: warning: the outcome was not recorded: {}", escape_controls(why));
+            Ok(agent.acknowledge())
         }
         Event::OtherTool => Ok(agent.answer(&Answer::Nothing)),
         Event::Unknown => Ok(agent.answer_error(&format!(
@@ -115,16 +131,35 @@ fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Re
     Ok(agent.answer(&answer))
 }
 
-/// A post-tool report: the outcome of a command gate handed back. It cannot change anything,
-/// so a failure to record is a warning, never a blocking answer.
-fn report(args: &HookArgs, call: &HookCall, exit_code: Option<i32>, detail: &str) {
+/// A post-tool report: the outcome of a command gate handed back, paired with its decision by
+/// the agent's id for the tool call where it gives one (Claude Code, Codex), else by session,
+/// command and working directory ([`pairing`]). It cannot change anything, so a failure to
+/// record is a warning, never a blocking answer.
+fn report(args: &HookArgs, call: &HookCall, command: Option<&str>, exit_code: Option<i32>, detail: &str) {
     let agent = args.agent;
-    let Some(tool_use_id) = call.tool_use_id.as_deref() else {
-        eprintln!("gate: warning: the report has no tool_use_id to pair it with a decision");
-        return;
-    };
     let recorded = database(args).and_then(|database| {
-        let id = request_id(agent, call.session.as_deref(), tool_use_id);
+        let id = match (call.tool_use_id.as_deref(), command) {
+            (Some(tool_use_id), _) => request_id(agent, call.session.as_deref(), tool_use_id),
+            (None, Some(command)) => {
+                let cwd = decision_cwd(call)?;
+                let key = pairing::Key {
+                    agent: agent.name(),
+                    session: call.session.as_deref(),
+                    command,
+                    cwd: &cwd.to_string_lossy(),
+                };
+                match pairing::find(&database, &key)? {
+                    Some(id) => id,
+                    None => anyhow::bail!(
+                        "no open decision of this {} session for this command here",
+                        agent.name()
+                    ),
+                }
+            }
+            (None, None) => {
+                anyhow::bail!("the report has neither a tool call id nor a command to pair it with")
+            }
+        };
         pipeline::record_reported(&database, &id, agent.name(), exit_code, detail)
     });
     if let Err(error) = recorded {
@@ -132,6 +167,14 @@ fn report(args: &HookArgs, call: &HookCall, exit_code: Option<i32>, detail: &str
             "gate: warning: the outcome was not recorded: {}",
             crate::display::error_line(error.as_ref())
         );
+    }
+}
+
+/// The working directory gate recorded with the decision: the agent's, when it is a folder.
+fn decision_cwd(call: &HookCall) -> anyhow::Result<PathBuf> {
+    match call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir()) {
+        Some(cwd) => Ok(cwd.to_path_buf()),
+        None => std::env::current_dir().context("cannot read the current directory"),
     }
 }
 

@@ -67,38 +67,57 @@ pub fn run(args: InitArgs) -> anyhow::Result<i32> {
             (false, false) => {}
         }
     }
-    let old = match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    // Cline's hooks are two scripts side by side; every other agent's, one settings file.
+    let scripts = settings::scripts(args.agent);
+    let targets: Vec<(PathBuf, Option<&str>)> = if scripts.is_empty() {
+        vec![(path, None)]
+    } else {
+        scripts.iter().map(|(name, text)| (path.with_file_name(name), Some(text.as_str()))).collect()
     };
-    let (new, changes) = match planned(args.agent, old.as_deref()) {
-        Ok(plan) => plan,
-        Err(why) => {
-            eprintln!("gate: {}: {why}", path.display());
-            return Ok(exit_code::FAILED);
+    // Every file is planned before any is written: one that cannot be merged into leaves all
+    // of them as they are.
+    let mut plans = Vec::new();
+    for (path, script) in targets {
+        let old = match std::fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+        };
+        match planned(args.agent, script, old.as_deref()) {
+            Ok((new, changes)) => plans.push((path, old, new, changes)),
+            Err(why) => {
+                eprintln!("gate: {}: {why}", path.display());
+                return Ok(exit_code::FAILED);
+            }
         }
-    };
-    let shown = crate::display::escape_controls(&path.display().to_string());
-    if changes.is_empty() {
-        println!("{shown}: gate's hook is already there; nothing to change");
+    }
+    let mut wrote = false;
+    for (path, old, new, changes) in plans {
+        let shown = crate::display::escape_controls(&path.display().to_string());
+        if changes.is_empty() {
+            println!("{shown}: gate's hook is already there; nothing to change");
+            continue;
+        }
+        if args.dry_run {
+            println!("{shown} (dry run, nothing written):");
+            print!("{}", diff(&String::from_utf8_lossy(old.as_deref().unwrap_or_default()), &new));
+            continue;
+        }
+        let backup = write(&path, old.as_deref(), new.as_bytes(), args.agent == Agent::Cline)?;
+        wrote = true;
+        println!("{shown}:");
+        for change in &changes {
+            println!("  {change}");
+        }
+        if let Some(backup) = backup {
+            println!(
+                "  the old file is kept as {}",
+                crate::display::escape_controls(&backup.display().to_string())
+            );
+        }
+    }
+    if !wrote {
         return Ok(exit_code::SUCCESS);
-    }
-    if args.dry_run {
-        println!("{shown} (dry run, nothing written):");
-        print!("{}", diff(&String::from_utf8_lossy(old.as_deref().unwrap_or_default()), &new));
-        return Ok(exit_code::SUCCESS);
-    }
-    let backup = write(&path, old.as_deref(), new.as_bytes(), args.agent == Agent::Cline)?;
-    println!("{shown}:");
-    for change in &changes {
-        println!("  {change}");
-    }
-    if let Some(backup) = backup {
-        println!(
-            "  the old file is kept as {}",
-            crate::display::escape_controls(&backup.display().to_string())
-        );
     }
     if let Some(note) = note(args.agent) {
         println!("{note}");
@@ -111,19 +130,20 @@ pub fn run(args: InitArgs) -> anyhow::Result<i32> {
     Ok(exit_code::SUCCESS)
 }
 
-/// The new contents and what changed, or why the file cannot be merged into.
-fn planned(agent: Agent, old: Option<&[u8]>) -> Result<(String, Vec<String>), String> {
-    if let Some(script) = settings::script(agent) {
+/// The new contents and what changed, or why the file cannot be merged into: `script` for a
+/// hook that is a script of its own (Cline's), else gate's entries merged into JSON settings.
+fn planned(agent: Agent, script: Option<&str>, old: Option<&[u8]>) -> Result<(String, Vec<String>), String> {
+    if let Some(script) = script {
         return match old {
             None => Ok((
-                script,
+                script.to_string(),
                 vec![format!("wrote a hook script that runs `{}`", settings::hook_command(agent))],
             )),
             Some(text) if settings::script_runs_gate(agent, &String::from_utf8_lossy(text)) => {
                 Ok((String::from_utf8_lossy(text).into_owned(), Vec::new()))
             }
             Some(_) => Err(format!(
-                "the hook script exists and does not run gate: make it run `{}` first and refuse when it does",
+                "the hook script exists and does not run gate: make it run `{}` (and refuse when it does, before a tool)",
                 settings::hook_command(agent)
             )),
         };

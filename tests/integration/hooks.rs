@@ -1,6 +1,8 @@
 //! `gate hook AGENT`: each agent's documented payload (plus fields gate does not know) gets its
 //! answer in that agent's format; anything wrong is a refusal with the agent's blocking exit
-//! code; the decision, the session and the hand-back are in the audit log.
+//! code; the decision, the session and the hand-back are in the audit log; each agent's
+//! post-tool report closes the decision it belongs to, and is acknowledged neutrally whatever
+//! it holds.
 
 use super::support::{TestEnv, gate_binary, policy, stderr, stdout};
 use serde_json::{Value, json};
@@ -56,7 +58,7 @@ fn cursor(env: &TestEnv, command: &str) -> Value {
 
 fn copilot(env: &TestEnv, command: &str) -> Value {
     json!({
-        "timestamp": 1_764_745_200_000_u64, "cwd": env.work(), "toolName": "bash",
+        "sessionId": "sess-copilot", "timestamp": 1_764_745_200_000_u64, "cwd": env.work(), "toolName": "bash",
         "toolArgs": json!({"command": command, "description": "x"}).to_string(),
     })
 }
@@ -342,4 +344,244 @@ fn a_hook_protects_gates_own_files() {
     let answer = answer(&output);
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny", "{answer}");
     assert!(answer.to_string().contains("gate's own file"), "{answer}");
+}
+
+// Post-tool reports, as each agent documents them (plus a field gate does not know).
+
+fn codex_post(env: &TestEnv, command: &str) -> Value {
+    let mut payload = codex(env, command);
+    payload["hook_event_name"] = json!("PostToolUse");
+    payload["tool_response"] = json!("a\nb\n");
+    payload
+}
+
+fn gemini_post(env: &TestEnv, command: &str, llm_content: &str) -> Value {
+    let mut payload = gemini(env, command);
+    payload["hook_event_name"] = json!("AfterTool");
+    payload["tool_response"] = json!({"llmContent": llm_content, "returnDisplay": "x"});
+    payload["original_request_name"] = json!("run_shell_command");
+    payload
+}
+
+fn cursor_post(env: &TestEnv, command: &str) -> Value {
+    let mut payload = cursor(env, command);
+    payload["hook_event_name"] = json!("afterShellExecution");
+    payload["output"] = json!("a\n");
+    payload["duration"] = json!(12);
+    payload["sandbox"] = json!(false);
+    payload
+}
+
+fn copilot_post(env: &TestEnv, command: &str) -> Value {
+    let mut payload = copilot(env, command);
+    payload["toolResult"] = json!({"resultType": "success", "textResultForLlm": "a\n"});
+    payload
+}
+
+fn cline_post(env: &TestEnv, command: &str, success: bool) -> Value {
+    let mut payload = cline(env, command);
+    payload["hookName"] = json!("PostToolUse");
+    payload["postToolUse"] = json!({
+        "toolName": "execute_command", "parameters": {"command": command, "requires_approval": "false"},
+        "result": "a\n", "success": success, "executionTimeMs": 12, "later": 1,
+    });
+    payload.as_object_mut().unwrap().remove("preToolUse");
+    payload
+}
+
+/// The outcomes in the log that an agent reported.
+fn reported(entries: &[Value]) -> Vec<&Value> {
+    entries
+        .iter()
+        .filter(|e| e["kind"] == "outcome" && e["error"].as_str().unwrap_or("").starts_with("reported by"))
+        .collect()
+}
+
+/// What a post-tool hook prints: nothing, or one neutral JSON answer.
+fn neutral(output: &std::process::Output) -> Option<Value> {
+    let text = stdout(output);
+    (!text.is_empty()).then(|| answer(output))
+}
+
+#[test]
+fn each_agents_post_tool_report_closes_its_decision() {
+    let env = TestEnv::new().with_policy(&rules());
+    type Pre = fn(&TestEnv, &str) -> Value;
+    type Post = Box<dyn Fn(&TestEnv, &str) -> Value>;
+    /// The agent, its pre- and post-tool payloads, its neutral answer, the exit code and note
+    /// recorded.
+    type Case<'a> = (&'a str, Pre, Post, Option<Value>, Value, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "codex",
+            codex,
+            Box::new(codex_post),
+            None,
+            Value::Null,
+            "reported by codex: ran (Codex reports no exit status)",
+        ),
+        (
+            "gemini",
+            gemini,
+            Box::new(|env, c| gemini_post(env, c, "Output: a\nExit Code: 3\nProcess Group PGID: 4242")),
+            Some(json!({})),
+            json!(3),
+            "reported by gemini: ran",
+        ),
+        (
+            "cursor",
+            cursor,
+            Box::new(cursor_post),
+            Some(json!({})),
+            Value::Null,
+            "reported by cursor: ran (Cursor reports no exit status)",
+        ),
+        ("copilot", copilot, Box::new(copilot_post), None, Value::Null, "reported by copilot: succeeded"),
+        (
+            "cline",
+            cline,
+            Box::new(|env, c| cline_post(env, c, false)),
+            Some(json!({"cancel": false})),
+            Value::Null,
+            "reported by cline: failed",
+        ),
+    ];
+    for (agent, pre, post, acknowledged, exit_code, said) in cases {
+        let command = format!("ls -la {agent}");
+        let output = hook(&env, agent, &pre(&env, &command).to_string());
+        assert_eq!(output.status.code(), Some(0), "{agent}: {}", stderr(&output));
+        let output = hook(&env, agent, &post(&env, &command).to_string());
+        assert_eq!(output.status.code(), Some(0), "{agent}: {}", stderr(&output));
+        assert_eq!(neutral(&output), acknowledged, "{agent}: the neutral answer");
+        assert_eq!(stderr(&output), "", "{agent}");
+
+        let entries = log(&env);
+        let decision = entries
+            .iter()
+            .rev()
+            .find(|e| e["kind"] == "decision" && e["line"] == command.as_str())
+            .unwrap_or_else(|| panic!("{agent}: no decision"));
+        let outcome = *reported(&entries).last().unwrap_or_else(|| panic!("{agent}: nothing reported"));
+        assert_eq!(outcome["request_id"], decision["request_id"], "{agent}: {outcome}");
+        assert_eq!(outcome["error"], said, "{agent}");
+        assert_eq!(outcome["exit_code"], exit_code, "{agent}");
+        assert_eq!(outcome["channel"], agent);
+        // The readable log says which decision the outcome closes.
+        let text = stdout(&env.gate(&["audit", "log"]).output().unwrap());
+        let closes = format!("{said}, closes {}", decision["seq"]);
+        assert!(text.contains(&closes), "{agent}: {closes:?} in\n{text}");
+    }
+    assert_eq!(reported(&log(&env)).len(), 5);
+    env.gate(&["audit", "verify"]).assert().success();
+}
+
+/// Without an id shared by the two hooks, a report closes the newest open decision of its
+/// session for the same command in the same folder, and nothing else.
+#[test]
+fn reports_without_an_id_pair_by_session_command_and_folder() {
+    let env = TestEnv::new().with_policy(&rules());
+    for _ in 0..2 {
+        assert_eq!(hook(&env, "cursor", &cursor(&env, "ls").to_string()).status.code(), Some(0));
+    }
+    let decisions: Vec<Value> = log(&env).into_iter().filter(|e| e["kind"] == "decision").collect();
+    assert_ne!(decisions[0]["request_id"], decisions[1]["request_id"], "one request id per command");
+
+    // Another conversation, another command, another folder: nothing to close.
+    let mut other_session = cursor_post(&env, "ls");
+    other_session["conversation_id"] = json!("conv-2");
+    let mut other_folder = cursor_post(&env, "ls");
+    other_folder["cwd"] = json!(env.home());
+    for payload in [other_session, cursor_post(&env, "ls -l"), other_folder] {
+        let output = hook(&env, "cursor", &payload.to_string());
+        assert_eq!((output.status.code(), neutral(&output)), (Some(0), Some(json!({}))));
+        assert!(stderr(&output).contains("no open decision"), "{}", stderr(&output));
+    }
+    assert!(reported(&log(&env)).is_empty());
+
+    // The newest open one first, then the older; a third report has nothing left to close.
+    for expected in [&decisions[1], &decisions[0]] {
+        let output = hook(&env, "cursor", &cursor_post(&env, "ls").to_string());
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let entries = log(&env);
+        assert_eq!(reported(&entries).last().unwrap()["request_id"], expected["request_id"]);
+    }
+    let output = hook(&env, "cursor", &cursor_post(&env, "ls").to_string());
+    assert!(stderr(&output).contains("no open decision"), "{}", stderr(&output));
+    assert_eq!(reported(&log(&env)).len(), 2);
+    env.gate(&["audit", "verify"]).assert().success();
+}
+
+/// A report gate cannot read, or about a command gate refused, or about another tool: the
+/// agent's neutral answer with exit 0, a warning at most, and nothing recorded.
+#[test]
+fn unreadable_or_unmatched_reports_are_acknowledged_and_not_recorded() {
+    let env = TestEnv::new().with_policy(&rules());
+    let marker = env.root().join("created");
+    let refused = format!("touch {}", marker.display());
+    // Refused by policy: never handed back, so no report can close it.
+    for (agent, pre) in [("cursor", cursor(&env, &refused)), ("cline", cline(&env, &refused))] {
+        assert!(stdout(&hook(&env, agent, &pre.to_string())).contains("refused"));
+    }
+
+    let mut claude_no_id = claude(&env, "PostToolUse", "ls", "x");
+    claude_no_id.as_object_mut().unwrap().remove("tool_use_id");
+    claude_no_id.as_object_mut().unwrap().remove("tool_input");
+    let mut claude_no_tool = claude(&env, "PostToolUseFailure", "ls", "x");
+    claude_no_tool.as_object_mut().unwrap().remove("tool_name");
+    let mut claude_read = claude(&env, "PostToolUse", "ls", "x");
+    claude_read["tool_name"] = json!("Read");
+    let mut codex_bad = codex_post(&env, "ls");
+    codex_bad["tool_name"] = json!(42);
+    let mut codex_unpaired = codex_post(&env, "ls");
+    codex_unpaired.as_object_mut().unwrap().remove("tool_use_id");
+    codex_unpaired["tool_input"] = json!("ls");
+    let mut gemini_bad = gemini_post(&env, "ls", "Output: a");
+    gemini_bad["tool_response"] = json!(7);
+    gemini_bad.as_object_mut().unwrap().remove("tool_input");
+    let mut gemini_other = gemini_post(&env, "ls", "Output: a");
+    gemini_other["tool_name"] = json!("read_file");
+    let mut cursor_bad = cursor_post(&env, "ls");
+    cursor_bad["command"] = json!(5);
+    let mut copilot_bad = copilot_post(&env, "ls");
+    copilot_bad.as_object_mut().unwrap().remove("toolName");
+    let mut copilot_args = copilot_post(&env, "ls");
+    copilot_args["toolArgs"] = json!("{not json");
+    let mut copilot_edit = copilot_post(&env, "ls");
+    copilot_edit["toolName"] = json!("edit");
+    let mut cline_bad = cline_post(&env, "ls", true);
+    cline_bad["postToolUse"] = json!("x");
+
+    let nothing = None;
+    let empty = Some(json!({}));
+    let go_on = Some(json!({"cancel": false}));
+    let cases = [
+        ("claude-code", claude_no_id, nothing.clone(), true),
+        ("claude-code", claude_no_tool, nothing.clone(), true),
+        ("claude-code", claude_read, nothing.clone(), false),
+        ("codex", codex_bad, nothing.clone(), true),
+        ("codex", codex_unpaired, nothing.clone(), true),
+        ("gemini", gemini_bad, empty.clone(), true),
+        ("gemini", gemini_other, empty.clone(), false),
+        ("cursor", cursor_bad, empty.clone(), true),
+        ("cursor", cursor_post(&env, &refused), empty.clone(), true),
+        ("copilot", copilot_bad, nothing.clone(), true),
+        ("copilot", copilot_args, nothing.clone(), true),
+        ("copilot", copilot_edit, nothing.clone(), false),
+        ("cline", cline_bad, go_on.clone(), true),
+        ("cline", cline_post(&env, &refused, true), go_on.clone(), true),
+    ];
+    for (agent, payload, acknowledged, warned) in cases {
+        let output = hook(&env, agent, &payload.to_string());
+        assert_eq!(output.status.code(), Some(0), "{agent} {payload}: {}", stderr(&output));
+        assert_eq!(neutral(&output), acknowledged, "{agent} {payload}");
+        assert_eq!(
+            stderr(&output).contains("warning: the outcome was not recorded"),
+            warned,
+            "{agent} {payload}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(reported(&log(&env)).is_empty(), "{:?}", reported(&log(&env)));
+    assert!(!marker.exists());
+    env.gate(&["audit", "verify"]).assert().success();
 }

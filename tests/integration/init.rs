@@ -34,9 +34,100 @@ fn each_agent_gets_exactly_the_readme_snippet() {
         let written = std::fs::read_to_string(env.work().join(file)).unwrap();
         assert_eq!(written, readme_snippet(agent), "{agent}: README and `gate init` disagree");
     }
+    let post = std::fs::read_to_string(env.work().join(".clinerules/hooks/PostToolUse")).unwrap();
+    assert_eq!(post, readme_snippet("cline PostToolUse"), "cline: README and `gate init` disagree");
     use std::os::unix::fs::PermissionsExt;
-    let script = std::fs::metadata(env.work().join(".clinerules/hooks/PreToolUse")).unwrap();
-    assert_eq!(script.permissions().mode() & 0o111, 0o111, "Cline's hook is executable");
+    for name in ["PreToolUse", "PostToolUse"] {
+        let script = std::fs::metadata(env.work().join(".clinerules/hooks").join(name)).unwrap();
+        assert_eq!(script.permissions().mode() & 0o111, 0o111, "Cline's {name} hook is executable");
+    }
+}
+
+/// A setup from before gate wrote post-tool hooks gets them next to its pre-tool hook, once.
+#[test]
+fn the_post_tool_hook_is_added_next_to_an_existing_pre_tool_hook() {
+    let env = TestEnv::new();
+    let older = [
+        (
+            "codex",
+            ".codex/hooks.json",
+            json!({"hooks": {"PreToolUse": [
+                {"matcher": "^Bash$", "hooks": [{"type": "command", "command": "gate hook codex", "timeout": 600}]}
+            ]}}),
+            "hooks.PostToolUse",
+        ),
+        (
+            "gemini",
+            ".gemini/settings.json",
+            json!({"hooks": {"BeforeTool": [
+                {"matcher": "run_shell_command", "hooks": [{"type": "command", "command": "gate hook gemini", "name": "gate", "timeout": 600000}]}
+            ]}}),
+            "hooks.AfterTool",
+        ),
+        (
+            "cursor",
+            ".cursor/hooks.json",
+            json!({"version": 1, "hooks": {"beforeShellExecution": [
+                {"command": "gate hook cursor", "timeout": 600, "failClosed": true}
+            ]}}),
+            "hooks.afterShellExecution",
+        ),
+        (
+            "copilot",
+            ".github/hooks/gate.json",
+            json!({"version": 1, "hooks": {"preToolUse": [
+                {"type": "command", "bash": "gate hook copilot", "timeoutSec": 600}
+            ]}}),
+            "hooks.postToolUseFailure",
+        ),
+    ];
+    for (agent, file, settings, added) in older {
+        let path = env.work().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, settings.to_string()).unwrap();
+        let output = env.gate(&["init", agent, "--project"]).output().unwrap();
+        assert!(output.status.success(), "{agent}: {}", stderr(&output));
+        let said = stdout(&output);
+        assert!(said.contains(&format!("added gate's hook to {added}")), "{agent}: {said}");
+        assert!(!said.contains("updated"), "{agent}: the pre-tool hook was right: {said}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), readme_snippet(agent), "{agent}");
+        let output = env.gate(&["init", agent, "--project"]).output().unwrap();
+        assert!(stdout(&output).contains("nothing to change"), "{agent}: {}", stdout(&output));
+    }
+
+    // Cline: the old PreToolUse script stays; PostToolUse is written beside it.
+    let hooks = env.work().join(".clinerules/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(hooks.join("PreToolUse"), "#!/bin/sh\nexec /usr/local/bin/gate hook cline\n").unwrap();
+    let output = env.gate(&["init", "cline", "--project"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stdout(&output);
+    assert!(said.contains("PreToolUse: gate's hook is already there"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("PostToolUse")).unwrap(),
+        readme_snippet("cline PostToolUse")
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("PreToolUse")).unwrap(),
+        "#!/bin/sh\nexec /usr/local/bin/gate hook cline\n"
+    );
+}
+
+/// Someone else's PostToolUse script: nothing is written, not even the PreToolUse one.
+#[test]
+fn clines_scripts_are_written_together_or_not_at_all() {
+    let env = TestEnv::new();
+    let hooks = env.work().join(".clinerules/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(hooks.join("PostToolUse"), "#!/bin/sh\necho '{\"cancel\":false}'\n").unwrap();
+    let output = env.gate(&["init", "cline", "--project"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("PostToolUse: the hook script exists and does not run gate"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!hooks.join("PreToolUse").exists());
 }
 
 #[test]
