@@ -65,6 +65,10 @@ pub enum AuditError {
         "the audit log {path} stayed locked by other processes for too long: retry, and look for a stuck process holding it"
     )]
     Busy { path: PathBuf },
+    #[error(
+        "the audit log {path} is damaged: SQLite cannot read the file (cut short or overwritten); keep it as evidence, move it aside and start a new log"
+    )]
+    Corrupt { path: PathBuf },
     #[error("{path} is not a gate audit log ({reason}): move it aside or use another path")]
     NotALog { path: PathBuf, reason: String },
     #[error(

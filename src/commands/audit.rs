@@ -294,6 +294,18 @@ fn verify(
             }
         }
         Ok(report) => report,
+        // A file SQLite cannot read as a database (cut short, overwritten) is damage found.
+        Err(error @ crate::audit::AuditError::Corrupt { .. }) => {
+            if json {
+                let value = serde_json::json!({
+                    "intact": false, "seq": null, "damage": "file", "detail": error.to_string(), "path": path,
+                });
+                println!("{value}");
+            } else {
+                println!("damaged: {}", crate::display::error_line(&error));
+            }
+            return Ok(exit_code::FAILED);
+        }
         Err(error) => {
             // Could not read is not the same as damaged: its own exit code.
             eprintln!("gate: {}", crate::display::error_line(&error));

@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use gate::audit::{AuditLog, Kind, Record};
 
-use super::support::{TestEnv, policy, stdout};
+use super::support::{TestEnv, policy, stderr, stdout};
 
 const DENY_TOUCH: &str =
     "[[rules]]\nid = \"no-touch\"\ndecision = \"deny\"\nmatch = [\"touch\"]\nreason = \"test\"\n";
@@ -198,4 +198,30 @@ fn log_rows_escape_once_and_pair_outcomes() {
     let names: Vec<&str> =
         shown.lines().take(5).map(|line| line.split_whitespace().next().unwrap()).collect();
     assert_eq!(names, ["seq", "time", "kind", "verdict", "decision"]);
+}
+
+/// A log file cut short is damage in plain words: `verify` says so (exit 1), and `exec` refuses to
+/// run anything on it (74), each in one line without SQLite's jargon.
+#[test]
+fn a_log_cut_short_is_damage_said_plainly() {
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let long = "x".repeat(3000);
+    for _ in 0..20 {
+        env.gate(&["exec", "--", "true", &long]).assert().success();
+    }
+    env.gate(&["audit", "verify"]).assert().success();
+    let size = std::fs::metadata(env.db()).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(env.db()).unwrap().set_len(size / 2).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let mut side = env.db().into_os_string();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    let verified = env.gate(&["audit", "verify"]).output().unwrap();
+    assert_eq!(verified.status.code(), Some(1), "{}{}", stdout(&verified), stderr(&verified));
+    assert!(stdout(&verified).starts_with("damaged: "), "{}", stdout(&verified));
+    let ran = env.gate(&["exec", "--", "true"]).output().unwrap();
+    assert_eq!(ran.status.code(), Some(74));
+    assert!(stderr(&ran).contains("is damaged"), "{}", stderr(&ran));
+    assert!(!stderr(&ran).contains("malformed") && stderr(&ran).lines().count() == 1, "{}", stderr(&ran));
 }

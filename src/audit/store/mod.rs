@@ -244,7 +244,7 @@ fn is_gate_log(path: &Path, found: Identity) -> Result<i64, AuditError> {
     check_version(path, version)?;
     let not_a_log = |reason: String| Err(AuditError::NotALog { path: path.to_path_buf(), reason });
     if version == 0 && objects > 0 {
-        return not_a_log(format!("it holds {objects} tables or indexes of another program"));
+        return not_a_log("it holds another program's tables".into());
     }
     let gates = application_id == i64::from(schema::APPLICATION_ID) || (application_id == 0 && has_entries);
     if version > 0 && !gates {
@@ -345,6 +345,7 @@ fn classify(
         Some(ErrorCode::ReadOnly) => AuditError::ReadOnly { path },
         Some(ErrorCode::DiskFull) => AuditError::DiskFull { path },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => AuditError::Busy { path },
+        Some(ErrorCode::DatabaseCorrupt) => AuditError::Corrupt { path },
         Some(ErrorCode::NotADatabase) => {
             AuditError::NotALog { path, reason: "not a SQLite database".to_string() }
         }
