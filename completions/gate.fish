@@ -42,11 +42,11 @@ complete -c gate -n "__fish_gate_needs_command" -f -a "mcp" -d 'Serve MCP on std
 complete -c gate -n "__fish_gate_needs_command" -f -a "doctor" -d 'Check gate\'s setup: policy, audit log, key, broker, and each agent\'s hook'
 complete -c gate -n "__fish_gate_needs_command" -f -a "prefix" -d 'Claude Code\'s CLAUDE_CODE_SHELL_PREFIX: run COMMAND through gate'
 complete -c gate -n "__fish_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand exec" -l policy -d 'The base policy file. Without it: $GATE_POLICY, else /etc/gate/policy.toml and ~/.config/gate/policy.toml stacked (either alone when only one exists), else the built-in default; a layer with `extends = "builtin"` adds to the built-in. A project\'s .gate/policy.toml, found up from the working directory, goes on top of any of these and may only tighten (`gate policy lint` shows the layers in force here)' -r -F
 complete -c gate -n "__fish_gate_using_subcommand exec" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand exec" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand check" -l policy -d 'The base policy file. Without it: $GATE_POLICY, else /etc/gate/policy.toml and ~/.config/gate/policy.toml stacked (either alone when only one exists), else the built-in default; a layer with `extends = "builtin"` adds to the built-in. A project\'s .gate/policy.toml, found up from the working directory, goes on top of any of these and may only tighten (`gate policy lint` shows the layers in force here)' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -l db -d 'Accepted so that `check` takes the same arguments as `exec`; check never opens the log' -r -F
 complete -c gate -n "__fish_gate_using_subcommand check" -s c -d 'A shell line, judged as a whole and run with `bash -c`' -r
 complete -c gate -n "__fish_gate_using_subcommand check" -l json -d 'Print one JSON object'
@@ -149,7 +149,7 @@ complete -c gate -n "__fish_gate_using_subcommand deny" -l as -d 'The person dec
 complete -c gate -n "__fish_gate_using_subcommand deny" -l broker -d 'The broker\'s URL [default: $GATE_BROKER_URL]' -r
 complete -c gate -n "__fish_gate_using_subcommand deny" -l yes -d 'Do not ask for confirmation (refused when stdin is not a terminal, unless the token is an integration\'s)'
 complete -c gate -n "__fish_gate_using_subcommand deny" -s h -l help -d 'Print help'
-complete -c gate -n "__fish_gate_using_subcommand hook" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand hook" -l policy -d 'The base policy file. Without it: $GATE_POLICY, else /etc/gate/policy.toml and ~/.config/gate/policy.toml stacked (either alone when only one exists), else the built-in default; a layer with `extends = "builtin"` adds to the built-in. A project\'s .gate/policy.toml, found up from the working directory, goes on top of any of these and may only tighten (`gate policy lint` shows the layers in force here)' -r -F
 complete -c gate -n "__fish_gate_using_subcommand hook" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand hook" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand init" -l project -d 'This project\'s settings (in the current directory)'
@@ -157,7 +157,7 @@ complete -c gate -n "__fish_gate_using_subcommand init" -l user -d 'The user\'s 
 complete -c gate -n "__fish_gate_using_subcommand init" -l dry-run -d 'Show what would change, change nothing'
 complete -c gate -n "__fish_gate_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c gate -n "__fish_gate_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c gate -n "__fish_gate_using_subcommand mcp" -l policy -d 'The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml, else the built-in default]' -r -F
+complete -c gate -n "__fish_gate_using_subcommand mcp" -l policy -d 'The base policy file. Without it: $GATE_POLICY, else /etc/gate/policy.toml and ~/.config/gate/policy.toml stacked (either alone when only one exists), else the built-in default; a layer with `extends = "builtin"` adds to the built-in. A project\'s .gate/policy.toml, found up from the working directory, goes on top of any of these and may only tighten (`gate policy lint` shows the layers in force here)' -r -F
 complete -c gate -n "__fish_gate_using_subcommand mcp" -l db -d 'The audit database [default: $GATE_DB, else ~/.local/share/gate/audit.db]' -r -F
 complete -c gate -n "__fish_gate_using_subcommand mcp" -l max-output -d 'The most bytes of stdout, and of stderr, returned for one command' -r
 complete -c gate -n "__fish_gate_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PolicyArgs {
-    /// The policy file [default: $GATE_POLICY, ~/.config/gate/policy.toml, /etc/gate/policy.toml,
-    /// else the built-in default]
+    /// The base policy file. Without it: $GATE_POLICY, else /etc/gate/policy.toml and
+    /// ~/.config/gate/policy.toml stacked (either alone when only one exists), else the built-in
+    /// default; a layer with `extends = "builtin"` adds to the built-in. A project's
+    /// .gate/policy.toml, found up from the working directory, goes on top of any of these and
+    /// may only tighten (`gate policy lint` shows the layers in force here)
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 }
