@@ -26,7 +26,7 @@ pub struct Key<'a> {
     pub agent: &'a str,
     /// The agent's session id, as it sent it.
     pub session: Option<&'a str>,
-    /// The command line, as the agent sent it.
+    /// The command line as gate recorded it with the decision (`encode_text` of what the agent sent).
     pub command: &'a str,
     /// The working directory as gate recorded it with the decision.
     pub cwd: &'a str,
@@ -39,6 +39,32 @@ pub fn find(database: &Path, key: &Key<'_>) -> anyhow::Result<Option<String>> {
     }
     let log = crate::audit::open_read(database)?;
     Ok(open_decision(&log.select(&Filter::default(), Some(WINDOW))?, key))
+}
+
+/// Whether the log's decision `request_id` is there and no report has closed it yet: a report
+/// paired by the agent's own id (Claude Code, Codex) closes only a decision gate made, once.
+pub fn is_open(database: &Path, request_id: &str) -> anyhow::Result<bool> {
+    if !database.exists() {
+        return Ok(false);
+    }
+    let log = crate::audit::open_read(database)?;
+    Ok(open_by_id(&log.select(&Filter::default(), Some(WINDOW))?, request_id))
+}
+
+/// Whether `entries` (oldest first) hold the decision `request_id` and no report closing it.
+pub fn open_by_id(entries: &[Entry], request_id: &str) -> bool {
+    let mine = |entry: &&Entry| entry.record.request_id.as_deref() == Some(request_id);
+    let mut decided = false;
+    for entry in entries.iter().filter(mine) {
+        match entry.record.kind {
+            Kind::Decision => decided = true,
+            Kind::Outcome if entry.record.error.as_deref().is_some_and(|e| e.starts_with("reported by ")) => {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    decided
 }
 
 /// The request id of the newest decision in `entries` (oldest first) that the key matches and
@@ -190,5 +216,17 @@ mod tests {
             outcome("b", "cursor", HANDED),
         ];
         assert_eq!(open_decision(&entries(records), &key).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn a_report_by_id_closes_a_decision_gate_made_once() {
+        let log = entries(vec![
+            decision("a", "claude-code session s via bash", "ls", "/p"),
+            decision("b", "claude-code session s via bash", "ls", "/p"),
+            outcome("b", "claude-code", "reported by claude-code: succeeded"),
+        ]);
+        assert!(open_by_id(&log, "a"));
+        assert!(!open_by_id(&log, "b"), "already closed");
+        assert!(!open_by_id(&log, "c"), "no such decision");
     }
 }

@@ -139,14 +139,21 @@ fn report(args: &HookArgs, call: &HookCall, command: Option<&str>, exit_code: Op
     let agent = args.agent;
     let recorded = database(args).and_then(|database| {
         let id = match (call.tool_use_id.as_deref(), command) {
-            (Some(tool_use_id), _) => request_id(agent, call.session.as_deref(), tool_use_id),
+            (Some(tool_use_id), _) => {
+                let id = request_id(agent, call.session.as_deref(), tool_use_id);
+                if !pairing::is_open(&database, &id)? {
+                    anyhow::bail!("no open decision of this {} session for this tool call", agent.name());
+                }
+                id
+            }
             (None, Some(command)) => {
+                use std::os::unix::ffi::OsStrExt;
                 let cwd = decision_cwd(call)?;
                 let key = pairing::Key {
                     agent: agent.name(),
                     session: call.session.as_deref(),
-                    command,
-                    cwd: &cwd.to_string_lossy(),
+                    command: &crate::audit::encode_text(command.as_bytes()),
+                    cwd: &crate::audit::encode_text(cwd.as_os_str().as_bytes()),
                 };
                 match pairing::find(&database, &key)? {
                     Some(id) => id,

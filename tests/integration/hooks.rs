@@ -151,10 +151,18 @@ fn claude_codes_post_tool_report_pairs_with_the_decision() {
     let output = hook(&env, "claude-code", &post.to_string());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "", "a post-tool hook prints nothing");
-    let mut failed = claude(&env, "PostToolUseFailure", "ls", "toolu_43");
+    let pre = claude(&env, "PreToolUse", "ls x", "toolu_43");
+    assert_eq!(hook(&env, "claude-code", &pre.to_string()).status.code(), Some(0));
+    let mut failed = claude(&env, "PostToolUseFailure", "ls x", "toolu_43");
     failed["error"] = json!("Exit code 2\nls: cannot access 'x'");
     failed["is_interrupt"] = json!(false);
     assert_eq!(hook(&env, "claude-code", &failed.to_string()).status.code(), Some(0));
+    // A report for a tool call gate never decided, or one already reported, closes nothing.
+    for (event, id) in [("PostToolUse", "toolu_99"), ("PostToolUse", "toolu_42")] {
+        let output = hook(&env, "claude-code", &claude(&env, event, "ls", id).to_string());
+        assert_eq!((output.status.code(), stdout(&output).as_str()), (Some(0), ""));
+        assert!(stderr(&output).contains("not recorded"), "{}", stderr(&output));
+    }
 
     let entries = log(&env);
     let decision = entries.iter().find(|e| e["kind"] == "decision").unwrap();
