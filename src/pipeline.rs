@@ -187,7 +187,7 @@ pub fn record_reported(
     database: &Path,
     request_id: &str,
     agent: &str,
-    exit_code: Option<i32>,
+    (exit_code, duration_ms): (Option<i32>, Option<i64>),
     detail: &str,
 ) -> anyhow::Result<()> {
     let mut log = AuditLog::open(database)?;
@@ -196,6 +196,7 @@ pub fn record_reported(
     let mut record = Record::new(Kind::Outcome);
     record.request_id = Some(request_id.to_string());
     record.exit_code = exit_code.map(i64::from);
+    record.duration_ms = duration_ms;
     record.channel = Some(agent.to_string());
     record.error = Some(format!("reported by {agent}: {detail}"));
     checkpoints.after_append(&log.append(&record)?);

@@ -49,13 +49,18 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
                 (_, Some(code)) => (Some(code), "ran"),
                 _ => (Some(0), "succeeded"),
             };
-            Event::ShellEnded { command, exit_code, detail: detail.into() }
+            Event::ShellEnded { command, exit_code, detail: detail.into(), duration_ms: None }
         }
         "PostToolUseFailure" => {
             let error = text(value, "/error").unwrap_or_default();
             let interrupted = value.pointer("/is_interrupt").and_then(Value::as_bool) == Some(true);
             let detail = if interrupted { "interrupted" } else { "failed" };
-            Event::ShellEnded { command, exit_code: exit_code_in(&error), detail: detail.into() }
+            Event::ShellEnded {
+                command,
+                exit_code: exit_code_in(&error),
+                detail: detail.into(),
+                duration_ms: None,
+            }
         }
         other => {
             return Err(HookError(format!(

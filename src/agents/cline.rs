@@ -8,7 +8,7 @@
 //! `{"cancel":bool,"errorMessage":…}`; a non-zero exit, bad JSON or a timeout blocks. There is no
 //! `ask`: gate asks the human itself. After the tool gate answers `{"cancel": false}`.
 
-use super::{Answer, Event, HookCall, HookError, Reply, required, shell, text};
+use super::{Answer, Event, HookCall, HookError, Reply, milliseconds, required, shell, text};
 use serde_json::{Value, json};
 
 pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
@@ -44,6 +44,7 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
                         command: text(value, "/postToolUse/parameters/command"),
                         exit_code: None,
                         detail: detail.into(),
+                        duration_ms: milliseconds(value, "/postToolUse/executionTimeMs"),
                     }
                 }
                 _ => Event::OtherReport,

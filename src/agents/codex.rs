@@ -39,6 +39,7 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
                 command: text(value, "/tool_input/command"),
                 exit_code: code,
                 detail: detail.into(),
+                duration_ms: None,
             }
         }
         other => {

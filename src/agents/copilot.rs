@@ -43,7 +43,7 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
                 },
             };
             let command = arguments(value).ok().and_then(|args| text(&args, "/command"));
-            Event::ShellEnded { command, exit_code: None, detail }
+            Event::ShellEnded { command, exit_code: None, detail, duration_ms: None }
         };
         return Ok(call);
     }

@@ -8,7 +8,7 @@
 //! ignores `ask` in its auto-review run mode (the command runs), so gate asks the human itself
 //! and answers allow or deny. After the command Cursor reads nothing: gate answers `{}`.
 
-use super::{Answer, Event, HookCall, HookError, Reply, required, shell, text};
+use super::{Answer, Event, HookCall, HookError, Reply, milliseconds, required, shell, text};
 use serde_json::{Value, json};
 
 pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
@@ -24,6 +24,7 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
                 command: Some(command),
                 exit_code: None,
                 detail: "ran (Cursor reports no exit status)".into(),
+                duration_ms: milliseconds(value, "/duration"),
             },
             None => Event::BadReport("the report has no command".into()),
         },

@@ -38,7 +38,12 @@ pub(super) fn parse(value: &Value) -> Result<HookCall, HookError> {
         "AfterTool" if call.tool != "run_shell_command" => Event::OtherReport,
         "AfterTool" => {
             let (exit_code, detail) = ended(value.pointer("/tool_response"));
-            Event::ShellEnded { command: text(value, "/tool_input/command"), exit_code, detail }
+            Event::ShellEnded {
+                command: text(value, "/tool_input/command"),
+                exit_code,
+                detail,
+                duration_ms: None,
+            }
         }
         other => {
             return Err(HookError(format!(

@@ -144,7 +144,8 @@ pub enum Event {
     Shell { command: String },
     /// The agent ran a command gate handed back, and reports how it ended: its exit code where
     /// the agent gives one, else what the agent says (`succeeded`, `failed`…), never a guess.
-    ShellEnded { command: Option<String>, exit_code: Option<i32>, detail: String },
+    /// `duration_ms`: how long it ran, where the agent says (Cursor, Cline).
+    ShellEnded { command: Option<String>, exit_code: Option<i32>, detail: String, duration_ms: Option<i64> },
     /// A tool that is not a shell, for an agent whose hook sees every tool: not gate's business.
     OtherTool,
     /// A report after a tool that is not the shell: acknowledged, nothing recorded.
@@ -193,6 +194,13 @@ pub struct HookError(pub String);
 /// A string field, if present and a string.
 fn text(value: &Value, pointer: &str) -> Option<String> {
     value.pointer(pointer).and_then(Value::as_str).map(str::to_string)
+}
+
+/// A duration in milliseconds, if present as a number of them (a float is rounded; a negative or
+/// absurd one is left out rather than recorded).
+fn milliseconds(value: &Value, pointer: &str) -> Option<i64> {
+    let ms = value.pointer(pointer)?.as_f64()?;
+    (0.0..1e15).contains(&ms).then(|| ms.round() as i64)
 }
 
 /// A string field that must be there.

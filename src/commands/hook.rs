@@ -75,9 +75,9 @@ fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
     let call = agent.parse(&payload).map_err(|error| anyhow::anyhow!(error.0))?;
     match &call.event {
         Event::Shell { command } => judge(args, &call, command.clone()),
-        Event::ShellEnded { command, exit_code, detail } => {
+        Event::ShellEnded { command, exit_code, detail, duration_ms } => {
             let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                report(args, &call, command.as_deref(), *exit_code, detail)
+                report(args, &call, command.as_deref(), (*exit_code, *duration_ms), detail)
             }));
             if recorded.is_err() {
                 eprintln!("gate: warning: the outcome was not recorded (a bug in gate)");
@@ -135,7 +135,13 @@ fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Re
 /// the agent's id for the tool call where it gives one (Claude Code, Codex), else by session,
 /// command and working directory ([`pairing`]). It cannot change anything, so a failure to
 /// record is a warning, never a blocking answer.
-fn report(args: &HookArgs, call: &HookCall, command: Option<&str>, exit_code: Option<i32>, detail: &str) {
+fn report(
+    args: &HookArgs,
+    call: &HookCall,
+    command: Option<&str>,
+    (exit_code, duration_ms): (Option<i32>, Option<i64>),
+    detail: &str,
+) {
     let agent = args.agent;
     let recorded = database(args).and_then(|database| {
         let id = match (call.tool_use_id.as_deref(), command) {
@@ -167,7 +173,7 @@ fn report(args: &HookArgs, call: &HookCall, command: Option<&str>, exit_code: Op
                 anyhow::bail!("the report has neither a tool call id nor a command to pair it with")
             }
         };
-        pipeline::record_reported(&database, &id, agent.name(), exit_code, detail)
+        pipeline::record_reported(&database, &id, agent.name(), (exit_code, duration_ms), detail)
     });
     if let Err(error) = recorded {
         eprintln!(

@@ -474,9 +474,13 @@ fn each_agents_post_tool_report_closes_its_decision() {
         assert_eq!(outcome["error"], said, "{agent}");
         assert_eq!(outcome["exit_code"], exit_code, "{agent}");
         assert_eq!(outcome["channel"], agent);
+        // Cursor and Cline say how long the command ran (12 ms in their payloads).
+        let duration = if ["cursor", "cline"].contains(&agent) { json!(12) } else { Value::Null };
+        assert_eq!(outcome["duration_ms"], duration, "{agent}");
         // The readable log says which decision the outcome closes.
         let text = stdout(&env.gate(&["audit", "log"]).output().unwrap());
-        let closes = format!("{said}, closes {}", decision["seq"]);
+        let took = if duration.is_null() { String::new() } else { " (12 ms)".into() };
+        let closes = format!("{said}{took}, closes {}", decision["seq"]);
         assert!(text.contains(&closes), "{agent}: {closes:?} in\n{text}");
     }
     assert_eq!(reported(&log(&env)).len(), 5);
