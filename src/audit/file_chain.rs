@@ -166,8 +166,8 @@ pub(super) fn file_damage(detail: String) -> Damage {
 
 /// The strict check of the file's bytes (see `file_check`), handing each entry's record to
 /// `rows`, when the log is closed: with a non-empty `-wal` file, pages there supersede the
-/// main file's, so the main file alone is not the log (gate's writers fold the WAL in and
-/// remove it when the last one closes). A log that changes while it is checked is not called
+/// main file's, so the main file alone is not the log (gate's writers keep the WAL between
+/// commands; `verify` folds it in and empties it first where it can). A log that changes while it is checked is not called
 /// damaged for it. `None` in both cases; else what the file holds, or what is wrong.
 pub(super) fn check_closed(
     path: &Path,

@@ -63,6 +63,7 @@ fn a_checkpoint_reveals_truncation_rollback_and_a_rebuilt_chain() {
     let mut record = Record::new(Kind::Decision);
     record.line = Some("echo later".into());
     log.append_all(&vec![record; 20]).unwrap();
+    assert!(log.fold().unwrap());
     drop(log);
     let checkpoint = env.root().join("gate.checkpoint");
     env.gate(&["audit", "checkpoint", "--out", checkpoint.to_str().unwrap()]).assert().success();
@@ -75,6 +76,7 @@ fn a_checkpoint_reveals_truncation_rollback_and_a_rebuilt_chain() {
     // The log goes on after the checkpoint: still fine.
     let mut log = AuditLog::open(&db).unwrap();
     log.append(&Record::new(Kind::Decision)).unwrap();
+    assert!(log.fold().unwrap());
     drop(log);
     assert_eq!(verify_with(&env, &db, &checkpoint).status.code(), Some(0));
 

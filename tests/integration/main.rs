@@ -36,6 +36,7 @@ mod shim;
 mod slack;
 mod slack_broker;
 mod slack_support;
+mod speed;
 mod support;
 mod teams;
 mod teams_support;

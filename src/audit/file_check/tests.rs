@@ -68,6 +68,7 @@ fn small_log(path: &Path) -> Vec<u8> {
     let mut record = crate::audit::Record::new(crate::audit::Kind::Decision);
     record.line = Some("x".repeat(300));
     log.append_all(&vec![record; 30]).unwrap();
+    assert!(log.fold().unwrap());
     drop(log);
     std::fs::read(path).unwrap()
 }
@@ -309,6 +310,7 @@ fn the_end_of_the_last_overflow_page_is_left_alone() {
         record.line = Some("x".repeat(10_000 + 91 * i));
         log.append(&record).unwrap();
     }
+    assert!(log.fold().unwrap());
     drop(log);
     // The last page of each chain (dbstat names them /cell+index); its data ends with the
     // entry's hash, in hex; zeros after it.

@@ -2,6 +2,20 @@
 //! lock (`BEGIN IMMEDIATE`): reading the head and inserting its successor happen in one
 //! transaction, so concurrent gate processes never lose an entry or fork the chain, and a busy
 //! database is waited for (busy timeout, then a few retries) rather than reported.
+//!
+//! What reaches the disk when (see also README, "Speed"): the log is in WAL mode; a decision is
+//! committed with `synchronous = FULL`, so its WAL frame is fsynced before `append` returns and
+//! before the command starts; the outcome is committed with `NORMAL` (no fsync of its own: the
+//! next decision's fsync, or the next fold, carries it). The WAL is not folded into the database
+//! when a connection closes (that cost two more fsyncs on every command, and deleting and
+//! re-creating the `-wal` and `-shm` files a directory fsync): it stays, with its `-shm` index,
+//! between runs, and is folded in and emptied (`wal_checkpoint(TRUNCATE)`) after the command once
+//! it is over [`FOLD_ABOVE`], so it stays small and so does the index each new process rebuilds
+//! from it (a new process is alone with the `-shm`, so SQLite rebuilds it from the WAL; a fold
+//! that left the frames in place, `RESTART`, would be forgotten with it and redone every time).
+//! SQLite is built without its own directory fsyncs (`SQLITE_DISABLE_DIRSYNC`, see
+//! `.cargo/config.toml`); gate fsyncs the directory itself when the log's file or its `-wal`
+//! appears, before anything is committed to it. So the common path is one fsync per command.
 
 mod read;
 mod row;
@@ -30,6 +44,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a transaction keeps being retried when SQLite still reports BUSY: long enough for
 /// dozens of concurrent writers, short enough that a stuck lock is reported, not waited on forever.
 const RETRY_FOR: Duration = Duration::from_secs(30);
+/// The WAL is folded into the database after a command once it is larger than this: a few
+/// dozen commands' entries, read again by each new process (it rebuilds the `-shm` index from
+/// them) in well under a millisecond.
+pub(crate) const FOLD_ABOVE: u64 = 256 << 10;
+/// SQLite's own fold after a commit, in pages of 4 KiB: 4 MiB.
+const AUTOCHECKPOINT_PAGES: i64 = 1024;
+/// How long a fold waits for readers to finish (`TRUNCATE` waits for them): a fold that cannot
+/// run now is left to a later command.
+const FOLD_WAIT: Duration = Duration::from_millis(100);
 
 /// When a commit reaches the disk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +92,7 @@ impl AuditLog {
 
     pub fn open_with(path: &Path, durability: Durability) -> Result<AuditLog, AuditError> {
         create_file(path)?;
+        let wal_before = wal_identity(path);
         let opened = |source| AuditError::Open { path: path.to_path_buf(), source };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e, opened))?;
@@ -76,8 +100,8 @@ impl AuditLog {
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(AuditError::ReadOnly { path: path.to_path_buf() });
         }
-        let version = conn
-            .busy_timeout(BUSY_TIMEOUT)
+        let version = keep_wal(&conn)
+            .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT))
             .and_then(|()| conn.pragma_update(None, "synchronous", durability.synchronous()))
             // Freed space is zeroed, so that verify's file check can require every byte that
             // holds no entry to be zero.
@@ -89,6 +113,13 @@ impl AuditLog {
             initialize(&mut conn).map_err(|e| {
                 classify(path, e, |source| AuditError::Write { path: path.to_path_buf(), source })
             })?;
+        }
+        // The connection now holds the WAL open (and SQLite's lock keeps anyone from deleting
+        // it). Its directory entry is made durable here, before any entry is committed to it,
+        // when it may not be yet: SQLite itself no longer does it.
+        if wal_needs_sync(path, wal_before) {
+            sync_parent(path)
+                .map_err(|source| AuditError::CreateFile { path: path.to_path_buf(), source })?;
         }
         Ok(AuditLog { conn, path: path.to_path_buf() })
     }
@@ -102,6 +133,13 @@ impl AuditLog {
         self.conn
             .pragma_update(None, "synchronous", durability.synchronous())
             .map_err(|source| AuditError::Write { path: self.path.clone(), source })
+    }
+
+    /// Folds the WAL into the log's file now and empties it, so that the file alone holds every
+    /// entry (what `gate audit verify` does first, and tests do to get a closed log's file).
+    /// `false` when readers or another writer kept it from finishing.
+    pub fn fold(&self) -> Result<bool, AuditError> {
+        fold(&self.conn, "TRUNCATE").map_err(|source| AuditError::Write { path: self.path.clone(), source })
     }
 
     /// Appends a record as the successor of the current head, and returns the stored entry.
@@ -184,6 +222,90 @@ impl AuditLog {
     }
 }
 
+impl Drop for AuditLog {
+    /// Folds the WAL into the database when it has grown past [`FOLD_ABOVE`]; the command has
+    /// run by then. A fold that fails or finds readers is left to a later command.
+    fn drop(&mut self) {
+        if wal_identity(&self.path).is_some_and(|(_, len)| len > FOLD_ABOVE) {
+            let _ = fold(&self.conn, "TRUNCATE");
+        }
+    }
+}
+
+/// Folds the log's WAL into its file and empties the WAL file, so that the file alone holds
+/// every entry (verify's file check reads it). Opens the log read-write for it, never creating
+/// it; `Ok(false)` when it could not be done now (readers, another writer, a read-only file or
+/// mount): the caller then reads the log through SQLite, WAL and all. Call it only for a file
+/// already known to be a gate log.
+pub(crate) fn fold_wal(path: &Path) -> bool {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let Ok(conn) = Connection::open_with_flags(path, flags) else { return false };
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) || keep_wal(&conn).is_err() {
+        return false;
+    }
+    fold(&conn, "TRUNCATE").unwrap_or(false)
+}
+
+/// `PRAGMA wal_checkpoint(MODE)`, waiting at most [`FOLD_WAIT`]: whether every frame was folded.
+fn fold(conn: &Connection, mode: &str) -> rusqlite::Result<bool> {
+    conn.busy_timeout(FOLD_WAIT)?;
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    let (busy, frames, folded): (i64, i64, i64) =
+        conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(busy == 0 && frames == folded)
+}
+
+/// Keeps the WAL and its index between runs: no fold when the connection closes (it is done
+/// after the command instead, when the WAL is large). SQLite's own fold after a commit stays
+/// for a connection that appends thousands of entries (imports, benchmarks), at a size a
+/// command's connection never reaches: it folds at [`FOLD_ABOVE`], a sixteenth of it.
+fn keep_wal(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+    conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
+}
+
+/// The `-wal` file's inode and length, if it exists.
+fn wal_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    wal_metadata(path).map(|meta| (meta.ino(), meta.len()))
+}
+
+fn wal_metadata(path: &Path) -> Option<std::fs::Metadata> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).ok()
+}
+
+/// Whether the WAL's directory entry may not be durable yet: the WAL was made by this process
+/// (it was not there before the log was opened, or another file was), or it was made by one
+/// that may have died before syncing the directory: empty, and unchanged since it was made (a
+/// WAL emptied by a fold was written, so changed, after it was made). Where the file system
+/// does not tell when a file was made, every empty WAL counts.
+fn wal_needs_sync(path: &Path, before: Option<(u64, u64)>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(meta) = wal_metadata(path) else { return false };
+    if before.map(|(inode, _)| inode) != Some(meta.ino()) {
+        return true;
+    }
+    if meta.len() > 0 {
+        return false;
+    }
+    let changed = u64::try_from(meta.ctime()).ok().map(|secs| {
+        std::time::UNIX_EPOCH + Duration::new(secs, u32::try_from(meta.ctime_nsec()).unwrap_or(0))
+    });
+    match (meta.created(), changed) {
+        (Ok(made), Some(changed)) => changed <= made,
+        _ => true,
+    }
+}
+
+/// Makes the directory entry of `path` durable: fsyncs the directory that holds it.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(parent)?.sync_all()
+}
+
 /// The head of a log: what a checkpoint signs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Head {
@@ -255,21 +377,31 @@ fn is_gate_log(path: &Path, found: Identity) -> Result<i64, AuditError> {
 
 /// Creates the folder (0700) and an empty file (0600) when missing, so that SQLite never creates
 /// the log with the umask's looser mode. SQLite gives the -wal and -shm files the same mode.
+/// What it creates is made durable (the directories that gained an entry are fsynced) before
+/// anything is written to the log.
 fn create_file(path: &Path) -> Result<(), AuditError> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+        // The first folder that exists gains an entry, and so does each one made below it.
+        let existing = parent.ancestors().skip(1).find(|dir| dir.is_dir()).map(Path::to_path_buf);
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(parent)
             .map_err(|source| AuditError::CreateDir { path: parent.to_path_buf(), source })?;
+        let made = parent.ancestors().take_while(|dir| Some(*dir) != existing.as_deref());
+        for dir in made {
+            sync_parent(dir).map_err(|source| AuditError::CreateDir { path: dir.to_path_buf(), source })?;
+        }
     }
     if path.exists() {
         return Ok(());
     }
     let created = std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path);
     match created {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            sync_parent(path).map_err(|source| AuditError::CreateFile { path: path.to_path_buf(), source })
+        }
         Err(source) if source.kind() == std::io::ErrorKind::PermissionDenied => {
             Err(AuditError::ReadOnly { path: path.to_path_buf() })
         }

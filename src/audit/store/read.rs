@@ -40,9 +40,11 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
         Err(error)
             if error.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) && wal_is_empty(path) =>
         {
-            // A log in WAL mode on a read-only mount: SQLite cannot create the -shm index it
-            // reads through. With no -wal left (gate's last close checkpointed it), the file
-            // alone holds every entry and cannot change under this mount: read it as immutable.
+            // A log in WAL mode on a read-only mount without its -shm index, which SQLite
+            // cannot create there (with the -wal and -shm gate keeps beside the log, SQLite
+            // reads both read-only). With no -wal frames left (verify folded them in), the
+            // file alone holds every entry and cannot change under this mount: read it as
+            // immutable.
             let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
                 .map_err(opened)?;
             let version = schema::user_version(&conn).map_err(|e| classify(path, e, read))?;

@@ -35,7 +35,15 @@ impl SqliteStore {
                 .map_err(|error| failed(error.to_string()))?;
         }
         let connection = Connection::open(path).map_err(|error| failed(error.to_string()))?;
-        SqliteStore::setup(connection).map_err(|error| failed(error.to_string()))
+        let store = SqliteStore::setup(connection).map_err(|error| failed(error.to_string()))?;
+        // SQLite is built without directory fsyncs (.cargo/config.toml): the store's file and
+        // its -wal, which this connection keeps for as long as the broker runs, are made durable
+        // in their folder here, once.
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::File::open(folder)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|error| failed(error.to_string()))?;
+        Ok(store)
     }
 
     /// A store in memory, for tests.
