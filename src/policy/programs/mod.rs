@@ -183,7 +183,8 @@ impl Knowledge {
 
     /// Every program name known, sorted.
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = lazy::names().cloned().chain(self.layered.keys().cloned()).collect();
+        let mut names: Vec<String> =
+            lazy::names().map(str::to_string).chain(self.layered.keys().cloned()).collect();
         names.sort();
         names.dedup();
         names
