@@ -4,11 +4,15 @@
 //! TOML on every run. The block is still parsed, with full checks, when a command first names
 //! it (`src/policy/programs/lazy.rs`); a unit test there checks this index against a scan and
 //! a full parse.
+//!
+//! It also fingerprints the sources (`src/`, `policies/`, `Cargo.lock`): a compiled policy
+//! cached by one build is never read by another (`src/policy/cache.rs`).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    fingerprint();
     let dir = Path::new("policies/programs");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<String> = std::fs::read_dir(dir)
@@ -66,4 +70,47 @@ fn names_in(block: &str) -> Vec<String> {
         None => value.lines().next().unwrap_or(""),
     };
     value.split('"').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// A hash of every source file, by path and content, written as `BUILD` to
+/// `$OUT_DIR/fingerprint.rs`.
+fn fingerprint() {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    for root in ["src", "policies"] {
+        println!("cargo:rerun-if-changed={root}");
+        walk(Path::new(root), &mut files);
+    }
+    files.push(Path::new("Cargo.lock").to_path_buf());
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    files.sort();
+    // Two hashers with different seeds: 128 bits.
+    let mut hashers = [std::hash::DefaultHasher::new(), std::hash::DefaultHasher::new()];
+    hashers[1].write_u64(0x6761_7465);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        for hasher in &mut hashers {
+            file.hash(hasher);
+            bytes.hash(hasher);
+        }
+    }
+    let [a, b] = hashers.map(|hasher| hasher.finish());
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let out = format!(
+        "/// This build's sources.\npub(crate) const BUILD: &str = \"{version}-{a:016x}{b:016x}\";\n"
+    );
+    let target = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("fingerprint.rs");
+    std::fs::write(target, out).expect("OUT_DIR is writable");
+}
+
+fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
 }
