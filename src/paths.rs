@@ -43,3 +43,8 @@ fn xdg_dir(variable: &str, fallback: &str) -> Option<PathBuf> {
         .filter(|dir| dir.is_absolute())
         .or_else(|| home().map(|home| home.join(fallback)))
 }
+
+/// `$XDG_CACHE_HOME`, else `~/.cache`.
+pub fn cache_dir() -> Option<PathBuf> {
+    xdg_dir("XDG_CACHE_HOME", ".cache")
+}

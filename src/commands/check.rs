@@ -47,6 +47,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         print!("{}", human(&classification, &policy, &request.display()));
         println!("approval: {}", broker.1);
     }
+    // The process ends now: freeing a large policy rule by rule would only cost time.
+    std::mem::forget((policy, environment));
     Ok(match (args.exit_code, classification.decision) {
         (false, _) | (true, crate::policy::Decision::Allow) => exit_code::SUCCESS,
         (true, crate::policy::Decision::Ask) => exit_code::CHECK_ASK,

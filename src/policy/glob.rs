@@ -7,7 +7,7 @@
 
 use crate::shell::{Piece, Word};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Glob {
     form: Form,
     /// The pattern as written, for messages.
@@ -16,7 +16,7 @@ pub struct Glob {
 
 /// Most patterns are plain words (`git`, `push`, `/`): those are compared as strings, and only
 /// turned into tokens on the rare path that needs them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Form {
     Literal(String),
     /// The tokens, and the literal text they start and end with: most texts a pattern is
@@ -28,7 +28,7 @@ enum Form {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Token {
     Char(char),
     /// `*`: any run without `/`.

@@ -2,6 +2,7 @@
 //! `raw` mirrors the file, `compile` checks it into `rule`s, `locate` finds the file to use,
 //! `classify` judges an analysed line. Raw structs never leave this module.
 
+mod cache;
 mod classify;
 mod compile;
 mod decision;
@@ -62,7 +63,7 @@ fn more_errors(count: usize) -> String {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// What a command that no rule matches gets.
     pub default: Decision,
@@ -86,7 +87,7 @@ impl Default for Settings {
 }
 
 /// The settings a file writes; what it leaves out comes from the layer below or the defaults.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WrittenSettings {
     pub default: Option<Decision>,
     pub opaque: Option<Decision>,
@@ -126,7 +127,7 @@ impl Settings {
 }
 
 /// `[approval]` of one layer: the broker to ask.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrokerSetting {
     /// Without a trailing slash.
     pub url: String,
@@ -139,7 +140,7 @@ pub struct BrokerSetting {
 }
 
 /// A `[[tests]]` entry: a command line and the decision the policy must give it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyTest {
     pub command: String,
     pub expect: Decision,
@@ -149,7 +150,7 @@ pub struct PolicyTest {
 }
 
 /// A loaded, checked policy.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// The file it came from, or [`BUILTIN_NAME`].
     pub name: String,
@@ -273,9 +274,45 @@ impl Policy {
     /// Loads every layer and stacks them, lowest first.
     /// Without any base layer, the built-in default is the base; a base layer that says
     /// `extends = "builtin"` puts it below all of them, once.
+    /// The compiled result is kept in gate's cache, keyed by the SHA-256 of everything it is
+    /// made from (see `cache`): a run with the same files reads it instead of compiling them.
     pub fn load_layers(layers: &Layers, home: &str) -> Result<Policy, PolicyError> {
-        let base: Vec<Policy> =
-            layers.base.iter().map(|choice| Policy::load_alone(choice, home)).collect::<Result<_, _>>()?;
+        let base: Vec<(String, std::borrow::Cow<'static, str>)> = layers
+            .base
+            .iter()
+            .map(|choice| match choice {
+                Choice::Builtin => Ok((BUILTIN_NAME.to_string(), BUILTIN_DEFAULT.into())),
+                Choice::File(path) => Ok((path.display().to_string(), read_text(path)?.into())),
+            })
+            .collect::<Result<_, PolicyError>>()?;
+        let project = match &layers.project {
+            Some(path) => Some((path.display().to_string(), read_text(path)?)),
+            None => None,
+        };
+        let sources: Vec<(&str, &str, bool)> = base
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_ref(), false))
+            .chain(project.iter().map(|(name, text)| (name.as_str(), text.as_str(), true)))
+            .collect();
+        let cache = cache::Cache::for_layers(home, &sources);
+        if let Some(policy) = cache.as_ref().and_then(cache::Cache::load) {
+            return Ok(policy);
+        }
+        let policy = Policy::compile_layers(&sources, home)?;
+        if let Some(cache) = cache {
+            cache.store(&policy);
+        }
+        Ok(policy)
+    }
+
+    /// Compiles and stacks layers given as `(name, text, is the project layer)`, the project
+    /// layer last.
+    fn compile_layers(sources: &[(&str, &str, bool)], home: &str) -> Result<Policy, PolicyError> {
+        let base: Vec<Policy> = sources
+            .iter()
+            .filter(|(_, _, project)| !project)
+            .map(|(name, text, _)| Policy::parse(name, text, home))
+            .collect::<Result<_, _>>()?;
         let builtin_below = base.is_empty() || base.iter().any(|layer| layer.extends_builtin);
         let mut stacked: Option<Policy> = None;
         let builtin = builtin_below.then(|| Policy::load_alone(&Choice::Builtin, home)).transpose()?;
@@ -286,9 +323,8 @@ impl Policy {
             });
         }
         let mut policy = stacked.expect("the built-in or a base layer");
-        if let Some(path) = &layers.project {
-            let text = read_text(path)?;
-            let upper = Policy::parse_layer(&path.display().to_string(), &text, home, true)?;
+        for (name, text, _) in sources.iter().filter(|(_, _, project)| *project) {
+            let upper = Policy::parse_layer(name, text, home, true)?;
             policy = policy.stack(upper, true)?;
         }
         Ok(policy)
@@ -354,8 +390,12 @@ fn read_text(path: &std::path::Path) -> Result<String, PolicyError> {
 }
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, byte| {
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut out, byte| {
         let _ = write!(out, "{byte:02x}");
         out
     })

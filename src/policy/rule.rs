@@ -12,7 +12,7 @@ use super::variables;
 use crate::shell::{Piece, RedirectKind, SimpleCommand, Word};
 use std::path::Path;
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub id: String,
     pub decision: Decision,
@@ -29,7 +29,7 @@ pub struct Rule {
 }
 
 /// One entry of `match`: a program and the words that must follow it.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Pattern {
     pub program: Glob,
     pub words: Vec<Glob>,

@@ -82,3 +82,49 @@ fn an_allowed_exec_makes_one_fsync_on_a_warm_log() {
     env.gate(&["audit", "verify"]).assert().success();
     assert_eq!(wal_len(&env.db()), 0, "verify folds the WAL in first");
 }
+
+/// A policy of many rules is compiled once and kept in gate's cache; later runs read it and
+/// decide the same. A cache file that is damaged, or stands for another policy, is ignored,
+/// and no judged command may write one.
+#[test]
+fn a_large_policy_is_compiled_once_and_a_bad_cache_is_ignored() {
+    let mut rules = String::new();
+    for i in 0..1_000 {
+        let decision = ["allow", "ask", "deny"][i % 3];
+        rules.push_str(&format!(
+            "[[rules]]\nid = \"r{i}\"\ndecision = \"{decision}\"\nmatch = [\"tool{} sub{}\"]\n",
+            i % 250,
+            i % 7
+        ));
+    }
+    let env = TestEnv::new().with_policy(&policy("ask", &rules));
+    let cache = env.home().join(".cache/gate");
+    let check = |line: &str| {
+        let output = env.gate(&["check", "--json", "-c", line]).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (json["decision"].clone(), json["rule"].clone())
+    };
+    let lines = ["tool1 sub1", "tool2 sub2 x", "tool4 sub4", "tool3 sub0", "other"];
+    let first: Vec<_> = lines.iter().map(|line| check(line)).collect();
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|entry| entry.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "one compiled policy: {files:?}");
+    assert_eq!(lines.iter().map(|line| check(line)).collect::<Vec<_>>(), first, "read from the cache");
+    // A cache of a looser policy moved in its place, a damaged one and half of one change nothing.
+    let loose = TestEnv::new().with_policy(&policy("allow", ""));
+    loose.gate(&["check", "--", "true"]).assert().success();
+    let loose_cache = std::fs::read_dir(loose.home().join(".cache/gate")).unwrap();
+    let loose_file = loose_cache.map(|entry| entry.unwrap().path()).next().unwrap();
+    let good = std::fs::read(&files[0]).unwrap();
+    let mut flipped = good.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x20;
+    for bad in [std::fs::read(loose_file).unwrap(), flipped, good[..good.len() / 2].to_vec()] {
+        std::fs::write(&files[0], bad).unwrap();
+        assert_eq!(lines.iter().map(|line| check(line)).collect::<Vec<_>>(), first);
+    }
+    let write = format!("echo x > {}", files[0].display());
+    let output = env.gate(&["check", "--json", "-c", &write]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["decision"], "deny", "{json}");
+}

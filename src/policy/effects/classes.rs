@@ -13,7 +13,7 @@ use toml::Spanned;
 pub const BUILTIN_PATHS: &str = include_str!("../../../policies/paths.toml");
 
 /// A glob of the policy language over absolute paths.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PathPattern {
     pub glob: Glob,
     /// Starts at the root or home (not `**/`): a directory above it can be told from its text.
@@ -26,7 +26,7 @@ pub(crate) struct PathPattern {
 }
 
 /// The path classes of a policy: the built-in floor plus every layer's `[paths]`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PathClasses {
     pub(crate) secrets: Vec<PathPattern>,
     pub(crate) persistence: Vec<PathPattern>,

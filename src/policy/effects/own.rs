@@ -10,7 +10,7 @@ const SYSTEM_DIR: &str = "/etc/gate";
 impl OwnFiles {
     /// gate's own files for a command judged now: the audit log `database` (the `--db` flag,
     /// else `GATE_DB`, else the default) with its `-wal`, `-shm`, `-journal` and checkpoint,
-    /// gate's configuration and data directories, `/etc/gate`, every policy layer loaded, the
+    /// gate's configuration, data and cache directories, `/etc/gate`, every policy layer loaded, the
     /// checkpoint key and file (`GATE_AUDIT_KEY`, `GATE_AUDIT_CHECKPOINT_FILE`) and the running
     /// binary. The checkpoint key and the broker's key (`broker.key` in gate's configuration
     /// directories) are private: not even read. Each is kept as given and, where it differs,
@@ -29,6 +29,9 @@ impl OwnFiles {
         protected.extend(variable("GATE_AUDIT_CHECKPOINT_FILE"));
         protected.extend(crate::paths::config_dir().map(|dir| dir.join("gate")));
         protected.extend(crate::paths::data_dir().map(|dir| dir.join("gate")));
+        // The compiled policies gate keeps (see `policy::cache`): one written by a command
+        // would be read as policy by the next run, if it fitted.
+        protected.extend(crate::paths::cache_dir().map(|dir| dir.join("gate")));
         protected.push(PathBuf::from(SYSTEM_DIR));
         protected.extend(layers.iter().cloned());
         protected.extend(std::env::current_exe().ok());

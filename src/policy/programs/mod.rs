@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What an option's value or an operand is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Kind {
     /// Harmless text: a pattern, a count, a format. Never a path.
     Text,
@@ -97,7 +97,7 @@ impl Kind {
 }
 
 /// What the operands are: matched in order; the entry at `repeat` takes as many as there are.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Operands {
     pub list: Vec<Kind>,
     pub repeat: Option<usize>,
@@ -130,7 +130,7 @@ impl Operands {
 }
 
 /// What an option's value is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Value {
     pub kind: Kind,
     /// Given, the option replaces the operand list (`sed -e SCRIPT` makes every operand a file).
@@ -140,7 +140,7 @@ pub(crate) struct Value {
 }
 
 /// The knowledge of one program or subcommand.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Program {
     /// "git log": the program and its subcommand words.
     pub name: String,
@@ -157,7 +157,7 @@ pub(crate) struct Program {
 }
 
 /// Every program gate knows, by name ("git", "git log").
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Knowledge {
     /// Entries from policy layers, replacing the embedded ones of the same name.
     layered: HashMap<String, Arc<Program>>,
@@ -183,7 +183,8 @@ impl Knowledge {
 
     /// Every program name known, sorted.
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = lazy::names().cloned().chain(self.layered.keys().cloned()).collect();
+        let mut names: Vec<String> =
+            lazy::names().map(str::to_string).chain(self.layered.keys().cloned()).collect();
         names.sort();
         names.dedup();
         names

@@ -16,7 +16,7 @@ use super::parse::Env;
 use crate::policy::effects::Access;
 use crate::shell::{Cwd, Word};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Language {
     Sed,
     Awk,

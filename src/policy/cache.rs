@@ -1,0 +1,220 @@
+//! The compiled policy, kept between runs: parsing and compiling TOML is most of what a large
+//! policy costs (10,000 rules: tens of milliseconds), reading back the compiled form a fraction.
+//!
+//! One file per policy in `$XDG_CACHE_HOME/gate` (`~/.cache/gate`), named by a key: the SHA-256
+//! of this build's fingerprint (a hash of gate's sources, made by `build.rs`), the home `~`
+//! stands for, and each layer's name, place (base or project) and bytes. The file starts with a
+//! line naming its key and the SHA-256 of the compiled form that follows. It is read only when
+//! both match; anything else (another build's file, a foreign or corrupt one, a form that does
+//! not decode) is ignored and the policy compiled from its files, as without a cache: a bad
+//! cache costs time, never a looser policy. Files are written whole under a temporary name and
+//! renamed, so a reader never sees half of one. The folder is one of gate's own files, which no
+//! judged command may write (see `effects::own`).
+
+use super::Policy;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+mod fingerprint {
+    include!(concat!(env!("OUT_DIR"), "/fingerprint.rs"));
+}
+
+/// The first word of a cache file, with the format's version.
+const MAGIC: &str = "gate-policy-cache v1";
+/// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
+const MAX_BYTES: u64 = 256 << 20;
+
+/// Where one policy's compiled form is kept.
+pub(super) struct Cache {
+    path: PathBuf,
+    key: String,
+}
+
+impl Cache {
+    /// The cache entry for these layers (`(name, text, is the project layer)`), in gate's
+    /// cache folder; none in unit tests, which load policies with made-up homes.
+    pub fn for_layers(home: &str, layers: &[(&str, &str, bool)]) -> Option<Cache> {
+        if cfg!(test) {
+            return None;
+        }
+        Some(Cache::in_dir(&crate::paths::cache_dir()?.join("gate"), home, layers))
+    }
+
+    pub fn in_dir(dir: &Path, home: &str, layers: &[(&str, &str, bool)]) -> Cache {
+        let mut hasher = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            hasher.update((bytes.len() as u64).to_be_bytes());
+            hasher.update(bytes);
+        };
+        field(fingerprint::BUILD.as_bytes());
+        field(home.as_bytes());
+        for (name, text, project) in layers {
+            field(name.as_bytes());
+            field(if *project { b"project" } else { b"base" });
+            field(text.as_bytes());
+        }
+        let key = super::hex(&hasher.finalize());
+        Cache { path: dir.join(format!("policy-{key}")), key }
+    }
+
+    /// The policy kept here, if there is one and it is whole and this build's.
+    pub fn load(&self) -> Option<Policy> {
+        let file = std::fs::File::open(&self.path).ok()?;
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
+        let newline = bytes.iter().position(|byte| *byte == b'\n')?;
+        let (header, body) = (std::str::from_utf8(&bytes[..newline]).ok()?, &bytes[newline + 1..]);
+        let mut words = header.split(' ');
+        let magic = [words.next()?, words.next()?].join(" ");
+        let (key, digest) = (words.next()?, words.next()?);
+        if magic != MAGIC || key != self.key || words.next().is_some() {
+            return None;
+        }
+        if super::hex(&Sha256::digest(body)) != digest {
+            return None;
+        }
+        serde_json::from_slice(body).ok()
+    }
+
+    /// Keeps `policy` here, for the next run. A cache that cannot be written costs the next
+    /// run time only: errors are ignored.
+    pub fn store(&self, policy: &Policy) {
+        let _ = self.write(policy);
+    }
+
+    fn write(&self, policy: &Policy) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let body = serde_json::to_vec(policy)?;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        let temporary = dir.join(format!(".policy-{}.{}", self.key, std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temporary)
+            .and_then(|mut file| {
+                let digest = super::hex(&Sha256::digest(&body));
+                file.write_all(format!("{MAGIC} {} {digest}\n", self.key).as_bytes())?;
+                file.write_all(&body)
+            })
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOME: &str = "/home/u";
+
+    fn layers(text: &str) -> Vec<(&str, &str, bool)> {
+        vec![("/etc/gate/policy.toml", text, false)]
+    }
+
+    fn policy(text: &str) -> Policy {
+        Policy::compile_layers(&layers(text), HOME).unwrap()
+    }
+
+    /// Every field of two policies alike (as JSON values, whose maps are sorted).
+    fn same(a: &Policy, b: &Policy) -> bool {
+        serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
+    }
+
+    const TEXT: &str = r#"version = 1
+extends = "builtin"
+[settings]
+default = "deny"
+[[rules]]
+id = "mine"
+decision = "allow"
+match = ["tool sub"]
+args = ["~/x/*"]
+[[programs]]
+name = "tool"
+flags = ["-v"]
+"#;
+
+    #[test]
+    fn a_stored_policy_loads_as_it_was_compiled() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::in_dir(dir.path(), HOME, &layers(TEXT));
+        assert!(cache.load().is_none(), "nothing stored yet");
+        let compiled = policy(TEXT);
+        cache.store(&compiled);
+        let loaded = cache.load().expect("the stored policy");
+        assert!(same(&loaded, &compiled));
+    }
+
+    #[test]
+    fn another_key_home_or_build_is_another_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Cache::in_dir(dir.path(), HOME, &layers(TEXT));
+        for other in [
+            Cache::in_dir(dir.path(), "/home/v", &layers(TEXT)),
+            Cache::in_dir(dir.path(), HOME, &layers(&TEXT.replace("deny", "ask"))),
+            Cache::in_dir(dir.path(), HOME, &[("/etc/gate/policy.toml", TEXT, true)]),
+            Cache::in_dir(dir.path(), HOME, &[("/other.toml", TEXT, false)]),
+        ] {
+            assert_ne!(one.path, other.path);
+        }
+    }
+
+    /// A cache that is not exactly what this build wrote for these files is never read: a
+    /// corrupt, truncated or foreign file, or one whose header was rewritten to fit.
+    #[test]
+    fn a_bad_cache_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::in_dir(dir.path(), HOME, &layers(TEXT));
+        // A looser policy stored under another policy's key, then moved into place.
+        let loose =
+            Cache::in_dir(dir.path(), HOME, &layers("version = 1\n[settings]\ndefault = \"allow\"\n"));
+        loose.store(&policy("version = 1\n[settings]\ndefault = \"allow\"\n"));
+        std::fs::rename(&loose.path, &cache.path).unwrap();
+        assert!(cache.load().is_none(), "a foreign file");
+        cache.store(&policy(TEXT));
+        let good = std::fs::read(&cache.path).unwrap();
+        let newline = good.iter().position(|b| *b == b'\n').unwrap();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("truncated", good[..good.len() - 10].to_vec()),
+            ("a byte of the body flipped", {
+                let mut bytes = good.clone();
+                bytes[newline + 20] ^= 1;
+                bytes
+            }),
+            ("the body of a looser policy under this header", {
+                let mut bytes = good[..=newline].to_vec();
+                bytes.extend(
+                    serde_json::to_vec(&policy("version = 1\n[settings]\ndefault = \"allow\"\n")).unwrap(),
+                );
+                bytes
+            }),
+            ("not JSON, with a matching digest", {
+                let body = b"not json";
+                let key = &cache.key;
+                let mut bytes =
+                    format!("{MAGIC} {key} {}\n", super::super::hex(&Sha256::digest(body))).into_bytes();
+                bytes.extend(body);
+                bytes
+            }),
+            ("another format version", {
+                let mut bytes = b"gate-policy-cache v0".to_vec();
+                bytes.extend(&good[MAGIC.len()..]);
+                bytes
+            }),
+        ];
+        for (what, bytes) in cases {
+            std::fs::write(&cache.path, &bytes).unwrap();
+            assert!(cache.load().is_none(), "{what}");
+        }
+        std::fs::write(&cache.path, &good).unwrap();
+        assert!(cache.load().is_some());
+    }
+}
