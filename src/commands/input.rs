@@ -108,6 +108,14 @@ pub struct Environment {
 impl Environment {
     /// The environment, with gate's own files as found by default (the default log).
     pub fn capture() -> anyhow::Result<Environment> {
+        let mut environment = Environment::without_own_files()?;
+        environment.own = OwnFiles::capture(None, &[]);
+        Ok(environment)
+    }
+
+    /// The environment before gate's own files are known (finding them costs a few dozen
+    /// system calls, done once per run).
+    fn without_own_files() -> anyhow::Result<Environment> {
         let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         Ok(Environment {
@@ -115,7 +123,7 @@ impl Environment {
             project: crate::policy::effects::discover_project(&cwd),
             cwd,
             resolver: Resolver::new(std::env::var_os("PATH")),
-            own: OwnFiles::capture(None, &[]),
+            own: OwnFiles::default(),
         })
     }
 
@@ -137,7 +145,7 @@ impl Environment {
         database: Option<&Path>,
         cwd: Option<&Path>,
     ) -> anyhow::Result<(Environment, Policy)> {
-        let mut environment = Environment::capture()?;
+        let mut environment = Environment::without_own_files()?;
         if let Some(cwd) = cwd {
             environment.project = crate::policy::effects::discover_project(cwd);
             environment.cwd = cwd.to_path_buf();

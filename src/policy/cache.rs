@@ -21,7 +21,7 @@ mod fingerprint {
 }
 
 /// The first word of a cache file, with the format's version.
-const MAGIC: &str = "gate-policy-cache v1";
+const MAGIC: &str = "gate-policy-cache v2";
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
 const MAX_BYTES: u64 = 256 << 20;
 
@@ -74,7 +74,7 @@ impl Cache {
         if super::hex(&Sha256::digest(body)) != digest {
             return None;
         }
-        serde_json::from_slice(body).ok()
+        postcard::from_bytes(body).ok()
     }
 
     /// Keeps `policy` here, for the next run. A cache that cannot be written costs the next
@@ -85,7 +85,7 @@ impl Cache {
 
     fn write(&self, policy: &Policy) -> std::io::Result<()> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let body = serde_json::to_vec(policy)?;
+        let body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         let temporary = dir.join(format!(".policy-{}.{}", self.key, std::process::id()));
@@ -192,12 +192,12 @@ flags = ["-v"]
             ("the body of a looser policy under this header", {
                 let mut bytes = good[..=newline].to_vec();
                 bytes.extend(
-                    serde_json::to_vec(&policy("version = 1\n[settings]\ndefault = \"allow\"\n")).unwrap(),
+                    postcard::to_stdvec(&policy("version = 1\n[settings]\ndefault = \"allow\"\n")).unwrap(),
                 );
                 bytes
             }),
-            ("not JSON, with a matching digest", {
-                let body = b"not json";
+            ("not a compiled policy, with a matching digest", {
+                let body = b"\xff\xff not a policy";
                 let key = &cache.key;
                 let mut bytes =
                     format!("{MAGIC} {key} {}\n", super::super::hex(&Sha256::digest(body))).into_bytes();
@@ -205,7 +205,7 @@ flags = ["-v"]
                 bytes
             }),
             ("another format version", {
-                let mut bytes = b"gate-policy-cache v0".to_vec();
+                let mut bytes = b"gate-policy-cache v1".to_vec();
                 bytes.extend(&good[MAGIC.len()..]);
                 bytes
             }),

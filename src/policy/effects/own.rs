@@ -49,10 +49,11 @@ impl OwnFiles {
 fn with_real_forms(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let mut out: Vec<PathBuf> = Vec::with_capacity(paths.len() * 2);
+    let mut real_dirs = RealDirs::default();
     for path in paths {
         let absolute = crate::policy::paths::normalize(&cwd.join(&path).to_string_lossy());
         let absolute = PathBuf::from(absolute);
-        let real = real(&absolute);
+        let real = real_dirs.real(&absolute);
         for path in std::iter::once(absolute).chain(real) {
             if !out.contains(&path) {
                 out.push(path);
@@ -62,14 +63,50 @@ fn with_real_forms(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     out
 }
 
-/// The path with the symbolic links of its directory resolved (the file itself may not exist
-/// yet: the log is made on first use).
-fn real(path: &Path) -> Option<PathBuf> {
-    if let Ok(real) = std::fs::canonicalize(path) {
-        return Some(real);
+/// Real forms of directories, each found once: gate's own files share a few directories, and
+/// resolving every path from the root again would cost a `readlink` per component per path on
+/// every command.
+#[derive(Default)]
+struct RealDirs {
+    known: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl RealDirs {
+    /// The path with the symbolic links of its directory resolved, and the file itself when it
+    /// is one (the file may not exist yet: the log is made on first use). `None` when its
+    /// directory does not exist.
+    fn real(&mut self, path: &Path) -> Option<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Some(path.to_path_buf());
+        };
+        let joined = self.dir(parent)?.join(name);
+        match std::fs::symlink_metadata(&joined) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                Some(std::fs::canonicalize(&joined).unwrap_or(joined))
+            }
+            _ => Some(joined),
+        }
     }
-    let parent = std::fs::canonicalize(path.parent()?).ok()?;
-    Some(parent.join(path.file_name()?))
+
+    /// The real form of an existing directory.
+    fn dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.known.get(dir) {
+            return known.clone();
+        }
+        let real = match (dir.parent(), dir.file_name()) {
+            (Some(parent), Some(name)) => self.dir(parent).and_then(|parent| {
+                let joined = parent.join(name);
+                match std::fs::symlink_metadata(&joined) {
+                    Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(&joined).ok(),
+                    Ok(meta) if meta.is_dir() => Some(joined),
+                    _ => None,
+                }
+            }),
+            _ => std::fs::canonicalize(dir).ok(),
+        };
+        self.known.insert(dir.to_path_buf(), real.clone());
+        real
+    }
 }
 
 #[cfg(test)]
@@ -82,7 +119,21 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         std::fs::create_dir(root.join("data")).unwrap();
         std::os::unix::fs::symlink(root.join("data"), root.join("link")).unwrap();
-        let found = with_real_forms(vec![root.join("link/audit.db"), root.join("link/./x/../audit.db")]);
-        assert_eq!(found, vec![root.join("link/audit.db"), root.join("data/audit.db")]);
+        std::fs::write(root.join("data/file"), "").unwrap();
+        std::os::unix::fs::symlink(root.join("data/file"), root.join("data/alias")).unwrap();
+        let found = with_real_forms(vec![
+            root.join("link/audit.db"),
+            root.join("link/./x/../audit.db"),
+            root.join("link/alias"),
+            root.join("missing/x"),
+        ]);
+        let want = [
+            root.join("link/audit.db"),
+            root.join("data/audit.db"),
+            root.join("link/alias"),
+            root.join("data/file"),
+            root.join("missing/x"),
+        ];
+        assert_eq!(found, want);
     }
 }
