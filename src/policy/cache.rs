@@ -22,6 +22,8 @@ mod fingerprint {
 
 /// The first word of a cache file, with the format's version.
 const MAGIC: &str = "gate-policy-cache v2";
+/// A compiled policy not written for this long is removed when another is stored.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
 const MAX_BYTES: u64 = 256 << 20;
 
@@ -80,7 +82,27 @@ impl Cache {
     /// Keeps `policy` here, for the next run. A cache that cannot be written costs the next
     /// run time only: errors are ignored.
     pub fn store(&self, policy: &Policy) {
-        let _ = self.write(policy);
+        if self.write(policy).is_ok() {
+            self.forget_stale();
+        }
+    }
+
+    /// Removes the compiled policies nobody has written for [`STALE_AFTER`]: every build and
+    /// every edit of a policy makes a new file, and only a store (rare) pays for the sweep.
+    fn forget_stale(&self) {
+        let Some(dir) = self.path.parent() else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let now = std::time::SystemTime::now();
+        for entry in entries.flatten() {
+            let stale = entry.file_name().to_string_lossy().starts_with("policy-")
+                && entry
+                    .metadata()
+                    .and_then(|meta| meta.modified())
+                    .is_ok_and(|modified| now.duration_since(modified).is_ok_and(|age| age > STALE_AFTER));
+            if stale && entry.path() != self.path {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     fn write(&self, policy: &Policy) -> std::io::Result<()> {
@@ -216,5 +238,22 @@ flags = ["-v"]
         }
         std::fs::write(&cache.path, &good).unwrap();
         assert!(cache.load().is_some());
+    }
+
+    #[test]
+    fn storing_forgets_files_not_written_for_a_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("policy-old");
+        let recent = dir.path().join("policy-recent");
+        let other = dir.path().join("notes");
+        for path in [&old, &recent, &other] {
+            std::fs::write(path, "x").unwrap();
+        }
+        let month_ago = std::time::SystemTime::now() - STALE_AFTER - std::time::Duration::from_secs(60);
+        for path in [&old, &other] {
+            std::fs::File::options().write(true).open(path).unwrap().set_modified(month_ago).unwrap();
+        }
+        Cache::in_dir(dir.path(), HOME, &layers(TEXT)).store(&policy(TEXT));
+        assert!(!old.exists() && recent.exists() && other.exists());
     }
 }
