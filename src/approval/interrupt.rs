@@ -1,7 +1,7 @@
 //! Signals that arrive while a human is being asked. They end the question, not gate, so that the
 //! refusal is recorded like any other answer before gate exits.
 
-use crate::runner::FORWARDED_SIGNALS;
+use crate::runner::forwarded_signals;
 use signal_hook::SigId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +15,7 @@ pub(super) struct Interrupts {
 impl Interrupts {
     pub(super) fn watch() -> Interrupts {
         let last = Arc::new(AtomicUsize::new(0));
-        let ids = FORWARDED_SIGNALS
+        let ids = forwarded_signals()
             .iter()
             .filter_map(|&signal| {
                 let value = usize::try_from(signal).ok()?;

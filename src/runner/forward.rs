@@ -6,7 +6,8 @@
 //! the child shares with gate, so it already has it. The exception is a hangup when gate leads its
 //! session: the kernel then signals gate alone, so it is passed on. After the last `Forwarder` is
 //! dropped the four signals act as by default again (they kill gate), so a stuck gate stays
-//! killable once the command is over.
+//! killable once the command is over. A signal gate's parent ignored (`nohup`) is left ignored,
+//! in gate and in the command.
 //!
 //! Left alone, by choice: SIGTSTP, SIGTTIN, SIGTTOU and SIGCONT keep their default actions; Ctrl-Z
 //! and `fg` reach gate and the child together through the process group, so job control works as
@@ -34,7 +35,27 @@ pub fn quit_on_broken_pipe() {
 }
 
 /// The signals gate passes on to the command.
-pub(crate) const FORWARDED: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+const FORWARDED: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+
+/// The forwarded signals that gate's parent did not ignore. A signal ignored when gate started
+/// (`nohup gate exec -- job` ignores SIGHUP) stays ignored, in gate and, across exec, in the
+/// command, as a shell leaves it: gate neither forwards it nor dies of it. Read before gate
+/// registers any handler of its own, once.
+pub(crate) fn forwarded() -> &'static [i32] {
+    static LIVE: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+    LIVE.get_or_init(|| FORWARDED.into_iter().filter(|&signal| !ignored(signal)).collect())
+}
+
+/// Whether the signal's disposition is SIG_IGN.
+#[allow(unsafe_code)]
+fn ignored(signal: i32) -> bool {
+    let mut current = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: with a null new action, sigaction only writes the current one into `current`,
+    // which is zeroed memory of the right type and size.
+    let read = unsafe { libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) };
+    // SAFETY: zeroed, then filled in by the kernel on success; any bit pattern is a valid value.
+    read == 0 && unsafe { current.assume_init() }.sa_sigaction == libc::SIG_IGN
+}
 
 /// Listens for the forwarded signals and SIGCHLD from before the spawn until the child is reaped.
 pub(super) struct Forwarder {
@@ -49,7 +70,7 @@ impl Forwarder {
         // the listener below can wake `wait`, which may reap the child and lower the shield. A
         // signal between listening and raising the shield kills gate as by default: no child yet.
         install_shield()?;
-        let signals = FORWARDED.iter().copied().chain([SIGCHLD]);
+        let signals = forwarded().iter().copied().chain([SIGCHLD]);
         let signals = SignalsInfo::<WithOrigin>::new(signals)?;
         shield(true);
         let session_leader = getsid(None).is_ok_and(|sid| sid == getpid());
@@ -115,7 +136,7 @@ fn install_shield() -> io::Result<()> {
     let mut guard = lock_shield();
     if guard.is_none() {
         let act_default = Arc::new(AtomicBool::new(true));
-        for signal in FORWARDED {
+        for &signal in forwarded() {
             signal_hook::flag::register_conditional_default(signal, Arc::clone(&act_default))?;
         }
         *guard = Some(Shield { active: 0, act_default });

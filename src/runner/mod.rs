@@ -13,7 +13,7 @@ mod forward;
 mod spawn;
 
 /// The signals gate passes on to a running command (and that end a question to a human).
-pub(crate) use forward::FORWARDED as FORWARDED_SIGNALS;
+pub(crate) use forward::forwarded as forwarded_signals;
 pub use forward::quit_on_broken_pipe;
 
 use crate::exit_code;

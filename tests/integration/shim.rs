@@ -96,6 +96,27 @@ fn gate_shell_behaves_as_bash_c() {
     }
 }
 
+/// A signal ignored when gate starts (`nohup`) stays ignored, as bash leaves it: a hangup sent
+/// to gate neither kills it nor reaches the command, which runs to its end.
+#[test]
+fn a_signal_ignored_at_start_stays_ignored_as_bash_leaves_it() {
+    use nix::sys::signal::Signal;
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let args = ["-c", "sleep 1; echo survived"];
+    let mut bash = Command::new("nohup");
+    bash.arg("/bin/bash").args(args).env_clear().env("PATH", "/usr/bin:/bin").current_dir(env.work());
+    let expected = run_signaled(bash, b"", Some(Signal::SIGHUP));
+    let mut gate = env.gate_process(&["shell"]);
+    gate.args(args);
+    let mut nohup = Command::new("nohup");
+    nohup.arg(gate.get_program()).args(gate.get_args()).env_clear().current_dir(env.work());
+    nohup.envs(gate.get_envs().filter_map(|(key, value)| Some((key, value?))));
+    let got = run_signaled(nohup, b"", Some(Signal::SIGHUP));
+    assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
+    assert_eq!(got.stdout, b"survived\n");
+    assert_eq!((got.status.code(), got.stdout), (expected.status.code(), expected.stdout));
+}
+
 /// A line that is not UTF-8 runs as bash runs it, byte for byte.
 #[test]
 fn gate_shell_carries_a_non_utf8_line_as_bash_does() {
