@@ -30,6 +30,23 @@ fn run_signaled(mut command: Command, stdin: &[u8], signal: Option<nix::sys::sig
     output
 }
 
+/// The command with the four signals acting by default, whatever the test runner inherited (a
+/// runner started in the background or under nohup ignores some, and so would bash and gate).
+fn with_default_signals(mut command: Command) -> Command {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only `signal`, which is async-signal-safe, runs.
+    unsafe {
+        command.pre_exec(|| {
+            for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
+                signal(sig, SigHandler::SigDfl).map_err(std::io::Error::from)?;
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 #[test]
 fn gate_shell_behaves_as_bash_c() {
     let env = TestEnv::new().with_policy(&policy("allow", ""));
@@ -82,10 +99,10 @@ fn gate_shell_behaves_as_bash_c() {
         let args = ["-c", "sleep 5"];
         let mut bash = Command::new("/bin/bash");
         bash.args(args).env_clear().env("PATH", "/usr/bin:/bin").env("HOME", env.home());
-        let expected = run_signaled(bash, b"", Some(signal));
+        let expected = run_signaled(with_default_signals(bash), b"", Some(signal));
         let mut gate = env.gate_process(&["shell"]);
         gate.args(args);
-        let got = run_signaled(gate, b"", Some(signal));
+        let got = run_signaled(with_default_signals(gate), b"", Some(signal));
         assert_eq!(
             (got.status.code(), got.status.signal()),
             (expected.status.code(), expected.status.signal()),
