@@ -50,9 +50,16 @@ fn kill(pid: u32, signal: nix::sys::signal::Signal) {
 #[test]
 #[ignore = "helper process, started by other tests"]
 fn helper_run_line() {
+    use nix::sys::signal::Signal;
     let Ok(line) = std::env::var("GATE_TEST_LINE") else {
         return;
     };
+    // Default actions, whatever the test runner inherited: a runner started in the background or
+    // under nohup ignores some signals, and gate rightly leaves a signal ignored at start alone.
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
+        // SAFETY: no handler is installed, only the default action restored, before any thread.
+        unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigDfl) }.unwrap();
+    }
     let outcome = gate::runner::run(&gate::runner::Program::Line(line.into()));
     std::process::exit(outcome.exit_code());
 }
