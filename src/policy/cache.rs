@@ -4,7 +4,9 @@
 //! One file per policy in `$XDG_CACHE_HOME/gate` (`~/.cache/gate`), named by a key: the SHA-256
 //! of this build's fingerprint (a hash of gate's sources, made by `build.rs`), the home `~`
 //! stands for, and each layer's name, place (base or project) and bytes. The file starts with a
-//! line naming its key and the SHA-256 of the compiled form that follows. It is read only when
+//! line naming its key and the CRC-32 of the compiled form that follows (a check against a file
+//! cut short or damaged on disk: whoever can write this folder can write the policy itself, and
+//! a checksum over 800 KB of a large policy's form costs a tenth of a SHA-256). It is read only when
 //! both match; anything else (another build's file, a foreign or corrupt one, a form that does
 //! not decode) is ignored and the policy compiled from its files, as without a cache: a bad
 //! cache costs time, never a looser policy. Files are written whole under a temporary name and
@@ -21,7 +23,7 @@ mod fingerprint {
 }
 
 /// The first word of a cache file, with the format's version.
-const MAGIC: &str = "gate-policy-cache v2";
+const MAGIC: &str = "gate-policy-cache v3";
 /// A compiled policy not written for this long is removed when another is stored.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
@@ -63,7 +65,7 @@ impl Cache {
     /// The policy kept here, if there is one and it is whole and this build's.
     pub fn load(&self) -> Option<Policy> {
         let file = std::fs::File::open(&self.path).ok()?;
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(file.metadata().map_or(0, |meta| meta.len() as usize));
         file.take(MAX_BYTES).read_to_end(&mut bytes).ok()?;
         let newline = bytes.iter().position(|byte| *byte == b'\n')?;
         let (header, body) = (std::str::from_utf8(&bytes[..newline]).ok()?, &bytes[newline + 1..]);
@@ -73,10 +75,13 @@ impl Cache {
         if magic != MAGIC || key != self.key || words.next().is_some() {
             return None;
         }
-        if super::hex(&Sha256::digest(body)) != digest {
+        if format!("{:08x}", crc32fast::hash(body)) != digest {
             return None;
         }
-        postcard::from_bytes(body).ok()
+        let (mut policy, rest) = postcard::take_from_bytes::<Policy>(body).ok()?;
+        let rules_start = bytes.len() - rest.len();
+        policy.rules = super::rules::Rules::decode_from(std::sync::Arc::new(bytes), rules_start)?;
+        Some(policy)
     }
 
     /// Keeps `policy` here, for the next run. A cache that cannot be written costs the next
@@ -107,7 +112,8 @@ impl Cache {
 
     fn write(&self, policy: &Policy) -> std::io::Result<()> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        let body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
+        let mut body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
+        policy.rules.encode_into(&mut body).map_err(std::io::Error::other)?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         let temporary = dir.join(format!(".policy-{}.{}", self.key, std::process::id()));
@@ -118,7 +124,7 @@ impl Cache {
             .mode(0o600)
             .open(&temporary)
             .and_then(|mut file| {
-                let digest = super::hex(&Sha256::digest(&body));
+                let digest = format!("{:08x}", crc32fast::hash(&body));
                 file.write_all(format!("{MAGIC} {} {digest}\n", self.key).as_bytes())?;
                 file.write_all(&body)
             })
@@ -144,9 +150,10 @@ mod tests {
         Policy::compile_layers(&layers(text), HOME).unwrap()
     }
 
-    /// Every field of two policies alike (as JSON values, whose maps are sorted).
+    /// Every field of two policies alike (as JSON values, whose maps are sorted), rules too.
     fn same(a: &Policy, b: &Policy) -> bool {
         serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
+            && format!("{:?}", a.rules) == format!("{:?}", b.rules)
     }
 
     const TEXT: &str = r#"version = 1
@@ -221,13 +228,12 @@ flags = ["-v"]
             ("not a compiled policy, with a matching digest", {
                 let body = b"\xff\xff not a policy";
                 let key = &cache.key;
-                let mut bytes =
-                    format!("{MAGIC} {key} {}\n", super::super::hex(&Sha256::digest(body))).into_bytes();
+                let mut bytes = format!("{MAGIC} {key} {:08x}\n", crc32fast::hash(body)).into_bytes();
                 bytes.extend(body);
                 bytes
             }),
             ("another format version", {
-                let mut bytes = b"gate-policy-cache v1".to_vec();
+                let mut bytes = b"gate-policy-cache v2".to_vec();
                 bytes.extend(&good[MAGIC.len()..]);
                 bytes
             }),

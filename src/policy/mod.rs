@@ -15,6 +15,7 @@ mod programs;
 mod raw;
 mod resolve;
 mod rule;
+mod rules;
 mod testing;
 #[cfg(test)]
 mod tests;
@@ -160,7 +161,9 @@ pub struct Policy {
     /// The broker named by the highest layer that names one.
     pub approval: Option<BrokerSetting>,
     written: WrittenSettings,
-    rules: Vec<rule::Rule>,
+    /// Not in the serialized form: the cache keeps them in a section of their own.
+    #[serde(skip)]
+    rules: rules::Rules,
     /// Rule positions by the base name of the program they name, so a command is only
     /// compared with rules that could match it.
     by_program: HashMap<String, Vec<usize>>,
@@ -199,7 +202,7 @@ impl Policy {
             settings,
             approval: compiled.approval,
             written: compiled.settings,
-            rules: compiled.rules,
+            rules: compiled.rules.into(),
             by_program: HashMap::new(),
             for_any_program: Vec::new(),
             tests: compiled.tests,
@@ -353,7 +356,7 @@ impl Policy {
         let named = base_name.and_then(|name| self.by_program.get(name)).map_or(&[][..], Vec::as_slice);
         let mut positions: Vec<usize> = named.iter().chain(&self.for_any_program).copied().collect();
         positions.sort_unstable();
-        positions.into_iter().map(|at| &self.rules[at])
+        positions.into_iter().map(|at| self.rules.get(at))
     }
 }
 
