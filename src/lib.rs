@@ -40,7 +40,8 @@ pub fn main() -> i32 {
     if let Some(command) = command {
         args.insert(1, command.into());
     }
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = cli::parse_hot(&args).map(Ok).unwrap_or_else(|| Cli::try_parse_from(args));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
