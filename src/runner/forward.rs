@@ -79,11 +79,11 @@ impl Forwarder {
 
     /// Waits for the child to end, forwarding signals meanwhile. Only this loop reaps the child, so
     /// its pid cannot have been reused by the time a signal is forwarded to it.
-    pub(super) fn wait(&mut self, child: &mut Child) -> io::Result<ExitStatus> {
-        let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    pub(super) fn wait(&mut self, child: &mut impl Reap) -> io::Result<ExitStatus> {
+        let pid = child.pid();
         loop {
             // Checked before blocking: SIGCHLD may already have been consumed in an earlier round.
-            if let Some(status) = child.try_wait()? {
+            if let Some(status) = child.try_reap()? {
                 return Ok(status);
             }
             for origin in self.signals.wait() {
@@ -98,6 +98,33 @@ impl Forwarder {
                 }
             }
         }
+    }
+}
+
+/// A child the forwarder waits for: std's, or one gate started itself.
+pub(super) trait Reap {
+    fn pid(&self) -> Pid;
+    /// Reaps the child if it has ended.
+    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>>;
+}
+
+impl Reap for Child {
+    fn pid(&self) -> Pid {
+        Pid::from_raw(i32::try_from(self.id()).unwrap_or(i32::MAX))
+    }
+
+    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
+        self.try_wait()
+    }
+}
+
+impl Reap for super::spawn::Started {
+    fn pid(&self) -> Pid {
+        self.0
+    }
+
+    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
+        self.try_wait()
     }
 }
 

@@ -149,7 +149,14 @@ fn collect(reader: Option<Reader>, until: Instant) -> (Vec<u8>, u64) {
 }
 
 fn run_to_end(program: &Program) -> Ending {
-    run_to_end_with(program, |_| {}, |_| [None, None], &mut Captured::default())
+    let mut forwarder = match listen() {
+        Ok(forwarder) => forwarder,
+        Err(ending) => return ending,
+    };
+    match spawn::spawn(program) {
+        Ok(mut child) => ending(forwarder.wait(&mut child)),
+        Err(ending) => ending,
+    }
 }
 
 fn run_to_end_with(
@@ -158,17 +165,9 @@ fn run_to_end_with(
     take: impl FnOnce(&mut std::process::Child) -> [Option<Reader>; 2],
     captured: &mut Captured,
 ) -> Ending {
-    use std::os::unix::process::ExitStatusExt;
-    // Handlers go in before the spawn: a signal arriving in between is queued and forwarded once
-    // the child exists, instead of killing gate and leaving the child unwatched.
-    let mut forwarder = match forward::Forwarder::register() {
+    let mut forwarder = match listen() {
         Ok(forwarder) => forwarder,
-        Err(error) => {
-            return Ending::NotStarted {
-                code: exit_code::NOT_EXECUTABLE,
-                reason: format!("cannot set up signal forwarding: {error}"),
-            };
-        }
+        Err(ending) => return ending,
     };
     let mut child = match spawn::spawn_with(program, configure) {
         Ok(child) => child,
@@ -179,6 +178,20 @@ fn run_to_end_with(
     let until = Instant::now() + DRAIN;
     (captured.stdout, captured.stdout_dropped) = collect(out, until);
     (captured.stderr, captured.stderr_dropped) = collect(err, until);
+    ending(waited)
+}
+
+/// Handlers go in before the spawn: a signal arriving in between is queued and forwarded once
+/// the child exists, instead of killing gate and leaving the child unwatched.
+fn listen() -> Result<forward::Forwarder, Ending> {
+    forward::Forwarder::register().map_err(|error| Ending::NotStarted {
+        code: exit_code::NOT_EXECUTABLE,
+        reason: format!("cannot set up signal forwarding: {error}"),
+    })
+}
+
+fn ending(waited: std::io::Result<std::process::ExitStatus>) -> Ending {
+    use std::os::unix::process::ExitStatusExt;
     match waited {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => Ending::Exited(code),

@@ -6,10 +6,12 @@ use super::{Ending, Program};
 use crate::display::argv_line;
 use crate::exit_code::{NOT_EXECUTABLE, NOT_FOUND};
 use nix::errno::Errno;
+use nix::unistd::Pid;
 use std::ffi::OsStr;
 use std::io;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Where to find the shell that runs [`Program::Line`]: bash, because bash's grammar is the one
 /// the classifier judges a line in (a POSIX sh such as dash reads `$'..'`, `&>` or `[[` otherwise,
@@ -17,11 +19,29 @@ use std::process::{Child, Command};
 /// PATH: the caller must not choose the interpreter of a line that was judged.
 const SHELLS: [&str; 4] = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash", "/opt/homebrew/bin/bash"];
 
-/// Spawns the program with inherited stdio and environment. std's `Command` looks a bare name up
-/// on PATH like execvp, resets SIGPIPE and the signal mask in the child, and reports exec errors.
-/// `configure` sets up the `Command` first (stdio to capture, say).
+/// Spawns the program with stdio set up by `configure` (captured, say), with std's `Command`:
+/// a fork, whose page tables cost a copy of gate's. See [`spawn`] for the common case.
 pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)) -> Result<Child, Ending> {
-    let (mut command, name) = match program {
+    let (mut command, name) = command_for(program)?;
+    configure(&mut command);
+    let exec = Exec::prepare(name, &command);
+    dies_with_gate(&mut command, exec);
+    command.spawn().map_err(|error| not_started(name, &error))
+}
+
+/// Spawns the program with inherited stdio and environment, as `posix_spawn` does: the child
+/// shares gate's memory until it execs (`CLONE_VM | CLONE_VFORK`), so nothing is copied.
+pub(super) fn spawn(program: &Program) -> Result<Started, Ending> {
+    let (command, name) = command_for(program)?;
+    let exec = Exec::prepare(name, &command);
+    clone_and_exec(&exec).map(Started).map_err(|error| not_started(name, &error))
+}
+
+/// The `Command` that runs `program`, and the name of the file it execs (for messages). std's
+/// `Command` looks a bare name up on PATH like execvp, resets SIGPIPE and the signal mask in
+/// the child, and reports exec errors; [`spawn`] does the same.
+fn command_for(program: &Program) -> Result<(Command, &OsStr), Ending> {
+    match program {
         Program::Argv(argv) => {
             let Some((first, rest)) = argv.split_first() else {
                 return Err(Ending::NotStarted {
@@ -31,7 +51,7 @@ pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)
             };
             let mut command = Command::new(first);
             command.args(rest);
-            (command, first.as_os_str())
+            Ok((command, first.as_os_str()))
         }
         Program::Line(line) | Program::Shell { line, .. } => {
             let options: &[String] = match program {
@@ -49,13 +69,124 @@ pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)
             };
             let mut command = Command::new(shell);
             command.args(options).args(["-c", "--"]).arg(line);
-            (command, OsStr::new(*shell))
+            Ok((command, OsStr::new(*shell)))
         }
-    };
-    configure(&mut command);
-    let exec = Exec::prepare(name, &command);
-    dies_with_gate(&mut command, exec);
-    command.spawn().map_err(|error| not_started(name, &error))
+    }
+}
+
+/// A child started by [`spawn`]; gate reaps it itself.
+pub(super) struct Started(pub Pid);
+
+impl Started {
+    /// Reaps the child if it has ended.
+    #[allow(unsafe_code)]
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        use std::os::unix::process::ExitStatusExt;
+        loop {
+            let mut status = 0;
+            // SAFETY: waitpid writes the status into a live integer.
+            let reaped = unsafe { nix::libc::waitpid(self.0.as_raw(), &mut status, nix::libc::WNOHANG) };
+            match reaped {
+                0 => return Ok(None),
+                pid if pid == self.0.as_raw() => return Ok(Some(ExitStatus::from_raw(status))),
+                _ if Errno::last() == Errno::EINTR => continue,
+                _ => return Err(io::Error::last_os_error()),
+            }
+        }
+    }
+}
+
+/// What the child of [`clone_and_exec`] reads and leaves behind, in memory it shares with gate.
+struct Shared<'a> {
+    exec: &'a Exec,
+    gate: nix::libc::pid_t,
+    /// Why the exec failed; 0 while it has not.
+    errno: AtomicI32,
+}
+
+/// The bytes of the child's stack: it only resets signals and calls execve, each a system call.
+const CHILD_STACK: usize = 64 << 10;
+
+/// Starts the child the way glibc's `posix_spawn` does: `clone` with `CLONE_VM | CLONE_VFORK`,
+/// on a stack of its own, every signal blocked around it so that none of gate's handlers runs
+/// in the child (which resets them before unblocking). gate is suspended until the child has
+/// exec'd or given up, so the child's exec error is in `Shared` when `clone` returns.
+#[allow(unsafe_code)]
+fn clone_and_exec(exec: &Exec) -> io::Result<Pid> {
+    use nix::libc;
+    use std::mem::MaybeUninit;
+    let shared = Shared { exec, gate: nix::unistd::getpid().as_raw(), errno: AtomicI32::new(0) };
+    let mut stack: Vec<MaybeUninit<u8>> = Vec::with_capacity(CHILD_STACK);
+    // The stack grows down from its 16-byte aligned top.
+    let top = (stack.as_mut_ptr() as usize + CHILD_STACK) & !15;
+    // SAFETY: the sets are initialised by sigfillset/pthread_sigmask before they are read; the
+    // child runs `child_main` on `stack` (alive until clone returns, which is after the child
+    // exec'd or exited) with a pointer to `shared` (alive as long); with CLONE_VFORK nothing else
+    // of gate's runs meanwhile.
+    unsafe {
+        let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+        let mut before = MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigfillset(all.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), before.as_mut_ptr());
+        let pid = libc::clone(
+            child_main,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            std::ptr::from_ref(&shared).cast_mut().cast(),
+        );
+        let cloned = if pid < 0 { Err(io::Error::last_os_error()) } else { Ok(Pid::from_raw(pid)) };
+        libc::pthread_sigmask(libc::SIG_SETMASK, before.as_ptr(), std::ptr::null_mut());
+        let pid = cloned?;
+        match shared.errno.load(Ordering::Acquire) {
+            0 => Ok(pid),
+            errno => {
+                // It exited before clone returned: reap it now, so no zombie is left.
+                let _ = nix::sys::wait::waitpid(pid, None);
+                Err(io::Error::from_raw_os_error(errno))
+            }
+        }
+    }
+}
+
+/// The child of [`clone_and_exec`]. Only system calls: it shares its memory with a suspended
+/// gate, and must not allocate or take a lock another thread of gate's may hold.
+#[allow(unsafe_code)]
+extern "C" fn child_main(shared: *mut nix::libc::c_void) -> nix::libc::c_int {
+    use nix::libc;
+    use std::mem::MaybeUninit;
+    // SAFETY: `clone_and_exec` passes a pointer to a `Shared` that outlives this child's use of it.
+    let shared = unsafe { &*shared.cast::<Shared<'_>>() };
+    // SAFETY: sigaction, pthread_sigmask, prctl, getppid and _exit are system calls on memory
+    // this function owns; the sigaction structs are zeroed (a valid value) before use.
+    unsafe {
+        // Handlers of gate's are reset before signals are unblocked: exec would reset them, but a
+        // signal arriving before it must not run gate's code in this process. Ignored signals
+        // stay ignored (nohup), except SIGPIPE, which std ignores in gate and every child of a
+        // Rust program gets back at its default, as std's own spawn does.
+        let mut default: libc::sigaction = MaybeUninit::zeroed().assume_init();
+        default.sa_sigaction = libc::SIG_DFL;
+        for signal in 1..libc::SIGRTMAX() + 1 {
+            let mut current: libc::sigaction = MaybeUninit::zeroed().assume_init();
+            let handled = libc::sigaction(signal, std::ptr::null(), &mut current) == 0
+                && current.sa_sigaction != libc::SIG_DFL
+                && (current.sa_sigaction != libc::SIG_IGN || signal == libc::SIGPIPE);
+            if handled {
+                libc::sigaction(signal, &default, std::ptr::null_mut());
+            }
+        }
+        let mut none = MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(none.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_SETMASK, none.as_ptr(), std::ptr::null_mut());
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            shared.errno.store(Errno::last_raw(), Ordering::Release);
+            libc::_exit(crate::exit_code::NOT_EXECUTABLE);
+        }
+        if libc::getppid() != shared.gate {
+            libc::_exit(128 + libc::SIGKILL);
+        }
+        shared.errno.store(shared.exec.run() as i32, Ordering::Release);
+        libc::_exit(crate::exit_code::NOT_FOUND)
+    }
 }
 
 /// The command gets SIGKILL when gate dies, however gate dies (SIGKILL included): a command

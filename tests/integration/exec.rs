@@ -34,6 +34,34 @@ fn line_runs_with_bash_the_grammar_it_was_judged_in() {
     env.gate(&["exec", "-c", "-x"]).assert().code(127);
 }
 
+/// The command starts in the state std's spawn gives it, whatever gate's own: no signal blocked,
+/// SIGPIPE (which gate ignores) at its default, and none of gate's signal handlers. (glibc's own
+/// signals 32 and 33 are left as the test runner passes them on.)
+#[test]
+fn the_command_starts_with_default_signal_state() {
+    use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let mut gate = env.gate_process(&["exec", "--", "cat", "/proc/self/status"]);
+    // SAFETY: between fork and exec only sigprocmask and signal, which are async-signal-safe.
+    unsafe {
+        gate.pre_exec(|| {
+            sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::from(Signal::SIGUSR1)), None)?;
+            signal(Signal::SIGPIPE, SigHandler::SigIgn)?;
+            Ok(())
+        });
+    }
+    let output = gate.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let status = stdout(&output);
+    for field in ["SigBlk:", "SigIgn:", "SigCgt:"] {
+        let line = status.lines().find(|line| line.starts_with(field)).unwrap();
+        let mask = u64::from_str_radix(line[field.len()..].trim(), 16).unwrap();
+        let (standard, blocked) = (0x7fff_ffff, field == "SigBlk:");
+        assert_eq!(mask & if blocked { u64::MAX } else { standard }, 0, "{line}");
+    }
+}
+
 #[test]
 fn denied_command_never_starts() {
     let env = TestEnv::new().with_policy(&policy("allow", DENY_TOUCH));
