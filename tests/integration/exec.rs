@@ -46,6 +46,11 @@ fn the_command_starts_with_default_signal_state() {
     // SAFETY: between fork and exec only sigprocmask and signal, which are async-signal-safe.
     unsafe {
         gate.pre_exec(|| {
+            // Default actions first, whatever the test runner inherited (nohup ignores SIGHUP,
+            // and gate rightly leaves a signal ignored at its start ignored).
+            for sig in Signal::iterator().filter(|sig| ![Signal::SIGKILL, Signal::SIGSTOP].contains(sig)) {
+                signal(sig, SigHandler::SigDfl)?;
+            }
             sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::from(Signal::SIGUSR1)), None)?;
             signal(Signal::SIGPIPE, SigHandler::SigIgn)?;
             Ok(())
