@@ -91,13 +91,14 @@ fn wait_in_background(
 
 /// No terminal: the broker's answer, unless a signal or the deadline comes first.
 fn wait_alone(request: &ApprovalRequest, answers: &mpsc::Receiver<Verdict>, url: &str) -> Verdict {
+    // Watched before anything is said: a Ctrl-C that answers what is printed is a recorded no.
+    let interrupts = super::interrupt::Interrupts::watch();
     eprintln!(
         "gate: waiting for approval at {} (request {}, {} left)",
         crate::display::escape_controls(url),
         &request.request_id[..8.min(request.request_id.len())],
         humantime::format_duration(std::time::Duration::from_secs(request.timeout.as_secs())),
     );
-    let interrupts = super::interrupt::Interrupts::watch();
     let give_up = std::time::Instant::now() + request.timeout + std::time::Duration::from_secs(2);
     loop {
         if let Some(signal) = interrupts.received() {

@@ -71,11 +71,13 @@ pub(super) fn ask_until(
     elsewhere: &dyn Fn() -> Option<String>,
 ) -> Option<Verdict> {
     let approver = tty.owner();
+    // Watched before the question is shown: a Ctrl-C as soon as it appears is a recorded no,
+    // not a gate killed before it could record anything.
+    let interrupts = Interrupts::watch();
     tty.prepare();
     if let Err(error) = tty.write_all(&question(request, also)) {
         return Some(lost(&error));
     }
-    let interrupts = Interrupts::watch();
     let note = std::cell::RefCell::new(None);
     let stop = || {
         if let Some(signal) = interrupts.received() {
