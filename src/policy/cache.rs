@@ -246,6 +246,64 @@ flags = ["-v"]
         assert!(cache.load().is_some());
     }
 
+    /// Many rules over the built-in policy, some with `flags` and `args`, and commands that name
+    /// each kind of program: the policy read back (its rules decoded one by one as commands name
+    /// them) judges every command as the policy compiled from its files, and passes its tests.
+    #[test]
+    fn a_policy_read_back_judges_as_compiled() {
+        let mut text = String::from("version = 1\nextends = \"builtin\"\n");
+        for i in 0..300 {
+            let decision = ["allow", "ask", "deny"][i % 3];
+            text += &format!(
+                "[[rules]]\nid = \"r{i}\"\ndecision = \"{decision}\"\nmatch = [\"tool{} sub{}\"]\n",
+                i % 75,
+                i % 7
+            );
+            if i % 5 == 0 {
+                text += "flags = [\"-f\", \"--force\"]\nargs = [\"/*\", \"~/.ssh/*\"]\n";
+            }
+        }
+        text += "[[rules]]\nid = \"any-x\"\ndecision = \"deny\"\nargs = [\"/x/**\"]\n";
+        let layers = [("/home/u/.config/gate/policy.toml", text.as_str(), false)];
+        let compiled = Policy::compile_layers(&layers, HOME).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::in_dir(dir.path(), HOME, &layers);
+        cache.store(&compiled);
+        let loaded = cache.load().expect("the stored policy");
+
+        let resolver = super::super::Resolver::new(Some("/usr/bin:/bin".into()));
+        let context = super::super::Context {
+            home: HOME,
+            cwd: Path::new("/home/u/project"),
+            env: &|_| None,
+            resolver: &resolver,
+            project: Some(Path::new("/home/u/project")),
+            own: &Default::default(),
+        };
+        let judge = |policy: &Policy, line: &str| {
+            let judged = policy.classify(&crate::shell::analyze_line(line), &context);
+            (judged.decision, judged.rule, judged.reason)
+        };
+        let mut lines: Vec<String> = (0..80)
+            .flat_map(|i| {
+                [
+                    format!("tool{i} sub{}", i % 7),
+                    format!("tool{i} sub{} -f /etc", (i + 3) % 7),
+                    format!("tool{i} sub{} --force ~/.ssh/id", i % 7),
+                ]
+            })
+            .collect();
+        lines.extend(
+            ["git status", "rm -rf /", "cat ~/.ssh/id_rsa", "ls /x/y", "$cmd -f /", "echo hi > ~/.bashrc"]
+                .map(String::from),
+        );
+        for line in &lines {
+            assert_eq!(judge(&loaded, line), judge(&compiled, line), "{line}");
+        }
+        let failures = loaded.run_tests(&context);
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
     #[test]
     fn storing_forgets_files_not_written_for_a_month() {
         let dir = tempfile::tempdir().unwrap();
