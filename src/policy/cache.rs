@@ -23,7 +23,7 @@ mod fingerprint {
 }
 
 /// The first word of a cache file, with the format's version.
-const MAGIC: &str = "gate-policy-cache v3";
+const MAGIC: &str = "gate-policy-cache v4";
 /// A compiled policy not written for this long is removed when another is stored.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
@@ -79,8 +79,15 @@ impl Cache {
             return None;
         }
         let (mut policy, rest) = postcard::take_from_bytes::<Policy>(body).ok()?;
-        let rules_start = bytes.len() - rest.len();
-        policy.rules = super::rules::Rules::decode_from(std::sync::Arc::new(bytes), rules_start)?;
+        let sections_start = bytes.len() - rest.len();
+        let bytes = std::sync::Arc::new(bytes);
+        let (by_program, rules_start) =
+            super::index::ProgramIndex::decode_from(bytes.clone(), sections_start)?;
+        let (rules, end) = super::rules::Rules::decode_from(bytes.clone(), rules_start)?;
+        if end != bytes.len() {
+            return None;
+        }
+        (policy.by_program, policy.rules) = (by_program, rules);
         Some(policy)
     }
 
@@ -113,6 +120,7 @@ impl Cache {
     fn write(&self, policy: &Policy) -> std::io::Result<()> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let mut body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
+        policy.by_program.encode_into(&mut body).map_err(std::io::Error::other)?;
         policy.rules.encode_into(&mut body).map_err(std::io::Error::other)?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
@@ -154,6 +162,7 @@ mod tests {
     fn same(a: &Policy, b: &Policy) -> bool {
         serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
             && format!("{:?}", a.rules) == format!("{:?}", b.rules)
+            && a.by_program.positions("tool") == b.by_program.positions("tool")
     }
 
     const TEXT: &str = r#"version = 1
@@ -233,7 +242,7 @@ flags = ["-v"]
                 bytes
             }),
             ("another format version", {
-                let mut bytes = b"gate-policy-cache v2".to_vec();
+                let mut bytes = b"gate-policy-cache v3".to_vec();
                 bytes.extend(&good[MAGIC.len()..]);
                 bytes
             }),

@@ -9,6 +9,7 @@ mod decision;
 mod diagnostic;
 pub mod effects;
 mod glob;
+mod index;
 mod locate;
 mod paths;
 mod programs;
@@ -16,6 +17,7 @@ mod raw;
 mod resolve;
 mod rule;
 mod rules;
+mod sections;
 mod testing;
 #[cfg(test)]
 mod tests;
@@ -30,7 +32,6 @@ pub use rule::Context;
 pub use testing::TestFailure;
 
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -165,8 +166,10 @@ pub struct Policy {
     #[serde(skip)]
     rules: rules::Rules,
     /// Rule positions by the base name of the program they name, so a command is only
-    /// compared with rules that could match it.
-    by_program: HashMap<String, Vec<usize>>,
+    /// compared with rules that could match it. Not in the serialized form: the cache keeps it
+    /// in a section of its own.
+    #[serde(skip)]
+    by_program: index::ProgramIndex,
     /// Rules that apply to any program (no `match`, or a glob program).
     for_any_program: Vec<usize>,
     pub tests: Vec<PolicyTest>,
@@ -203,7 +206,7 @@ impl Policy {
             approval: compiled.approval,
             written: compiled.settings,
             rules: compiled.rules.into(),
-            by_program: HashMap::new(),
+            by_program: index::ProgramIndex::default(),
             for_any_program: Vec::new(),
             tests: compiled.tests,
             paths: compiled.paths,
@@ -220,7 +223,7 @@ impl Policy {
 
     /// Indexes rules by the base name of the programs they name.
     fn index(&mut self) {
-        self.by_program.clear();
+        self.by_program = index::ProgramIndex::default();
         self.for_any_program.clear();
         for (at, rule) in self.rules.iter().enumerate() {
             let names: Option<Vec<String>> = rule
@@ -228,14 +231,7 @@ impl Policy {
                 .as_ref()
                 .and_then(|patterns| patterns.iter().map(rule::Pattern::index_name).collect());
             match names {
-                Some(names) => {
-                    for name in names {
-                        let slot = self.by_program.entry(name).or_default();
-                        if slot.last() != Some(&at) {
-                            slot.push(at);
-                        }
-                    }
-                }
+                Some(names) => names.into_iter().for_each(|name| self.by_program.add(name, at)),
                 None => self.for_any_program.push(at),
             }
         }
@@ -353,9 +349,16 @@ impl Policy {
 
     /// The rules that could match a program with this base name, in file order.
     fn candidates(&self, base_name: Option<&str>) -> impl Iterator<Item = &rule::Rule> {
-        let named = base_name.and_then(|name| self.by_program.get(name)).map_or(&[][..], Vec::as_slice);
-        let mut positions: Vec<usize> = named.iter().chain(&self.for_any_program).copied().collect();
+        let named =
+            base_name.map_or(index::Positions::These(Vec::new()), |name| self.by_program.positions(name));
+        let mut positions: Vec<usize> = match named {
+            index::Positions::These(named) => {
+                named.into_iter().chain(self.for_any_program.iter().copied()).collect()
+            }
+            index::Positions::All => (0..self.rules.len()).collect(),
+        };
         positions.sort_unstable();
+        positions.dedup();
         positions.into_iter().map(|at| self.rules.get(at))
     }
 }

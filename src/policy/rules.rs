@@ -2,9 +2,8 @@
 //! decoded the first time a command could match it. A command names one or two programs, so a
 //! run decodes the few rules indexed under them (and those for any program), not all 10,000.
 //!
-//! In the cache file the rules are a section of their own: the length of each rule's encoding
-//! (a postcard `Vec<u32>`), then the encodings one after the other. Reading it copies nothing:
-//! the rules point into the file's bytes.
+//! In the cache file the rules are a section of their own (see `sections`). Reading it copies
+//! nothing: the rules point into the file's bytes.
 
 use super::Decision;
 use super::rule::Rule;
@@ -30,6 +29,10 @@ impl Rules {
             let rule = bytes.and_then(|bytes| postcard::from_bytes(bytes).ok());
             Box::new(rule.unwrap_or_else(|| undecodable(at)))
         })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Rule> {
@@ -63,29 +66,15 @@ impl Rules {
                 None => Ok(std::borrow::Cow::Borrowed(&self.source[self.encoded[at].clone()])),
             })
             .collect::<postcard::Result<_>>()?;
-        let lengths = encoded.iter().map(|bytes| u32::try_from(bytes.len())).collect::<Result<Vec<u32>, _>>();
-        let lengths = lengths.map_err(|_| postcard::Error::SerializeBufferFull)?;
-        out.extend(postcard::to_stdvec(&lengths)?);
-        encoded.iter().for_each(|bytes| out.extend_from_slice(bytes));
-        Ok(())
+        super::sections::write(&encoded, out)
     }
 
-    /// The rules section that starts at `start` in `source` and runs to its end; `None` when it
-    /// is not one.
-    pub fn decode_from(source: Arc<Vec<u8>>, start: usize) -> Option<Rules> {
-        let (lengths, rest): (Vec<u32>, &[u8]) = postcard::take_from_bytes(source.get(start..)?).ok()?;
-        let mut at = source.len() - rest.len();
-        let mut encoded = Vec::with_capacity(lengths.len());
-        for length in lengths {
-            let end = at.checked_add(usize::try_from(length).ok()?)?;
-            encoded.push(at..end);
-            at = end;
-        }
-        if at != source.len() {
-            return None;
-        }
+    /// The rules section that starts at `start` in `source`, and where it ends; `None` when the
+    /// bytes there are not one.
+    pub fn decode_from(source: Arc<Vec<u8>>, start: usize) -> Option<(Rules, usize)> {
+        let (encoded, end) = super::sections::read(&source, start)?;
         let rules = encoded.iter().map(|_| OnceLock::new()).collect();
-        Some(Rules { source, encoded, rules })
+        Some((Rules { source, encoded, rules }, end))
     }
 }
 
@@ -141,34 +130,36 @@ mod tests {
     #[test]
     fn rules_read_back_decode_when_asked() {
         let rules = Rules::from(vec![rule("a"), rule("b"), rule("c")]);
-        let read = Rules::decode_from(section(&rules, b"head"), 4).unwrap();
+        let read = Rules::decode_from(section(&rules, b"head"), 4).unwrap().0;
         assert!(read.rules.iter().all(|slot| slot.get().is_none()), "nothing decoded yet");
         assert_eq!(read.get(1).id, "b");
         assert!(read.rules[0].get().is_none() && read.rules[2].get().is_none(), "only the rule asked for");
         assert_eq!(ids(&read), ["a", "b", "c"]);
         // Read back and written again without being decoded: the same bytes.
-        let unread = Rules::decode_from(section(&rules, b""), 0).unwrap();
+        let unread = Rules::decode_from(section(&rules, b""), 0).unwrap().0;
         assert_eq!(section(&unread, b""), section(&rules, b""));
     }
 
     #[test]
     fn stacking_keeps_the_order_of_rules_read_and_compiled() {
-        let mut read = Rules::decode_from(section(&Rules::from(vec![rule("a"), rule("b")]), b""), 0).unwrap();
+        let mut read =
+            Rules::decode_from(section(&Rules::from(vec![rule("a"), rule("b")]), b""), 0).unwrap().0;
         read.extend(Rules::from(vec![rule("c")]));
         assert_eq!(ids(&read), ["a", "b", "c"]);
     }
 
     #[test]
-    fn a_section_cut_short_or_run_long_is_not_read() {
+    fn a_section_cut_short_is_not_read() {
         let whole = section(&Rules::from(vec![rule("a"), rule("b")]), b"");
         assert!(Rules::decode_from(Arc::new(whole[..whole.len() - 1].to_vec()), 0).is_none());
-        assert!(Rules::decode_from(Arc::new([&whole[..], b"x"].concat()), 0).is_none());
         assert!(Rules::decode_from(whole.clone(), whole.len() + 1).is_none());
+        let (_, end) = Rules::decode_from(Arc::new([&whole[..], b"x"].concat()), 0).unwrap();
+        assert_eq!(end, whole.len(), "what follows is not the section's");
     }
 
     #[test]
     fn a_rule_that_does_not_decode_denies_every_command() {
-        let rules = Rules::decode_from(Arc::new(vec![1, 2, 0xff, 0xff]), 0).unwrap();
+        let rules = Rules::decode_from(Arc::new(vec![1, 2, 0xff, 0xff]), 0).unwrap().0;
         let damaged = rules.get(0);
         assert_eq!(damaged.decision, Decision::Deny);
         assert!(damaged.patterns.is_none(), "it names no program, so it applies to all");
