@@ -23,7 +23,7 @@ mod fingerprint {
 }
 
 /// The first word of a cache file, with the format's version.
-const MAGIC: &str = "gate-policy-cache v4";
+const MAGIC: &str = "gate-policy-cache v5";
 /// A compiled policy not written for this long is removed when another is stored.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
@@ -81,13 +81,14 @@ impl Cache {
         let (mut policy, rest) = postcard::take_from_bytes::<Policy>(body).ok()?;
         let sections_start = bytes.len() - rest.len();
         let bytes = std::sync::Arc::new(bytes);
-        let (by_program, rules_start) =
+        let (by_program, paths_start) =
             super::index::ProgramIndex::decode_from(bytes.clone(), sections_start)?;
+        let (paths, rules_start) = super::sections::Deferred::decode_from(bytes.clone(), paths_start)?;
         let (rules, end) = super::rules::Rules::decode_from(bytes.clone(), rules_start)?;
         if end != bytes.len() {
             return None;
         }
-        (policy.by_program, policy.rules) = (by_program, rules);
+        (policy.by_program, policy.paths, policy.rules) = (by_program, paths, rules);
         Some(policy)
     }
 
@@ -121,6 +122,7 @@ impl Cache {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let mut body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
         policy.by_program.encode_into(&mut body).map_err(std::io::Error::other)?;
+        policy.paths.encode_into(&mut body).map_err(std::io::Error::other)?;
         policy.rules.encode_into(&mut body).map_err(std::io::Error::other)?;
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
@@ -163,6 +165,7 @@ mod tests {
         serde_json::to_value(a).unwrap() == serde_json::to_value(b).unwrap()
             && format!("{:?}", a.rules) == format!("{:?}", b.rules)
             && a.by_program.positions("tool") == b.by_program.positions("tool")
+            && format!("{:?}", a.paths) == format!("{:?}", b.paths)
     }
 
     const TEXT: &str = r#"version = 1
@@ -242,7 +245,7 @@ flags = ["-v"]
                 bytes
             }),
             ("another format version", {
-                let mut bytes = b"gate-policy-cache v3".to_vec();
+                let mut bytes = b"gate-policy-cache v4".to_vec();
                 bytes.extend(&good[MAGIC.len()..]);
                 bytes
             }),
@@ -311,6 +314,31 @@ flags = ["-v"]
         }
         let failures = loaded.run_tests(&context);
         assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    /// Path classes that do not decode deny every command with a path to judge, saying why; a
+    /// command with none (`git status`) never reads them.
+    #[test]
+    fn path_classes_that_do_not_decode_deny_what_they_would_judge() {
+        let mut policy = policy(TEXT);
+        policy.paths = super::super::sections::Deferred::default();
+        let resolver = super::super::Resolver::new(Some("/usr/bin:/bin".into()));
+        let context = super::super::Context {
+            home: HOME,
+            cwd: Path::new("/home/u/project"),
+            env: &|_| None,
+            resolver: &resolver,
+            project: Some(Path::new("/home/u/project")),
+            own: &Default::default(),
+        };
+        let judged = policy.classify(&crate::shell::analyze_line("cat notes.txt"), &context);
+        assert_eq!(
+            (judged.decision, judged.rule.as_deref()),
+            (super::super::Decision::Deny, Some("gate:cache"))
+        );
+        assert!(judged.reason.contains("do not decode"), "{}", judged.reason);
+        let judged = policy.classify(&crate::shell::analyze_line("git status"), &context);
+        assert_eq!(judged.decision, super::super::Decision::Allow, "{}", judged.reason);
     }
 
     #[test]

@@ -293,7 +293,10 @@ impl Policy {
         };
         let mut best = super::effects::judge_self_invocation(command, context.home);
         for (effect, possible) in path_effects(command, form, &values) {
-            let Some(verdict) = self.paths.judge(&effect, context) else {
+            let Some(classes) = self.paths.get() else {
+                return Some(super::effects::PathVerdict::undecodable());
+            };
+            let Some(verdict) = classes.judge(&effect, context) else {
                 continue;
             };
             if vouched_writes && verdict.class == OUTSIDE {

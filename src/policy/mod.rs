@@ -173,8 +173,10 @@ pub struct Policy {
     /// Rules that apply to any program (no `match`, or a glob program).
     for_any_program: Vec<usize>,
     pub tests: Vec<PolicyTest>,
-    /// What reading and writing which path is worth.
-    pub(crate) paths: effects::PathClasses,
+    /// What reading and writing which path is worth. Not in the serialized form: the cache
+    /// keeps it in a section of its own, read the first time a path is judged.
+    #[serde(skip)]
+    pub(crate) paths: sections::Deferred<effects::PathClasses>,
     /// What gate knows about programs' options: the embedded files and every layer's
     /// `[[programs]]`.
     pub(crate) programs: programs::Knowledge,
@@ -209,7 +211,7 @@ impl Policy {
             by_program: index::ProgramIndex::default(),
             for_any_program: Vec::new(),
             tests: compiled.tests,
-            paths: compiled.paths,
+            paths: sections::Deferred::new(compiled.paths),
             programs: {
                 let mut knowledge = programs::Knowledge::default();
                 knowledge.add(compiled.programs);
@@ -255,10 +257,11 @@ impl Policy {
             }
             self.approval = Some(setting);
         }
-        if let Some(why) = upper.paths.loosens.clone().filter(|_| project) {
+        let upper_paths = upper.paths.into_compiled();
+        if let Some(why) = upper_paths.loosens.clone().filter(|_| project) {
             return Err(PolicyError::Loosens { path: upper.name.clone(), why });
         }
-        self.paths.stack(upper.paths);
+        self.paths.compiled().stack(upper_paths);
         self.sha256 = hex_sha256(
             format!("{}  {}\n{}  {}\n", self.sha256, self.name, upper.sha256, upper.name).as_bytes(),
         );

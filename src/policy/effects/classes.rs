@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn layers_add_to_the_floor() {
         let policy = Policy::parse("base.toml", BASE, "/home/u").unwrap();
-        let paths = &policy.paths;
+        let paths = policy.paths.get().unwrap();
         assert!(paths.secrets.iter().any(|p| p.glob.matches("/home/u/corp/a")));
         assert!(paths.secrets.iter().any(|p| p.glob.matches("/home/u/.ssh/id_rsa")));
         assert!(paths.temp.iter().any(|p| p.dir.as_deref() == Some("/scratch")));
@@ -235,7 +235,7 @@ mod tests {
         let tighter = "version = 1\n[paths]\nsecrets = [\"**/*.secret\"]\npersistence = [\"**/Makefile\"]\n";
         std::fs::write(&project, tighter).unwrap();
         let policy = Policy::load_layers(&layers, "/home/u").unwrap();
-        assert!(policy.paths.persistence.iter().any(|p| p.glob.matches("/w/Makefile")));
+        assert!(policy.paths.get().unwrap().persistence.iter().any(|p| p.glob.matches("/w/Makefile")));
         for looser in
             ["temp = [\"/home/**\"]", "project = [\"/**\"]", "elsewhere = \"allow\"", "elsewhere = \"deny\""]
         {

@@ -78,7 +78,21 @@ pub struct OwnFiles {
 /// The class of a write outside the project and the temp directories.
 pub const OUTSIDE: &str = "outside the project";
 
+/// The class of every path when the cached path classes do not decode.
+const UNDECODABLE: &str = "gate's cache";
+
 impl PathVerdict {
+    /// What every path is worth when the compiled policy's path classes cannot be read: a deny
+    /// that says so (the cache file is checked whole first, so only a bug gets here).
+    pub fn undecodable() -> PathVerdict {
+        PathVerdict {
+            decision: Decision::Deny,
+            class: UNDECODABLE,
+            path: String::new(),
+            reason: "the path classes of the compiled policy in gate's cache do not decode: remove the cache folder (gate/ under $XDG_CACHE_HOME or ~/.cache) and retry".into(),
+        }
+    }
+
     /// The rule id `gate check` shows for it.
     pub fn rule(&self) -> &'static str {
         match self.class {
@@ -86,6 +100,7 @@ impl PathVerdict {
             "persistence" => "path:persistence",
             "gate's own file" => "gate:own",
             "gate itself" => "gate:self",
+            UNDECODABLE => "gate:cache",
             _ => "path:elsewhere",
         }
     }
