@@ -55,7 +55,7 @@ pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Verif
     // The fast path and the file check read the file alone: gate's writers leave their recent
     // entries in the WAL between commands, so fold it in first where this user can (elsewhere,
     // on a read-only mount say, the log is read through SQLite, WAL and all).
-    if wal_holds_frames(path) {
+    if store::wal_len(path).is_some_and(|len| len > 0) {
         store::fold_wal(path);
     }
     let watched = checkpoint.map(|c| c.size);
@@ -92,13 +92,6 @@ pub fn verify_with(path: &Path, checkpoint: Option<&Checkpoint>) -> Result<Verif
         checkpoint: checkpoint.map(|c| c.size),
         notices,
     })
-}
-
-/// Whether a `-wal` file with something in it lies beside the log.
-fn wal_holds_frames(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|meta| meta.len() > 0)
 }
 
 /// An intact chain: its summary, the hash at the watched seq, and the file's notices.

@@ -226,7 +226,7 @@ impl Drop for AuditLog {
     /// Folds the WAL into the database when it has grown past [`FOLD_ABOVE`]; the command has
     /// run by then. A fold that fails or finds readers is left to a later command.
     fn drop(&mut self) {
-        if wal_identity(&self.path).is_some_and(|(_, len)| len > FOLD_ABOVE) {
+        if wal_len(&self.path).is_some_and(|len| len > FOLD_ABOVE) {
             let _ = fold(&self.conn, "TRUNCATE");
         }
     }
@@ -269,6 +269,11 @@ fn keep_wal(conn: &Connection) -> rusqlite::Result<()> {
 fn wal_identity(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     wal_metadata(path).map(|meta| (meta.ino(), meta.len()))
+}
+
+/// The length of the log's `-wal` file, if there is one.
+pub(crate) fn wal_len(path: &Path) -> Option<u64> {
+    wal_metadata(path).map(|meta| meta.len())
 }
 
 fn wal_metadata(path: &Path) -> Option<std::fs::Metadata> {

@@ -38,7 +38,8 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
     let (conn, version) = match schema::user_version(&conn) {
         Ok(version) => (conn, version),
         Err(error)
-            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) && wal_is_empty(path) =>
+            if error.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
+                && super::wal_len(path).is_none_or(|len| len == 0) =>
         {
             // A log in WAL mode on a read-only mount without its -shm index, which SQLite
             // cannot create there (with the -wal and -shm gate keeps beside the log, SQLite
@@ -60,13 +61,6 @@ pub(crate) fn open_read(path: &Path) -> Result<ReadLog, AuditError> {
         });
     }
     Ok(ReadLog { conn, path: path.to_path_buf(), version })
-}
-
-/// Whether the log has no write-ahead log with frames beside it.
-fn wal_is_empty(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(&wal).map_or(true, |meta| meta.len() == 0)
 }
 
 /// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.
