@@ -184,14 +184,13 @@ impl Decided {
 /// Records an outcome an agent reported after running a command gate handed back (Claude Code's
 /// `PostToolUse`): paired with the decision by the request id.
 pub fn record_reported(
-    database: &Path,
+    mut log: AuditLog,
     request_id: &str,
     agent: &str,
     (exit_code, duration_ms): (Option<i32>, Option<i64>),
     detail: &str,
 ) -> anyhow::Result<()> {
-    let mut log = AuditLog::open(database)?;
-    let mut checkpoints = Checkpoints::from_env(database);
+    let mut checkpoints = Checkpoints::from_env(log.path());
     let _ = log.set_durability(crate::audit::Durability::Normal);
     let mut record = Record::new(Kind::Outcome);
     record.request_id = Some(request_id.to_string());

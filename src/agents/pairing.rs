@@ -8,13 +8,12 @@
 //! command gate refused, a log rotated away, a session id that differs) is recorded nowhere, so
 //! nothing is ever closed that the report is not about.
 //!
-//! Guarantees: only the log is read (never written); only the last [`WINDOW`] entries are
-//! searched, so the search costs the same however long the log grows.
+//! Guarantees: the caller searches only the last [`WINDOW`] entries, so the search costs the same
+//! however long the log grows; nothing here writes.
 
-use crate::audit::{Entry, Filter, Kind};
+use crate::audit::{Entry, Kind};
 use crate::display::escape_controls;
 use std::collections::HashSet;
-use std::path::Path;
 
 /// How many of the newest entries are searched for the decision a report closes.
 pub const WINDOW: usize = 5000;
@@ -30,25 +29,6 @@ pub struct Key<'a> {
     pub command: &'a str,
     /// The working directory as gate recorded it with the decision.
     pub cwd: &'a str,
-}
-
-/// The request id of the decision the report closes, if the log holds one.
-pub fn find(database: &Path, key: &Key<'_>) -> anyhow::Result<Option<String>> {
-    if !database.exists() {
-        return Ok(None);
-    }
-    let log = crate::audit::open_read(database)?;
-    Ok(open_decision(&log.select(&Filter::default(), Some(WINDOW))?, key))
-}
-
-/// Whether the log's decision `request_id` is there and no report has closed it yet: a report
-/// paired by the agent's own id (Claude Code, Codex) closes only a decision gate made, once.
-pub fn is_open(database: &Path, request_id: &str) -> anyhow::Result<bool> {
-    if !database.exists() {
-        return Ok(false);
-    }
-    let log = crate::audit::open_read(database)?;
-    Ok(open_by_id(&log.select(&Filter::default(), Some(WINDOW))?, request_id))
 }
 
 /// Whether `entries` (oldest first) hold the decision `request_id` and no report closing it.

@@ -10,6 +10,7 @@
 use super::input::{Environment, PolicyArgs, Request};
 use crate::agents::{Agent, Answer, Event, HookCall, Reply, pairing};
 use crate::approval::Verdict;
+use crate::audit::{AuditLog, Entry};
 use crate::display::escape_controls;
 use crate::pipeline::{self, Asker, Caller};
 use anyhow::Context as _;
@@ -144,42 +145,50 @@ fn report(
 ) {
     let agent = args.agent;
     let recorded = database(args).and_then(|database| {
-        let id = match (call.tool_use_id.as_deref(), command) {
-            (Some(tool_use_id), _) => {
-                let id = request_id(agent, call.session.as_deref(), tool_use_id);
-                if !pairing::is_open(&database, &id)? {
-                    anyhow::bail!("no open decision of this {} session for this tool call", agent.name());
-                }
-                id
-            }
-            (None, Some(command)) => {
-                use std::os::unix::ffi::OsStrExt;
-                let cwd = decision_cwd(call)?;
-                let key = pairing::Key {
-                    agent: agent.name(),
-                    session: call.session.as_deref(),
-                    command: &crate::audit::encode_text(command.as_bytes()),
-                    cwd: &crate::audit::encode_text(cwd.as_os_str().as_bytes()),
-                };
-                match pairing::find(&database, &key)? {
-                    Some(id) => id,
-                    None => anyhow::bail!(
-                        "no open decision of this {} session for this command here",
-                        agent.name()
-                    ),
-                }
-            }
-            (None, None) => {
-                anyhow::bail!("the report has neither a tool call id nor a command to pair it with")
-            }
-        };
-        pipeline::record_reported(&database, &id, agent.name(), (exit_code, duration_ms), detail)
+        // One connection pairs and records. Without a log there is no decision to pair with,
+        // and none is made for a report.
+        let mut log = if database.exists() { Some(AuditLog::open(&database)?) } else { None };
+        let recent = log.as_ref().map(|log| log.recent(pairing::WINDOW)).transpose()?.unwrap_or_default();
+        let id = paired(agent, call, command, &recent)?;
+        let log = log.take().context("no audit log")?;
+        pipeline::record_reported(log, &id, agent.name(), (exit_code, duration_ms), detail)
     });
     if let Err(error) = recorded {
         eprintln!(
             "gate: warning: the outcome was not recorded: {}",
             crate::display::error_line(error.as_ref())
         );
+    }
+}
+
+/// The request id of the open decision a report closes, among the log's `recent` entries (oldest
+/// first): by the agent's id for the tool call where it gives one (Claude Code, Codex), else by
+/// session, command and working directory.
+fn paired(agent: Agent, call: &HookCall, command: Option<&str>, recent: &[Entry]) -> anyhow::Result<String> {
+    match (call.tool_use_id.as_deref(), command) {
+        (Some(tool_use_id), _) => {
+            let id = request_id(agent, call.session.as_deref(), tool_use_id);
+            anyhow::ensure!(
+                pairing::open_by_id(recent, &id),
+                "no open decision of this {} session for this tool call",
+                agent.name()
+            );
+            Ok(id)
+        }
+        (None, Some(command)) => {
+            use std::os::unix::ffi::OsStrExt;
+            let cwd = decision_cwd(call)?;
+            let key = pairing::Key {
+                agent: agent.name(),
+                session: call.session.as_deref(),
+                command: &crate::audit::encode_text(command.as_bytes()),
+                cwd: &crate::audit::encode_text(cwd.as_os_str().as_bytes()),
+            };
+            pairing::open_decision(recent, &key).ok_or_else(|| {
+                anyhow::anyhow!("no open decision of this {} session for this command here", agent.name())
+            })
+        }
+        (None, None) => anyhow::bail!("the report has neither a tool call id nor a command to pair it with"),
     }
 }
 
