@@ -103,8 +103,8 @@ fn answer(args: &HookArgs) -> anyhow::Result<Reply> {
 fn judge(args: &HookArgs, call: &HookCall, command: String) -> anyhow::Result<Reply> {
     let agent = args.agent;
     // The command runs where the agent says; the project's policy layer is found from there.
-    let cwd = call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir());
-    let (environment, policy) = Environment::for_command_in(&args.policy, args.db.as_deref(), cwd)?;
+    let (environment, policy) =
+        Environment::for_command_in(&args.policy, args.db.as_deref(), agent_cwd(call))?;
     let database = database(args)?;
     let caller = Caller {
         agent: agent.name().to_string(),
@@ -194,10 +194,15 @@ fn paired(agent: Agent, call: &HookCall, command: Option<&str>, recent: &[Entry]
 
 /// The working directory gate recorded with the decision: the agent's, when it is a folder.
 fn decision_cwd(call: &HookCall) -> anyhow::Result<PathBuf> {
-    match call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir()) {
+    match agent_cwd(call) {
         Some(cwd) => Ok(cwd.to_path_buf()),
         None => std::env::current_dir().context("cannot read the current directory"),
     }
+}
+
+/// Where the agent says its command runs, when that is an absolute path to a folder.
+fn agent_cwd(call: &HookCall) -> Option<&std::path::Path> {
+    call.cwd.as_deref().filter(|cwd| cwd.is_absolute() && cwd.is_dir())
 }
 
 fn database(args: &HookArgs) -> anyhow::Result<PathBuf> {

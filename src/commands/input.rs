@@ -108,16 +108,19 @@ pub struct Environment {
 impl Environment {
     /// The environment, with gate's own files as found by default (the default log).
     pub fn capture() -> anyhow::Result<Environment> {
-        let mut environment = Environment::without_own_files()?;
+        let mut environment = Environment::without_own_files(None)?;
         environment.own = OwnFiles::capture(None, &[]);
         Ok(environment)
     }
 
-    /// The environment before gate's own files are known (finding them costs a few dozen
-    /// system calls, done once per run).
-    fn without_own_files() -> anyhow::Result<Environment> {
+    /// The environment in `cwd` (else gate's own working directory) before gate's own files are
+    /// known (finding them costs a few dozen system calls, done once per run).
+    fn without_own_files(cwd: Option<&Path>) -> anyhow::Result<Environment> {
         let home = crate::paths::home().map(|home| home.to_string_lossy().into_owned()).unwrap_or_default();
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let cwd = match cwd {
+            Some(cwd) => cwd.to_path_buf(),
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
         Ok(Environment {
             home,
             project: crate::policy::effects::discover_project(&cwd),
@@ -145,11 +148,7 @@ impl Environment {
         database: Option<&Path>,
         cwd: Option<&Path>,
     ) -> anyhow::Result<(Environment, Policy)> {
-        let mut environment = Environment::without_own_files()?;
-        if let Some(cwd) = cwd {
-            environment.project = crate::policy::effects::discover_project(cwd);
-            environment.cwd = cwd.to_path_buf();
-        }
+        let mut environment = Environment::without_own_files(cwd)?;
         let layers = policy.layers(&environment);
         let loaded = Policy::load_layers(&layers, &environment.home)?;
         let files: Vec<PathBuf> = layers
