@@ -28,19 +28,6 @@ impl Default for ProgramIndex {
 }
 
 impl ProgramIndex {
-    /// Notes that the rule at `at` names `name` (in order: positions only grow).
-    pub fn add(&mut self, name: String, at: usize) {
-        if !matches!(self, ProgramIndex::Built(_)) {
-            *self = ProgramIndex::default();
-        }
-        if let ProgramIndex::Built(map) = self {
-            let slot = map.entry(name).or_default();
-            if slot.last() != Some(&at) {
-                slot.push(at);
-            }
-        }
-    }
-
     pub fn positions(&self, name: &str) -> Positions {
         match self {
             ProgramIndex::Built(map) => Positions::These(map.get(name).cloned().unwrap_or_default()),
@@ -113,11 +100,9 @@ mod tests {
     use super::*;
 
     fn built() -> ProgramIndex {
-        let mut index = ProgramIndex::default();
-        for (name, at) in [("git", 0), ("rm", 1), ("git", 2), ("git", 2), ("cargo", 3), ("a", 4), ("zz", 5)] {
-            index.add(name.into(), at);
-        }
-        index
+        let entries =
+            [("git", vec![0, 2]), ("rm", vec![1]), ("cargo", vec![3]), ("a", vec![4]), ("zz", vec![5])];
+        ProgramIndex::Built(entries.into_iter().map(|(name, at)| (name.to_string(), at)).collect())
     }
 
     fn read_back(index: &ProgramIndex) -> ProgramIndex {

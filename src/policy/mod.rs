@@ -225,7 +225,7 @@ impl Policy {
 
     /// Indexes rules by the base name of the programs they name.
     fn index(&mut self) {
-        self.by_program = index::ProgramIndex::default();
+        let mut by_program: std::collections::HashMap<String, Vec<usize>> = Default::default();
         self.for_any_program.clear();
         for (at, rule) in self.rules.iter().enumerate() {
             let names: Option<Vec<String>> = rule
@@ -233,10 +233,18 @@ impl Policy {
                 .as_ref()
                 .and_then(|patterns| patterns.iter().map(rule::Pattern::index_name).collect());
             match names {
-                Some(names) => names.into_iter().for_each(|name| self.by_program.add(name, at)),
+                Some(names) => {
+                    for name in names {
+                        let slot = by_program.entry(name).or_default();
+                        if slot.last() != Some(&at) {
+                            slot.push(at);
+                        }
+                    }
+                }
                 None => self.for_any_program.push(at),
             }
         }
+        self.by_program = index::ProgramIndex::Built(by_program);
     }
 
     /// This policy with another layer on top: the rules of both apply (the strictest wins), and
