@@ -118,16 +118,6 @@ impl Reap for Child {
     }
 }
 
-impl Reap for super::spawn::Started {
-    fn pid(&self) -> Pid {
-        self.0
-    }
-
-    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
-        self.try_wait()
-    }
-}
-
 impl Drop for Forwarder {
     fn drop(&mut self) {
         shield(false);

@@ -77,10 +77,13 @@ fn command_for(program: &Program) -> Result<(Command, &OsStr), Ending> {
 /// A child started by [`spawn`]; gate reaps it itself.
 pub(super) struct Started(pub Pid);
 
-impl Started {
-    /// Reaps the child if it has ended.
+impl super::forward::Reap for Started {
+    fn pid(&self) -> Pid {
+        self.0
+    }
+
     #[allow(unsafe_code)]
-    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
         use std::os::unix::process::ExitStatusExt;
         loop {
             let mut status = 0;
