@@ -258,6 +258,19 @@ flags = ["-v"]
         assert!(cache.load().is_some());
     }
 
+    /// Runs `judge` in a project folder of the test home, with nothing on PATH of note.
+    fn in_project<T>(judge: impl FnOnce(&super::super::Context) -> T) -> T {
+        let resolver = super::super::Resolver::new(Some("/usr/bin:/bin".into()));
+        judge(&super::super::Context {
+            home: HOME,
+            cwd: Path::new("/home/u/project"),
+            env: &|_| None,
+            resolver: &resolver,
+            project: Some(Path::new("/home/u/project")),
+            own: &Default::default(),
+        })
+    }
+
     /// Many rules over the built-in policy, some with `flags` and `args`, and commands that name
     /// each kind of program: the policy read back (its rules decoded one by one as commands name
     /// them) judges every command as the policy compiled from its files, and passes its tests.
@@ -283,18 +296,11 @@ flags = ["-v"]
         cache.store(&compiled);
         let loaded = cache.load().expect("the stored policy");
 
-        let resolver = super::super::Resolver::new(Some("/usr/bin:/bin".into()));
-        let context = super::super::Context {
-            home: HOME,
-            cwd: Path::new("/home/u/project"),
-            env: &|_| None,
-            resolver: &resolver,
-            project: Some(Path::new("/home/u/project")),
-            own: &Default::default(),
-        };
         let judge = |policy: &Policy, line: &str| {
-            let judged = policy.classify(&crate::shell::analyze_line(line), &context);
-            (judged.decision, judged.rule, judged.reason)
+            in_project(|context| {
+                let judged = policy.classify(&crate::shell::analyze_line(line), context);
+                (judged.decision, judged.rule, judged.reason)
+            })
         };
         let mut lines: Vec<String> = (0..80)
             .flat_map(|i| {
@@ -312,7 +318,7 @@ flags = ["-v"]
         for line in &lines {
             assert_eq!(judge(&loaded, line), judge(&compiled, line), "{line}");
         }
-        let failures = loaded.run_tests(&context);
+        let failures = in_project(|context| loaded.run_tests(context));
         assert!(failures.is_empty(), "{failures:?}");
     }
 
@@ -322,22 +328,15 @@ flags = ["-v"]
     fn path_classes_that_do_not_decode_deny_what_they_would_judge() {
         let mut policy = policy(TEXT);
         policy.paths = super::super::sections::Deferred::default();
-        let resolver = super::super::Resolver::new(Some("/usr/bin:/bin".into()));
-        let context = super::super::Context {
-            home: HOME,
-            cwd: Path::new("/home/u/project"),
-            env: &|_| None,
-            resolver: &resolver,
-            project: Some(Path::new("/home/u/project")),
-            own: &Default::default(),
-        };
-        let judged = policy.classify(&crate::shell::analyze_line("cat notes.txt"), &context);
+        let judge =
+            |line: &str| in_project(|context| policy.classify(&crate::shell::analyze_line(line), context));
+        let judged = judge("cat notes.txt");
         assert_eq!(
             (judged.decision, judged.rule.as_deref()),
             (super::super::Decision::Deny, Some("gate:cache"))
         );
         assert!(judged.reason.contains("do not decode"), "{}", judged.reason);
-        let judged = policy.classify(&crate::shell::analyze_line("git status"), &context);
+        let judged = judge("git status");
         assert_eq!(judged.decision, super::super::Decision::Allow, "{}", judged.reason);
     }
 
