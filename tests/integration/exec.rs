@@ -1,7 +1,7 @@
 //! `gate exec`: allowed commands run transparently, refused ones never start, and every decision
 //! and outcome lands in the audit log.
 
-use super::support::{TestEnv, policy, stderr, stdout};
+use super::support::{TestEnv, policy, stderr, stdout, with_default_signals};
 use std::time::{Duration, Instant};
 
 const DENY_TOUCH: &str =
@@ -42,15 +42,10 @@ fn the_command_starts_with_default_signal_state() {
     use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
     use std::os::unix::process::CommandExt;
     let env = TestEnv::new().with_policy(&policy("allow", ""));
-    let mut gate = env.gate_process(&["exec", "--", "cat", "/proc/self/status"]);
+    let mut gate = with_default_signals(env.gate_process(&["exec", "--", "cat", "/proc/self/status"]));
     // SAFETY: between fork and exec only sigprocmask and signal, which are async-signal-safe.
     unsafe {
         gate.pre_exec(|| {
-            // Default actions first, whatever the test runner inherited (nohup ignores SIGHUP,
-            // and gate rightly leaves a signal ignored at its start ignored).
-            for sig in Signal::iterator().filter(|sig| ![Signal::SIGKILL, Signal::SIGSTOP].contains(sig)) {
-                signal(sig, SigHandler::SigDfl)?;
-            }
             sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::from(Signal::SIGUSR1)), None)?;
             signal(Signal::SIGPIPE, SigHandler::SigIgn)?;
             Ok(())

@@ -2,7 +2,7 @@
 //! `/bin/bash ARGS` (the shell gate runs lines with) give the same exit status (code or signal),
 //! stdout and stderr, on the same stdin.
 
-use super::support::{TestEnv, policy, stderr};
+use super::support::{TestEnv, policy, stderr, with_default_signals};
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output, Stdio};
@@ -28,23 +28,6 @@ fn run_signaled(mut command: Command, stdin: &[u8], signal: Option<nix::sys::sig
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
     output
-}
-
-/// The command with the four signals acting by default, whatever the test runner inherited (a
-/// runner started in the background or under nohup ignores some, and so would bash and gate).
-fn with_default_signals(mut command: Command) -> Command {
-    use nix::sys::signal::{SigHandler, Signal, signal};
-    use std::os::unix::process::CommandExt;
-    // SAFETY: between fork and exec only `signal`, which is async-signal-safe, runs.
-    unsafe {
-        command.pre_exec(|| {
-            for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
-                signal(sig, SigHandler::SigDfl).map_err(std::io::Error::from)?;
-            }
-            Ok(())
-        });
-    }
-    command
 }
 
 #[test]

@@ -69,6 +69,23 @@ impl TestEnv {
     }
 }
 
+/// The command with every signal acting by default, whatever the test runner inherited (a runner
+/// started in the background or under nohup ignores some, and so would bash and gate, rightly).
+pub fn with_default_signals(mut command: std::process::Command) -> std::process::Command {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only `signal`, which is async-signal-safe, runs.
+    unsafe {
+        command.pre_exec(|| {
+            for sig in Signal::iterator().filter(|sig| ![Signal::SIGKILL, Signal::SIGSTOP].contains(sig)) {
+                signal(sig, SigHandler::SigDfl)?;
+            }
+            Ok(())
+        });
+    }
+    command
+}
+
 pub fn gate_binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("gate")
 }
