@@ -14,13 +14,13 @@
 //! without gate. SIGWINCH goes to the foreground group too, so the child sees resizes directly.
 
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::{Pid, getpid, getsid};
+use nix::unistd::{getpid, getsid};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
 use std::io;
-use std::process::{Child, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -79,8 +79,8 @@ impl Forwarder {
 
     /// Waits for the child to end, forwarding signals meanwhile. Only this loop reaps the child, so
     /// its pid cannot have been reused by the time a signal is forwarded to it.
-    pub(super) fn wait(&mut self, child: &mut impl Reap) -> io::Result<ExitStatus> {
-        let pid = child.pid();
+    pub(super) fn wait(&mut self, child: &mut super::spawn::Started) -> io::Result<ExitStatus> {
+        let pid = child.0;
         loop {
             // Checked before blocking: SIGCHLD may already have been consumed in an earlier round.
             if let Some(status) = child.try_reap()? {
@@ -98,23 +98,6 @@ impl Forwarder {
                 }
             }
         }
-    }
-}
-
-/// A child the forwarder waits for: std's, or one gate started itself.
-pub(super) trait Reap {
-    fn pid(&self) -> Pid;
-    /// Reaps the child if it has ended.
-    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>>;
-}
-
-impl Reap for Child {
-    fn pid(&self) -> Pid {
-        Pid::from_raw(i32::try_from(self.id()).unwrap_or(i32::MAX))
-    }
-
-    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
-        self.try_wait()
     }
 }
 

@@ -75,20 +75,7 @@ pub fn run(program: &Program) -> Outcome {
 pub fn run_captured(program: &Program, limit: usize) -> (Outcome, Captured) {
     let started = Instant::now();
     let mut captured = Captured::default();
-    let ending = run_to_end_with(
-        program,
-        |command| {
-            use std::process::Stdio;
-            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        },
-        |child| {
-            [
-                child.stdout.take().map(|out| read_bounded(out, limit)),
-                child.stderr.take().map(|err| read_bounded(err, limit)),
-            ]
-        },
-        &mut captured,
-    );
+    let ending = run_to_end_captured(program, limit, &mut captured);
     (Outcome { ending, duration: started.elapsed() }, captured)
 }
 
@@ -136,8 +123,7 @@ fn read_bounded(mut stream: impl std::io::Read + Send + 'static, limit: usize) -
 }
 
 /// What a reader has, once it ended or the drain time after the command's exit is over.
-fn collect(reader: Option<Reader>, until: Instant) -> (Vec<u8>, u64) {
-    let Some(reader) = reader else { return Default::default() };
+fn collect(reader: Reader, until: Instant) -> (Vec<u8>, u64) {
     loop {
         if let Ok(mut state) = reader.lock()
             && (state.2 || Instant::now() >= until)
@@ -159,21 +145,16 @@ fn run_to_end(program: &Program) -> Ending {
     }
 }
 
-fn run_to_end_with(
-    program: &Program,
-    configure: impl FnOnce(&mut std::process::Command),
-    take: impl FnOnce(&mut std::process::Child) -> [Option<Reader>; 2],
-    captured: &mut Captured,
-) -> Ending {
+fn run_to_end_captured(program: &Program, limit: usize, captured: &mut Captured) -> Ending {
     let mut forwarder = match listen() {
         Ok(forwarder) => forwarder,
         Err(ending) => return ending,
     };
-    let mut child = match spawn::spawn_with(program, configure) {
-        Ok(child) => child,
+    let (mut child, out, err) = match spawn::spawn_captured(program) {
+        Ok(spawned) => spawned,
         Err(ending) => return ending,
     };
-    let [out, err] = take(&mut child);
+    let (out, err) = (read_bounded(out, limit), read_bounded(err, limit));
     let waited = forwarder.wait(&mut child);
     let until = Instant::now() + DRAIN;
     (captured.stdout, captured.stdout_dropped) = collect(out, until);
@@ -242,6 +223,17 @@ mod tests {
         for (program, expected) in cases {
             assert_eq!(run(&program).ending, expected, "{program:?}");
         }
+    }
+
+    #[test]
+    fn captured_output_is_bounded_and_stdin_is_empty() {
+        let line = "cat; printf 'out-%s' 12345; echo err >&2; exit 4";
+        let (outcome, captured) = run_captured(&Program::Line(line.into()), 6);
+        assert_eq!(outcome.ending, Ending::Exited(4));
+        assert_eq!((captured.stdout.as_slice(), captured.stdout_dropped), (&b"out-12"[..], 3));
+        assert_eq!((captured.stderr.as_slice(), captured.stderr_dropped), (&b"err\n"[..], 0));
+        let (outcome, _) = run_captured(&argv(&["gate-test-no-such-command"]), 6);
+        assert!(matches!(outcome.ending, Ending::NotStarted { code: 127, .. }), "{outcome:?}");
     }
 
     #[test]

@@ -8,9 +8,11 @@ use crate::exit_code::{NOT_EXECUTABLE, NOT_FOUND};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Where to find the shell that runs [`Program::Line`]: bash, because bash's grammar is the one
@@ -19,22 +21,44 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// PATH: the caller must not choose the interpreter of a line that was judged.
 const SHELLS: [&str; 4] = ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash", "/opt/homebrew/bin/bash"];
 
-/// Spawns the program with stdio set up by `configure` (captured, say), with std's `Command`:
-/// a fork, whose page tables cost a copy of gate's. See [`spawn`] for the common case.
-pub(super) fn spawn_with(program: &Program, configure: impl FnOnce(&mut Command)) -> Result<Child, Ending> {
-    let (mut command, name) = command_for(program)?;
-    configure(&mut command);
-    let exec = Exec::prepare(name, &command);
-    dies_with_gate(&mut command, exec);
-    command.spawn().map_err(|error| not_started(name, &error))
-}
-
 /// Spawns the program with inherited stdio and environment, as `posix_spawn` does: the child
 /// shares gate's memory until it execs (`CLONE_VM | CLONE_VFORK`), so nothing is copied.
 pub(super) fn spawn(program: &Program) -> Result<Started, Ending> {
     let (command, name) = command_for(program)?;
     let exec = Exec::prepare(name, &command);
-    clone_and_exec(&exec).map(Started).map_err(|error| not_started(name, &error))
+    clone_and_exec(&exec, None).map(Started).map_err(|error| not_started(name, &error))
+}
+
+/// Spawns the program as [`spawn`] does, with stdin empty and stdout and stderr each going to a
+/// pipe, whose reading ends are returned.
+pub(super) fn spawn_captured(program: &Program) -> Result<(Started, File, File), Ending> {
+    let (command, name) = command_for(program)?;
+    let exec = Exec::prepare(name, &command);
+    let started = pipes().and_then(|(stdio, out, err)| {
+        let raw = stdio.each_ref().map(AsRawFd::as_raw_fd);
+        // The child's ends are closed here once it has exec'd (it holds its own copies).
+        clone_and_exec(&exec, Some(raw)).map(|pid| (Started(pid), out, err))
+    });
+    started.map_err(|error| not_started(name, &error))
+}
+
+/// The child's stdin (`/dev/null`), stdout and stderr (the writing ends of two pipes), each at a
+/// descriptor above 2 so that putting one in place never overwrites another; and the reading ends.
+fn pipes() -> io::Result<([OwnedFd; 3], File, File)> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let above_stdio = |fd: OwnedFd| -> io::Result<OwnedFd> {
+        if fd.as_raw_fd() > 2 {
+            return Ok(fd);
+        }
+        let raw = fcntl(&fd, FcntlArg::F_DUPFD_CLOEXEC(3))?;
+        // SAFETY: fcntl just made this descriptor, and nothing else owns it.
+        #[allow(unsafe_code)]
+        Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+    };
+    let null = above_stdio(File::open("/dev/null")?.into())?;
+    let (out, out_writer) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    let (err, err_writer) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    Ok(([null, above_stdio(out_writer)?, above_stdio(err_writer)?], out.into(), err.into()))
 }
 
 /// The `Command` that runs `program`, and the name of the file it execs (for messages). std's
@@ -77,13 +101,10 @@ fn command_for(program: &Program) -> Result<(Command, &OsStr), Ending> {
 /// A child started by [`spawn`]; gate reaps it itself.
 pub(super) struct Started(pub Pid);
 
-impl super::forward::Reap for Started {
-    fn pid(&self) -> Pid {
-        self.0
-    }
-
+impl Started {
+    /// Reaps the child if it has ended.
     #[allow(unsafe_code)]
-    fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
+    pub fn try_reap(&mut self) -> io::Result<Option<ExitStatus>> {
         use std::os::unix::process::ExitStatusExt;
         loop {
             let mut status = 0;
@@ -102,6 +123,8 @@ impl super::forward::Reap for Started {
 /// What the child of [`clone_and_exec`] reads and leaves behind, in memory it shares with gate.
 struct Shared<'a> {
     exec: &'a Exec,
+    /// What becomes the child's stdin, stdout and stderr; `None` to keep gate's.
+    stdio: Option<[RawFd; 3]>,
     gate: nix::libc::pid_t,
     /// Why the exec failed; 0 while it has not.
     errno: AtomicI32,
@@ -115,10 +138,10 @@ const CHILD_STACK: usize = 64 << 10;
 /// in the child (which resets them before unblocking). gate is suspended until the child has
 /// exec'd or given up, so the child's exec error is in `Shared` when `clone` returns.
 #[allow(unsafe_code)]
-fn clone_and_exec(exec: &Exec) -> io::Result<Pid> {
+fn clone_and_exec(exec: &Exec, stdio: Option<[RawFd; 3]>) -> io::Result<Pid> {
     use nix::libc;
     use std::mem::MaybeUninit;
-    let shared = Shared { exec, gate: nix::unistd::getpid().as_raw(), errno: AtomicI32::new(0) };
+    let shared = Shared { exec, stdio, gate: nix::unistd::getpid().as_raw(), errno: AtomicI32::new(0) };
     let mut stack: Vec<MaybeUninit<u8>> = Vec::with_capacity(CHILD_STACK);
     // The stack grows down from its 16-byte aligned top.
     let top = (stack.as_mut_ptr() as usize + CHILD_STACK) & !15;
@@ -153,6 +176,12 @@ fn clone_and_exec(exec: &Exec) -> io::Result<Pid> {
 
 /// The child of [`clone_and_exec`]. Only system calls: it shares its memory with a suspended
 /// gate, and must not allocate or take a lock another thread of gate's may hold.
+///
+/// It gets SIGKILL when gate dies, however gate dies (SIGKILL included): a command whose outcome
+/// can no longer be recorded must not run on unobserved. If gate died before that was set, the
+/// child's parent is already someone else, and it ends itself. It execs with `execve` on each
+/// candidate path, as `execvp` searches PATH but without libc's fallback of running a file the
+/// kernel refuses (ENOEXEC) with /bin/sh: such a file is "exec format error" (126).
 #[allow(unsafe_code)]
 extern "C" fn child_main(shared: *mut nix::libc::c_void) -> nix::libc::c_int {
     use nix::libc;
@@ -180,6 +209,14 @@ extern "C" fn child_main(shared: *mut nix::libc::c_void) -> nix::libc::c_int {
         let mut none = MaybeUninit::<libc::sigset_t>::uninit();
         libc::sigemptyset(none.as_mut_ptr());
         libc::pthread_sigmask(libc::SIG_SETMASK, none.as_ptr(), std::ptr::null_mut());
+        // The descriptors given are above 2 (see `pipes`), so none is overwritten before use;
+        // dup2 leaves the copy open across exec.
+        for (target, source) in shared.stdio.iter().flatten().enumerate() {
+            if libc::dup2(*source, target as libc::c_int) < 0 {
+                shared.errno.store(Errno::last_raw(), Ordering::Release);
+                libc::_exit(crate::exit_code::NOT_EXECUTABLE);
+            }
+        }
         if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
             shared.errno.store(Errno::last_raw(), Ordering::Release);
             libc::_exit(crate::exit_code::NOT_EXECUTABLE);
@@ -189,32 +226,6 @@ extern "C" fn child_main(shared: *mut nix::libc::c_void) -> nix::libc::c_int {
         }
         shared.errno.store(shared.exec.run() as i32, Ordering::Release);
         libc::_exit(crate::exit_code::NOT_FOUND)
-    }
-}
-
-/// The command gets SIGKILL when gate dies, however gate dies (SIGKILL included): a command
-/// whose outcome can no longer be recorded must not run on unobserved. If gate died between the
-/// fork and this call, the child's parent is already someone else, and the child ends itself.
-///
-/// Setting the death signal needs code between fork and exec, and then std execs with libc's
-/// `execvp`, which runs a file the kernel refuses (ENOEXEC) with /bin/sh. So the child execs
-/// itself, with `execve` on each candidate path prepared before the fork, as `execvp` searches
-/// PATH but without that fallback: such a file is "exec format error" (126), as before.
-#[allow(unsafe_code)]
-fn dies_with_gate(command: &mut Command, exec: Exec) {
-    use std::os::unix::process::CommandExt;
-    let gate = nix::unistd::getpid();
-    // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
-    // calls are allowed: prctl(2), getppid(2), execve(2) and _exit(2) are plain system calls, and
-    // everything they are given was allocated before the fork.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
-            if nix::unistd::getppid() != gate {
-                nix::libc::_exit(128 + nix::libc::SIGKILL);
-            }
-            Err(exec.run().into())
-        });
     }
 }
 
