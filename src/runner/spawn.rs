@@ -229,9 +229,10 @@ extern "C" fn child_main(shared: *mut nix::libc::c_void) -> nix::libc::c_int {
     }
 }
 
-/// An `execve` prepared before the fork: the candidate paths of the program, its arguments and
+/// An `execve` prepared before the clone: the candidate paths of the program, its arguments and
 /// gate's environment as C strings, and the null-terminated pointer arrays execve reads, so
-/// that nothing is allocated in the child (another thread may have held malloc's lock at fork).
+/// that nothing is allocated in the child (it shares gate's heap, and another thread of gate's
+/// may hold malloc's lock).
 struct Exec {
     candidates: Vec<std::ffi::CString>,
     _strings: Vec<std::ffi::CString>,
