@@ -79,11 +79,9 @@ pub(crate) fn analyze_line_bytes(line: &[u8]) -> Analysis {
         walker.opaque(shown, "the line holds a NUL byte, where bash would cut it short");
         return walker.finish();
     }
-    match std::str::from_utf8(line) {
-        Ok(line) => analyze_line(line),
-        // Each byte run that is not UTF-8 becomes U+FFFD, which `words` takes as unknown text.
-        Err(_) => analyze_line(&String::from_utf8_lossy(line)),
-    }
+    // Each byte run that is not UTF-8 becomes U+FFFD, which `words` takes as unknown text (a
+    // line that is UTF-8 is borrowed as it is).
+    analyze_line(&String::from_utf8_lossy(line))
 }
 
 pub(crate) fn analyze_argv(argv: &[OsString]) -> Analysis {
