@@ -11,7 +11,8 @@ command itself wrote.
 import json, os, socket, subprocess, sys, tempfile, time, urllib.request
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-GATE = os.path.abspath("target/release/gate")
+HOST = subprocess.run(["rustc", "--print", "host-tuple"], capture_output=True, text=True, check=True).stdout.strip()
+GATE = os.path.abspath(f"target/{HOST}/release/gate")
 
 def free_port():
     with socket.socket() as s:

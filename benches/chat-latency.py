@@ -20,7 +20,8 @@ import urllib.parse, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-GATE = os.path.abspath("target/release/gate")
+HOST = subprocess.run(["rustc", "--print", "host-tuple"], capture_output=True, text=True, check=True).stdout.strip()
+GATE = os.path.abspath(f"target/{HOST}/release/gate")
 WEB = os.path.abspath("tests/web")
 SECRET = "bench-signing-secret"
 

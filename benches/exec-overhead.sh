@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-gate=$PWD/target/release/gate
+gate=$PWD/target/$(rustc --print host-tuple)/release/gate
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf 'version = 1\n[settings]\ndefault = "allow"\n' > "$work/allow.toml"

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${GATE:-}" ]]; then
   cargo build --release --quiet
-  GATE=$PWD/target/release/gate
+  GATE=$PWD/target/$(rustc --print host-tuple)/release/gate
 fi
 runs=${RUNS:-300}
 work=$(mktemp -d)

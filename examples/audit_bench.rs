@@ -3,7 +3,7 @@
 //! of 10 MB when the lines are long). A log that exists already is grown to the size asked.
 //!
 //!     cargo run --release --example audit_bench -- /tmp/big.db 1000000
-//!     time target/release/gate audit verify --db /tmp/big.db
+//!     time target/$(rustc --print host-tuple)/release/gate audit verify --db /tmp/big.db
 //!     cargo run --release --example audit_bench -- /tmp/huge.db 5500 200000   # 200 KB lines: past 1 GiB
 
 use std::path::PathBuf;

@@ -1,7 +1,9 @@
 //! Measures the broker: the time from a decision POST to the waiting long poll's answer (p50/p99
 //! over 100 requests), and the broker's resident memory with 1,000 pending requests.
 //!
-//!     cargo build --release && cargo run --release --example broker_latency -- target/release/gate
+//!     cargo build --release && cargo run --release --example broker_latency
+//!
+//! The gate binary measured is the one built beside this example, or the path given.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -14,7 +16,7 @@ const HOST: &str = "bench-host-token";
 const BOB: &str = "bench-bob-token";
 
 fn main() {
-    let binary = std::env::args().nth(1).unwrap_or_else(|| "target/release/gate".into());
+    let binary = std::env::args_os().nth(1).map_or_else(gate_beside_this_example, std::path::PathBuf::from);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("broker.toml");
     std::fs::write(
@@ -122,4 +124,10 @@ timeout = "10m"
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// `target/<host>/release/gate`, found from `target/<host>/release/examples/broker_latency`.
+fn gate_beside_this_example() -> std::path::PathBuf {
+    let example = std::env::current_exe().unwrap();
+    example.parent().and_then(std::path::Path::parent).unwrap().join("gate")
 }

@@ -22,18 +22,19 @@ fi
 if [[ $what == all || $what == speed ]]; then
   echo "== verify 1,000,000 entries"
   cargo build --release --bin gate --example audit_bench
+  release=target/$(rustc --print host-tuple)/release
   dir=$(mktemp -d)
   trap 'rm -rf "$dir"' EXIT
   big=$dir/big.db
-  target/release/examples/audit_bench "$big" 1000000
+  "$release/examples/audit_bench" "$big" 1000000
   ls -l "$big"
-  target/release/gate audit verify --db "$big" --json
-  target/release/gate audit verify --db "$big" --json | grep -q '"intact":true,.*"notices":\[\]'
+  $release/gate audit verify --db "$big" --json
+  $release/gate audit verify --db "$big" --json | grep -q '"intact":true,.*"notices":\[\]'
   if command -v hyperfine >/dev/null; then
-    hyperfine --warmup 1 --runs 10 "target/release/gate audit verify --db $big"
+    hyperfine --warmup 1 --runs 10 "$release/gate audit verify --db $big"
   else
-    for _ in 1 2 3; do /usr/bin/time -f "%e s" target/release/gate audit verify --db "$big" >/dev/null; done
+    for _ in 1 2 3; do /usr/bin/time -f "%e s" $release/gate audit verify --db "$big" >/dev/null; done
   fi
-  /usr/bin/time -v target/release/gate audit verify --db "$big" 2>&1 >/dev/null |
+  /usr/bin/time -v $release/gate audit verify --db "$big" 2>&1 >/dev/null |
     grep -E "Elapsed|Maximum resident|User time|System time"
 fi
