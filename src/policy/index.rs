@@ -3,13 +3,13 @@
 //! entries sorted by name, searched in place: a run with 10,000 rules over 2,500 programs looks up
 //! one or two names and decodes nothing else.
 
+use super::encoded::Encoded;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
 
 pub(crate) enum ProgramIndex {
     Built(HashMap<String, Vec<usize>>),
-    Read { source: Arc<Vec<u8>>, entries: Vec<Range<usize>> },
+    Read { source: Encoded, entries: Vec<Range<usize>> },
 }
 
 /// The rules a name could match.
@@ -74,7 +74,7 @@ impl ProgramIndex {
     }
 
     /// The index section that starts at `start` in `source`, and where it ends.
-    pub fn decode_from(source: Arc<Vec<u8>>, start: usize) -> Option<(ProgramIndex, usize)> {
+    pub fn decode_from(source: Encoded, start: usize) -> Option<(ProgramIndex, usize)> {
         let (entries, end) = super::sections::read(&source, start)?;
         Some((ProgramIndex::Read { source, entries }, end))
     }
@@ -108,7 +108,7 @@ mod tests {
     fn read_back(index: &ProgramIndex) -> ProgramIndex {
         let mut bytes = b"xy".to_vec();
         index.encode_into(&mut bytes).unwrap();
-        let (read, end) = ProgramIndex::decode_from(Arc::new(bytes.clone()), 2).unwrap();
+        let (read, end) = ProgramIndex::decode_from(Encoded::from(bytes.clone()), 2).unwrap();
         assert_eq!(end, bytes.len());
         read
     }
@@ -130,7 +130,7 @@ mod tests {
     fn an_entry_that_does_not_decode_makes_every_rule_a_candidate() {
         let mut bytes = Vec::new();
         super::super::sections::write(&[vec![0xffu8, 0xff, 0xff]], &mut bytes).unwrap();
-        let (read, _) = ProgramIndex::decode_from(Arc::new(bytes), 0).unwrap();
+        let (read, _) = ProgramIndex::decode_from(Encoded::from(bytes), 0).unwrap();
         assert_eq!(read.positions("git"), Positions::All);
     }
 }

@@ -8,6 +8,7 @@ mod compile;
 mod decision;
 mod diagnostic;
 pub mod effects;
+mod encoded;
 mod glob;
 mod index;
 mod locate;
@@ -287,6 +288,27 @@ impl Policy {
     /// The compiled result is kept in gate's cache, keyed by the SHA-256 of everything it is
     /// made from (see `cache`): a run with the same files reads it instead of compiling them.
     pub fn load_layers(layers: &Layers, home: &str) -> Result<Policy, PolicyError> {
+        let names: Vec<(String, cache::Layer, bool)> = layers
+            .base
+            .iter()
+            .map(|choice| match choice {
+                Choice::Builtin => (BUILTIN_NAME.to_string(), cache::Layer::Text(BUILTIN_DEFAULT), false),
+                Choice::File(path) => (path.display().to_string(), cache::Layer::File(path), false),
+            })
+            .chain(
+                layers
+                    .project
+                    .iter()
+                    .map(|path| (path.display().to_string(), cache::Layer::File(path), true)),
+            )
+            .collect();
+        let named: Vec<(&str, cache::Layer, bool)> =
+            names.iter().map(|(name, layer, project)| (name.as_str(), *layer, *project)).collect();
+        if let Some(policy) =
+            cache::Cache::for_layer_files(home, &named).as_ref().and_then(cache::Cache::load)
+        {
+            return Ok(policy);
+        }
         let base: Vec<(String, std::borrow::Cow<'static, str>)> = layers
             .base
             .iter()
@@ -304,6 +326,7 @@ impl Policy {
             .map(|(name, text)| (name.as_str(), text.as_ref(), false))
             .chain(project.iter().map(|(name, text)| (name.as_str(), text.as_str(), true)))
             .collect();
+        // Keyed by the text read here, which is what is compiled, even if a file changed since.
         let cache = cache::Cache::for_layers(home, &sources);
         if let Some(policy) = cache.as_ref().and_then(cache::Cache::load) {
             return Ok(policy);

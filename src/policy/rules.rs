@@ -6,14 +6,15 @@
 //! nothing: the rules point into the file's bytes.
 
 use super::Decision;
+use super::encoded::Encoded;
 use super::rule::Rule;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 #[derive(Default)]
 pub(crate) struct Rules {
     /// The bytes the encoded rules are in (a cache file's body); empty when compiled here.
-    source: Arc<Vec<u8>>,
+    source: Encoded,
     /// Where each rule's encoding is in `source`; empty for a rule compiled here.
     encoded: Vec<Range<usize>>,
     rules: Vec<OnceLock<Box<Rule>>>,
@@ -71,7 +72,7 @@ impl Rules {
 
     /// The rules section that starts at `start` in `source`, and where it ends; `None` when the
     /// bytes there are not one.
-    pub fn decode_from(source: Arc<Vec<u8>>, start: usize) -> Option<(Rules, usize)> {
+    pub fn decode_from(source: Encoded, start: usize) -> Option<(Rules, usize)> {
         let (encoded, end) = super::sections::read(&source, start)?;
         let rules = encoded.iter().map(|_| OnceLock::new()).collect();
         Some((Rules { source, encoded, rules }, end))
@@ -81,7 +82,7 @@ impl Rules {
 impl From<Vec<Rule>> for Rules {
     fn from(rules: Vec<Rule>) -> Rules {
         let rules = rules.into_iter().map(|rule| OnceLock::from(Box::new(rule))).collect();
-        Rules { source: Arc::default(), encoded: Vec::new(), rules }
+        Rules { source: Encoded::default(), encoded: Vec::new(), rules }
     }
 }
 
@@ -117,10 +118,10 @@ mod tests {
         Rule { id: id.into(), reason: "because".into(), ..undecodable(0) }
     }
 
-    fn section(rules: &Rules, before: &[u8]) -> Arc<Vec<u8>> {
+    fn section(rules: &Rules, before: &[u8]) -> Encoded {
         let mut bytes = before.to_vec();
         rules.encode_into(&mut bytes).unwrap();
-        Arc::new(bytes)
+        Encoded::from(bytes)
     }
 
     fn ids(rules: &Rules) -> Vec<String> {
@@ -137,7 +138,7 @@ mod tests {
         assert_eq!(ids(&read), ["a", "b", "c"]);
         // Read back and written again without being decoded: the same bytes.
         let unread = Rules::decode_from(section(&rules, b""), 0).unwrap().0;
-        assert_eq!(section(&unread, b""), section(&rules, b""));
+        assert_eq!(section(&unread, b"")[..], section(&rules, b"")[..]);
     }
 
     #[test]
@@ -151,15 +152,15 @@ mod tests {
     #[test]
     fn a_section_cut_short_is_not_read() {
         let whole = section(&Rules::from(vec![rule("a"), rule("b")]), b"");
-        assert!(Rules::decode_from(Arc::new(whole[..whole.len() - 1].to_vec()), 0).is_none());
+        assert!(Rules::decode_from(Encoded::from(whole[..whole.len() - 1].to_vec()), 0).is_none());
         assert!(Rules::decode_from(whole.clone(), whole.len() + 1).is_none());
-        let (_, end) = Rules::decode_from(Arc::new([&whole[..], b"x"].concat()), 0).unwrap();
+        let (_, end) = Rules::decode_from(Encoded::from([&whole[..], b"x"].concat()), 0).unwrap();
         assert_eq!(end, whole.len(), "what follows is not the section's");
     }
 
     #[test]
     fn a_rule_that_does_not_decode_denies_every_command() {
-        let rules = Rules::decode_from(Arc::new(vec![1, 2, 0xff, 0xff]), 0).unwrap().0;
+        let rules = Rules::decode_from(Encoded::from(vec![1, 2, 0xff, 0xff]), 0).unwrap().0;
         let damaged = rules.get(0);
         assert_eq!(damaged.decision, Decision::Deny);
         assert!(damaged.patterns.is_none(), "it names no program, so it applies to all");

@@ -2,8 +2,9 @@
 //! (a postcard `Vec<u32>`), then the items' encodings one after the other. Reading a section
 //! finds where each item is and decodes none of them.
 
+use super::encoded::Encoded;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// Appends a section holding `items` to `out`.
 pub(crate) fn write<T: AsRef<[u8]>>(items: &[T], out: &mut Vec<u8>) -> postcard::Result<()> {
@@ -31,7 +32,7 @@ pub(crate) fn read(source: &[u8], start: usize) -> Option<(Vec<Range<usize>>, us
 /// A value the cache keeps encoded until it is first needed (in a section of one item): the
 /// path classes, which a command with no path to judge (`git status`, `true`) never reads.
 pub(crate) struct Deferred<T> {
-    encoded: Option<(Arc<Vec<u8>>, Range<usize>)>,
+    encoded: Option<(Encoded, Range<usize>)>,
     value: OnceLock<Option<T>>,
 }
 
@@ -75,7 +76,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Deferred<T> {
     }
 
     /// The one-item section that starts at `start` in `source`, and where it ends.
-    pub fn decode_from(source: Arc<Vec<u8>>, start: usize) -> Option<(Deferred<T>, usize)> {
+    pub fn decode_from(source: Encoded, start: usize) -> Option<(Deferred<T>, usize)> {
         let (items, end) = read(&source, start)?;
         let [range] = <[Range<usize>; 1]>::try_from(items).ok()?;
         Some((Deferred { encoded: Some((source, range)), value: OnceLock::new() }, end))
@@ -123,7 +124,7 @@ mod tests {
     fn a_deferred_value_is_decoded_when_first_read() {
         let mut bytes = Vec::new();
         Deferred::new(vec![1u32, 2, 3]).encode_into(&mut bytes).unwrap();
-        let (read, end) = Deferred::<Vec<u32>>::decode_from(Arc::new(bytes.clone()), 0).unwrap();
+        let (read, end) = Deferred::<Vec<u32>>::decode_from(Encoded::from(bytes.clone()), 0).unwrap();
         assert_eq!(end, bytes.len());
         assert!(read.value.get().is_none(), "not decoded yet");
         assert_eq!(read.get(), Some(&vec![1, 2, 3]));
@@ -132,7 +133,7 @@ mod tests {
         assert_eq!(again, bytes);
         let mut damaged = Vec::new();
         write(&[vec![0xffu8, 0xff]], &mut damaged).unwrap();
-        let (read, _) = Deferred::<String>::decode_from(Arc::new(damaged), 0).unwrap();
+        let (read, _) = Deferred::<String>::decode_from(Encoded::from(damaged), 0).unwrap();
         assert_eq!(read.get(), None);
     }
 
