@@ -62,7 +62,8 @@ pub struct Finished {
 }
 
 /// `gate exec` running the request as `program` (the line with the shell options `gate shell`
-/// was given).
+/// was given). The process is expected to exit after it: the log is left as [`Decided::close_at_exit`]
+/// leaves it.
 pub fn exec_as(
     policy: &Policy,
     environment: &Environment,
@@ -80,6 +81,7 @@ pub fn exec_as(
         eprintln!("gate: {}", escape_controls(reason));
     }
     decided.record_outcome(&outcome);
+    decided.close_at_exit();
     let signal = match outcome.ending {
         Ending::Signaled(signal) => Some(signal),
         _ => None,
@@ -168,6 +170,14 @@ impl Decided {
         record.channel = Some(agent.to_string());
         record.error = Some(format!("handed back to {agent}, which runs the command itself"));
         self.append(record);
+    }
+
+    /// Done, in a process about to exit: see [`AuditLog::close_at_exit`]. Checkpoints being
+    /// posted are still waited for.
+    pub fn close_at_exit(self) {
+        let Decided { log, checkpoints, .. } = self;
+        log.close_at_exit();
+        drop(checkpoints);
     }
 
     fn append(&mut self, record: Record) {

@@ -222,13 +222,29 @@ impl AuditLog {
     }
 }
 
-impl Drop for AuditLog {
+impl AuditLog {
     /// Folds the WAL into the database when it has grown past [`FOLD_ABOVE`]; the command has
     /// run by then. A fold that fails or finds readers is left to a later command.
-    fn drop(&mut self) {
+    fn fold_if_due(&self) {
         if wal_len(&self.path).is_some_and(|len| len > FOLD_ABOVE) {
             let _ = fold(&self.conn, "TRUNCATE");
         }
+    }
+
+    /// Done with the log in a process about to exit (`gate exec`, `shell`, `prefix`): folds the
+    /// WAL when due, as a drop does, and leaves the connection for the kernel to close with the
+    /// process. Every entry is committed by then, and SQLite's own close (finalizing statements,
+    /// unmapping the `-shm`, releasing its locks one by one) leaves nothing on disk that the
+    /// process's end does not: the next process finds the log as after a crash at that point,
+    /// which the crash tests cover.
+    pub fn close_at_exit(self) {
+        std::mem::ManuallyDrop::new(self).fold_if_due();
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        self.fold_if_due();
     }
 }
 
