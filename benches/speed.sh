@@ -2,7 +2,8 @@
 # What gate costs per command, measured side by side in one hyperfine run: `gate exec` and
 # `gate check` on the built-in policy and on generated policies of 1,000 and 10,000 rules, as
 # ratios of the medians to `true` (and to `sudo -n true` where sudo is installed); then the
-# fsyncs of allowed `gate exec -- true` runs on a warm log (strace) and its peak RSS.
+# fsyncs of allowed `gate exec -- true` runs on a warm log (strace), its peak RSS, and how many
+# of the hot functions (build/hot-functions.txt) the binary holds.
 # Needs hyperfine (apt-get install hyperfine); strace and /usr/bin/time where present.
 #
 #     benches/speed.sh                 # builds the release binary first
@@ -10,6 +11,7 @@
 #     RUNS=500 benches/speed.sh        # more runs per command (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 if [[ -z "${GATE:-}" ]]; then
   cargo build --release --quiet
   GATE=$PWD/target/$(rustc --print host-tuple)/release/gate
@@ -99,4 +101,12 @@ if [[ -x /usr/bin/time ]]; then
   echo "peak RSS of gate exec -- true: $(cat "$work/rss") KiB"
   /usr/bin/time -f %M -o "$work/rss" "$GATE" check --policy "$work/rules-10000.toml" -- git status >/dev/null
   echo "peak RSS of gate check, 10,000 rules: $(cat "$work/rss") KiB"
+fi
+if command -v nm >/dev/null; then
+  # The hot functions build.rs has the linker lay out first (release builds with rustc's lld):
+  # names this binary no longer holds (a new toolchain, new code) are a list to remake.
+  listed=$(wc -l < "$root/build/hot-functions.txt")
+  held=$(nm "$GATE" | awk 'NR == FNR { want[$1]; next }
+    ($3 in want) && !seen[$3]++ { n++ } END { print n + 0 }' "$root/build/hot-functions.txt" -)
+  echo "hot functions laid out first: $held of $listed listed (build/hot-functions.sh remakes the list)"
 fi
