@@ -67,17 +67,8 @@ impl Key {
     /// A file's bytes as one field, read in 64 KiB pieces. None for anything the layer's reader
     /// would refuse (not a regular file, too large) or a file whose length changes meanwhile.
     fn file(&mut self, path: &Path) -> Option<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
-            .open(path)
-            .ok()?;
-        let meta = file.metadata().ok()?;
-        if !meta.is_file() || meta.len() > super::MAX_POLICY_BYTES {
-            return None;
-        }
-        self.0.update(meta.len().to_be_bytes());
+        let (mut file, len) = super::open_policy_file(path).ok()?;
+        self.0.update(len.to_be_bytes());
         let mut piece = vec![0; 64 << 10];
         let mut read = 0u64;
         loop {
@@ -85,7 +76,7 @@ impl Key {
                 Ok(0) => break,
                 Ok(count) => {
                     read += count as u64;
-                    if read > meta.len() {
+                    if read > len {
                         return None;
                     }
                     self.0.update(&piece[..count]);
@@ -94,7 +85,7 @@ impl Key {
                 Err(_) => return None,
             }
         }
-        (read == meta.len()).then_some(())
+        (read == len).then_some(())
     }
 
     fn finish(self, dir: &Path) -> Cache {

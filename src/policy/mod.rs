@@ -401,32 +401,43 @@ impl Policy {
 /// far below what would exhaust memory.
 const MAX_POLICY_BYTES: u64 = 16 << 20;
 
-/// Reads a policy file: a regular file of UTF-8 text, at most [`MAX_POLICY_BYTES`]. It is opened
-/// without blocking, so a FIFO is refused instead of waited on, and `/dev/zero` is refused instead
-/// of read until memory runs out.
+/// Reads a policy file: a regular file of UTF-8 text, at most [`MAX_POLICY_BYTES`].
 fn read_text(path: &std::path::Path) -> Result<String, PolicyError> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
     let error = |source| PolicyError::Read { path: path.to_path_buf(), source };
+    let (file, len) = open_policy_file(path).map_err(error)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_POLICY_BYTES + 1).read_to_end(&mut bytes).map_err(error)?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(error(too_large()));
+    }
+    String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.to_path_buf() })
+}
+
+/// Opens a policy file to read, with its length: a regular file of at most
+/// [`MAX_POLICY_BYTES`]. It is opened without blocking, so a FIFO is refused instead of waited
+/// on, and `/dev/zero` is refused instead of read until memory runs out.
+fn open_policy_file(path: &std::path::Path) -> std::io::Result<(std::fs::File, u64)> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
-        .open(path)
-        .map_err(error)?;
-    let meta = file.metadata().map_err(error)?;
-    let refuse = |what: String| error(std::io::Error::new(std::io::ErrorKind::InvalidInput, what));
+        .open(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(refuse("it is not a regular file".into()));
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is not a regular file"));
     }
     if meta.len() > MAX_POLICY_BYTES {
-        return Err(refuse(format!("it is larger than {} MiB", MAX_POLICY_BYTES >> 20)));
+        return Err(too_large());
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_POLICY_BYTES + 1).read_to_end(&mut bytes).map_err(error)?;
-    if bytes.len() as u64 > MAX_POLICY_BYTES {
-        return Err(refuse(format!("it is larger than {} MiB", MAX_POLICY_BYTES >> 20)));
-    }
-    String::from_utf8(bytes).map_err(|_| PolicyError::NotText { path: path.to_path_buf() })
+    Ok((file, meta.len()))
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is larger than {} MiB", MAX_POLICY_BYTES >> 20),
+    )
 }
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
