@@ -6,8 +6,8 @@
 //! stands for, and each layer's name, place (base or project) and bytes. The file starts with a
 //! line naming its key and the XXH3-64 of the compiled form that follows (a check against a file
 //! cut short or damaged on disk: whoever can write this folder can write the policy itself, and a
-//! checksum over 800 KB of a large policy's form costs a twentieth of a SHA-256; XXH3 also needs
-//! no CPU feature probe at run time, where CRC-32's would cost ~40 µs on a VM). It is read only when
+//! checksum over 800 KB of a large policy's form costs a fraction of a SHA-256; XXH3 also needs
+//! no CPU feature probe at run time, where CRC-32's cost ~40 µs on this VM). It is read only when
 //! both match; anything else (another build's file, a foreign or corrupt one, a form that does
 //! not decode) is ignored and the policy compiled from its files, as without a cache: a bad
 //! cache costs time, never a looser policy. Files are written whole under a temporary name and
@@ -25,15 +25,15 @@ mod fingerprint {
 
 /// The first word of a cache file, with the format's version.
 const MAGIC: &str = "gate-policy-cache v6";
-/// The checksum of a compiled form, as its header line names it.
-fn checksum(body: &[u8]) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(body))
-}
-
 /// A compiled policy not written for this long is removed when another is stored.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
 const MAX_BYTES: u64 = 256 << 20;
+
+/// The checksum of a compiled form, as its header line names it.
+fn checksum(body: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(body))
+}
 
 /// A policy layer as the cache key is made from it: text in memory, or a file to read.
 #[derive(Clone, Copy)]

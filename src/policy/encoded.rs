@@ -16,8 +16,8 @@ impl Encoded {
     /// The whole file, mapped read-only.
     #[allow(unsafe_code)]
     pub fn map(file: &std::fs::File) -> std::io::Result<Encoded> {
-        // SAFETY: the mapping is private and read-only, and a cache file is only ever replaced,
-        // never written in place (see the module's comment).
+        // SAFETY: the mapping is read-only, and a cache file is only ever replaced, never written
+        // in place (see the module's comment).
         let map = unsafe { memmap2::Mmap::map(file)? };
         Ok(Encoded(Arc::new(map)))
     }
