@@ -40,27 +40,46 @@ impl OwnFiles {
         let mut private: Vec<PathBuf> = crate::paths::audit_key().into_iter().collect();
         private.extend(crate::paths::config_dir().map(|dir| dir.join("gate").join("broker.key")));
         private.push(Path::new(SYSTEM_DIR).join("broker.key"));
-        protected.extend(private.iter().cloned());
-        OwnFiles { protected: with_real_forms(protected), private: with_real_forms(private) }
+        // The private files are protected too; each path is resolved once, for both lists.
+        let mut forms = RealForms::here();
+        let private = forms.of(private);
+        let mut protected = forms.of(protected);
+        for path in &private {
+            if !protected.contains(path) {
+                protected.push(path.clone());
+            }
+        }
+        OwnFiles { protected, private }
     }
 }
 
-/// The paths, absolute and lexically normal, each followed by its real form when that differs.
-fn with_real_forms(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let mut out: Vec<PathBuf> = Vec::with_capacity(paths.len() * 2);
-    let mut real_dirs = RealDirs::default();
-    for path in paths {
-        let absolute = crate::policy::paths::normalize(&cwd.join(&path).to_string_lossy());
-        let absolute = PathBuf::from(absolute);
-        let real = real_dirs.real(&absolute);
-        for path in std::iter::once(absolute).chain(real) {
-            if !out.contains(&path) {
-                out.push(path);
+/// Paths made absolute (from gate's working directory) and lexically normal, each followed by
+/// its real form when that differs.
+struct RealForms {
+    cwd: PathBuf,
+    real_dirs: RealDirs,
+}
+
+impl RealForms {
+    fn here() -> RealForms {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        RealForms { cwd, real_dirs: RealDirs::default() }
+    }
+
+    fn of(&mut self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::with_capacity(paths.len() * 2);
+        for path in paths {
+            let absolute = crate::policy::paths::normalize(&self.cwd.join(&path).to_string_lossy());
+            let absolute = PathBuf::from(absolute);
+            let real = self.real_dirs.real(&absolute);
+            for path in std::iter::once(absolute).chain(real) {
+                if !out.contains(&path) {
+                    out.push(path);
+                }
             }
         }
+        out
     }
-    out
 }
 
 /// Real forms of directories, each found once: gate's own files share a few directories, and
@@ -121,7 +140,7 @@ mod tests {
         std::os::unix::fs::symlink(root.join("data"), root.join("link")).unwrap();
         std::fs::write(root.join("data/file"), "").unwrap();
         std::os::unix::fs::symlink(root.join("data/file"), root.join("data/alias")).unwrap();
-        let found = with_real_forms(vec![
+        let found = RealForms::here().of(vec![
             root.join("link/audit.db"),
             root.join("link/./x/../audit.db"),
             root.join("link/alias"),
