@@ -123,17 +123,21 @@ impl Cache {
     /// the files in pieces instead: a run that finds its policy here never holds a copy of the
     /// TOML (770 KB for 10,000 rules, ~190 fresh pages). None when a file cannot be read so; the
     /// caller then reads the layers whole, and reports what is wrong with them.
-    pub fn for_layer_files(home: &str, layers: &[(&str, Layer, bool)]) -> Option<Cache> {
+    pub fn for_layer_files(home: &str, layers: &[(impl AsRef<str>, Layer, bool)]) -> Option<Cache> {
         if cfg!(test) {
             return None;
         }
         Cache::in_dir_from_files(&crate::paths::cache_dir()?.join("gate"), home, layers)
     }
 
-    pub fn in_dir_from_files(dir: &Path, home: &str, layers: &[(&str, Layer, bool)]) -> Option<Cache> {
+    pub fn in_dir_from_files(
+        dir: &Path,
+        home: &str,
+        layers: &[(impl AsRef<str>, Layer, bool)],
+    ) -> Option<Cache> {
         let mut key = Key::new(home);
         for (name, layer, project) in layers {
-            key.layer(name, *project);
+            key.layer(name.as_ref(), *project);
             match layer {
                 Layer::Text(text) => key.field(text.as_bytes()),
                 Layer::File(path) => key.file(path)?,

@@ -288,7 +288,7 @@ impl Policy {
     /// The compiled result is kept in gate's cache, keyed by the SHA-256 of everything it is
     /// made from (see `cache`): a run with the same files reads it instead of compiling them.
     pub fn load_layers(layers: &Layers, home: &str) -> Result<Policy, PolicyError> {
-        let names: Vec<(String, cache::Layer, bool)> = layers
+        let named: Vec<(String, cache::Layer, bool)> = layers
             .base
             .iter()
             .map(|choice| match choice {
@@ -302,37 +302,27 @@ impl Policy {
                     .map(|path| (path.display().to_string(), cache::Layer::File(path), true)),
             )
             .collect();
-        let named: Vec<(&str, cache::Layer, bool)> =
-            names.iter().map(|(name, layer, project)| (name.as_str(), *layer, *project)).collect();
         if let Some(policy) =
             cache::Cache::for_layer_files(home, &named).as_ref().and_then(cache::Cache::load)
         {
             return Ok(policy);
         }
-        let base: Vec<(String, std::borrow::Cow<'static, str>)> = layers
-            .base
+        let texts: Vec<std::borrow::Cow<'_, str>> = named
             .iter()
-            .map(|choice| match choice {
-                Choice::Builtin => Ok((BUILTIN_NAME.to_string(), BUILTIN_DEFAULT.into())),
-                Choice::File(path) => Ok((path.display().to_string(), read_text(path)?.into())),
+            .map(|(_, layer, _)| match layer {
+                cache::Layer::Text(text) => Ok((*text).into()),
+                cache::Layer::File(path) => read_text(path).map(Into::into),
             })
             .collect::<Result<_, PolicyError>>()?;
-        let project = match &layers.project {
-            Some(path) => Some((path.display().to_string(), read_text(path)?)),
-            None => None,
-        };
-        let sources: Vec<(&str, &str, bool)> = base
+        let sources: Vec<(&str, &str, bool)> = named
             .iter()
-            .map(|(name, text)| (name.as_str(), text.as_ref(), false))
-            .chain(project.iter().map(|(name, text)| (name.as_str(), text.as_str(), true)))
+            .zip(&texts)
+            .map(|((name, _, project), text)| (name.as_str(), text.as_ref(), *project))
             .collect();
-        // Keyed by the text read here, which is what is compiled, even if a file changed since.
-        let cache = cache::Cache::for_layers(home, &sources);
-        if let Some(policy) = cache.as_ref().and_then(cache::Cache::load) {
-            return Ok(policy);
-        }
         let policy = Policy::compile_layers(&sources, home)?;
-        if let Some(cache) = cache {
+        // Kept under the key of the text read here, which is what was compiled, even if a file
+        // changed since its bytes were hashed above.
+        if let Some(cache) = cache::Cache::for_layers(home, &sources) {
             cache.store(&policy);
         }
         Ok(policy)
