@@ -67,25 +67,12 @@ impl Key {
     /// A file's bytes as one field, read in 64 KiB pieces. None for anything the layer's reader
     /// would refuse (not a regular file, too large) or a file whose length changes meanwhile.
     fn file(&mut self, path: &Path) -> Option<()> {
-        let (mut file, len) = super::open_policy_file(path).ok()?;
+        use std::io::Read;
+        let (file, len) = super::open_policy_file(path).ok()?;
         self.0.update(len.to_be_bytes());
-        let mut piece = vec![0; 64 << 10];
-        let mut read = 0u64;
-        loop {
-            match std::io::Read::read(&mut file, &mut piece) {
-                Ok(0) => break,
-                Ok(count) => {
-                    read += count as u64;
-                    if read > len {
-                        return None;
-                    }
-                    self.0.update(&piece[..count]);
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        }
-        (read == len).then_some(())
+        let mut pieces = std::io::BufReader::with_capacity(64 << 10, file.take(len + 1));
+        let hashed = std::io::copy(&mut pieces, &mut self.0).ok()?;
+        (hashed == len).then_some(())
     }
 
     fn finish(self, dir: &Path) -> Cache {
