@@ -135,11 +135,11 @@ impl Cache {
 
     /// The policy kept here, if there is one and it is whole and this build's.
     pub fn load(&self) -> Option<Policy> {
-        let file = std::fs::File::open(&self.path).ok()?;
-        if file.metadata().ok()?.len() > MAX_BYTES {
+        let bytes = super::encoded::Encoded::map(&std::fs::File::open(&self.path).ok()?).ok()?;
+        // Checked on the mapping, which knows the length already (mapping costs no reading).
+        if bytes.len() as u64 > MAX_BYTES {
             return None;
         }
-        let bytes = super::encoded::Encoded::map(&file).ok()?;
         let newline = bytes.iter().position(|byte| *byte == b'\n')?;
         let (header, body) = (std::str::from_utf8(&bytes[..newline]).ok()?, &bytes[newline + 1..]);
         let mut words = header.split(' ');
