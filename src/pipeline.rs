@@ -62,7 +62,7 @@ pub struct Finished {
 }
 
 /// `gate exec` running the request as `program` (the line with the shell options `gate shell`
-/// was given). The process is expected to exit after it: the log is left as [`Decided::close_at_exit`]
+/// was given). The process exits after it: the log is left as [`Decided::close_at_exit`]
 /// leaves it.
 pub fn exec_as(
     policy: &Policy,
@@ -175,9 +175,7 @@ impl Decided {
     /// Done, in a process about to exit: see [`AuditLog::close_at_exit`]. Checkpoints being
     /// posted are still waited for.
     pub fn close_at_exit(self) {
-        let Decided { log, checkpoints, .. } = self;
-        log.close_at_exit();
-        drop(checkpoints);
+        self.log.close_at_exit();
     }
 
     fn append(&mut self, record: Record) {
