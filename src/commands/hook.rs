@@ -147,10 +147,10 @@ fn report(
     let recorded = database(args).and_then(|database| {
         // One connection pairs and records. Without a log there is no decision to pair with,
         // and none is made for a report.
-        let mut log = if database.exists() { Some(AuditLog::open(&database)?) } else { None };
+        let log = if database.exists() { Some(AuditLog::open(&database)?) } else { None };
         let recent = log.as_ref().map(|log| log.recent(pairing::WINDOW)).transpose()?.unwrap_or_default();
         let id = paired(agent, call, command, &recent)?;
-        let log = log.take().context("no audit log")?;
+        let log = log.context("no audit log")?;
         pipeline::record_reported(log, &id, agent.name(), (exit_code, duration_ms), detail)
     });
     if let Err(error) = recorded {
