@@ -51,7 +51,9 @@ done
 printf '%s' "$hook" | valgrind --tool=callgrind --demangle=no --callgrind-out-file="$work/cg.hook" \
   "$gate" hook claude-code >/dev/null 2>&1 || true
 {
-  cat "$work"/cg.* | sed -nE 's/^c?fn=\([0-9]+\) (.+)$/\1/p' | grep -vE '^\(|^0x'
+  # A name valgrind marks as a deeper recursion (`name'2`) is the same function.
+  cat "$work"/cg.* | sed -nE "s/^c?fn=\([0-9]+\) (.+)$/\1/p" | sed -E "s/'[0-9]+$//" |
+    grep -vE '^\(|^0x'
   # valgrind's CPU is not this one: glibc picks other string function variants on real CPUs.
   nm "$gate" | awk '$2 ~ /[tT]/ && $3 ~ /^__(mem|str|stp|wmem|wcs|raw)/ {print $3}'
 } | LC_ALL=C sort -u > "$list"
