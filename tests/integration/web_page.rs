@@ -110,9 +110,11 @@ fn web_page_quorum_deny_late_answers_and_expiry() {
     assert_eq!(alice.decide(&id, "approve", ""), (409, "already decided by bob: denied".into()));
     assert_eq!(signed(&web, &id).0, "denied");
 
-    // Expired: no form, and a post is refused.
-    let id = web.create_with(&["touch", "/srv/app/late"], "carol", "release", 1);
-    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // Expired: no form, and a post is refused. The deadline is in whole seconds: two of them
+    // leave the broker at least one to take the request, which one alone did not when the
+    // clock was late in its second and the machine busy ("the deadline has passed").
+    let id = web.create_with(&["touch", "/srv/app/late"], "carol", "release", 2);
+    std::thread::sleep(std::time::Duration::from_millis(3100));
     let (_, page) = alice.get(&id);
     assert!(!page.contains("id=\"decide\"") && page.contains("expired"), "{page}");
     assert_eq!(alice.decide(&id, "approve", "").0, 410);
