@@ -9,11 +9,16 @@
 //! Deliberately not masked: options whose value is a path or a switch (`--key-file PATH`,
 //! `--token-file PATH`, `--password-stdin`), `--key`/`-k` (mostly not secrets: `sort --key 2`),
 //! and `-p` outside mysql-style commands (`mkdir -p`, `ssh -p 22`).
+//!
+//! The patterns run on `regex-lite`: ASCII classes (`\s`, `\w`, `\b`) and ASCII case folding,
+//! which is how a shell splits words anyway, and no Unicode tables, whose relocations would
+//! cost every gate run page faults at start. Where Unicode would have seen a blank or a word
+//! character that ASCII does not, a value runs on and more is masked, not less.
 
 use std::ffi::OsString;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex_lite::{Captures, Regex};
 
 use crate::display::argv_line;
 
@@ -172,6 +177,16 @@ mod tests {
         for input in cases {
             assert_eq!(text(input), input, "{input}");
         }
+    }
+
+    #[test]
+    fn a_blank_is_an_ascii_blank_as_in_the_shell() {
+        // A no-break space does not end a shell word, so it does not end the value either.
+        assert_eq!(text("TOKEN=abc\u{a0}def run"), "TOKEN=*** run");
+        assert_eq!(text("tool --password\u{a0}x"), "tool --password\u{a0}x");
+        assert_eq!(text("Authorization: Bearer\u{2003}abc"), "Authorization: ***");
+        // Non-ASCII letters are not word characters: a token after one is still found.
+        assert_eq!(text("éghp_abcdefghijklmnopqrstuvwxyz0123"), "éghp_***");
     }
 
     #[test]

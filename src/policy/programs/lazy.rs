@@ -20,13 +20,14 @@ static PARSED: [OnceLock<Vec<Arc<Program>>>; index::BLOCKS.len()] =
 
 /// The embedded entry for a program or `"program sub"`, parsed on first use.
 pub(crate) fn get(name: &str) -> Option<&'static Program> {
-    let at = index::NAMES.binary_search_by(|(known, _)| (*known).cmp(name)).ok()?;
-    let block = index::NAMES[at].1;
+    let at = index::NAMES.binary_search_by(|&(start, end, _)| name_at(start, end).cmp(name)).ok()?;
+    let block = usize::from(index::NAMES[at].2);
     let programs = PARSED[block].get_or_init(|| {
-        let (file_name, start, end) = index::BLOCKS[block];
+        let (file, start, end) = index::BLOCKS[block];
+        let file_name = index::FILES[usize::from(file)];
         let text = embedded::FILES.iter().find(|(name, _)| *name == file_name).map_or("", |(_, text)| text);
         let file = format!("policies/programs/{file_name}");
-        let source = text.get(start..end).unwrap_or("");
+        let source = text.get(start as usize..end as usize).unwrap_or("");
         let mut checker = Checker { file: &file, source, home: "", project: false, errors: Vec::new() };
         // An entry with errors is left out (stricter); `gate policy lint` and a unit test show them.
         super::load::read_file(&mut checker).into_iter().map(Arc::new).collect()
@@ -34,9 +35,13 @@ pub(crate) fn get(name: &str) -> Option<&'static Program> {
     programs.iter().find(|program| program.name == name).map(Arc::as_ref)
 }
 
+fn name_at(start: u32, end: u32) -> &'static str {
+    index::NAME_TEXT.get(start as usize..end as usize).unwrap_or("")
+}
+
 /// Every embedded name.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-    index::NAMES.iter().map(|(name, _)| *name)
+    index::NAMES.iter().map(|&(start, end, _)| name_at(start, end))
 }
 
 #[cfg(test)]
