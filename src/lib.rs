@@ -20,6 +20,7 @@ mod pipeline;
 pub mod policy;
 pub mod runner;
 pub mod shell;
+pub mod start;
 pub mod webhook;
 
 pub use cli::Cli;

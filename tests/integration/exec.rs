@@ -34,6 +34,34 @@ fn line_runs_with_bash_the_grammar_it_was_judged_in() {
     env.gate(&["exec", "-c", "-x"]).assert().code(127);
 }
 
+/// gate starts without std's runtime (`src/start.rs`) and opens /dev/null on a closed stdout or
+/// stderr itself: otherwise the audit log, opened first, would take descriptor 1 and the
+/// command's output would be written into the log's file.
+#[test]
+fn closed_standard_descriptors_are_opened_on_dev_null() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new().with_policy(&policy("allow", ""));
+    let mut gate =
+        env.gate_process(&["exec", "--", "sh", "-c", "printf 'from-%s' stdout; printf 'from-%s' stderr >&2"]);
+    // SAFETY: between fork and exec only close, which is async-signal-safe.
+    unsafe {
+        gate.pre_exec(|| {
+            nix::libc::close(1);
+            nix::libc::close(2);
+            Ok(())
+        });
+    }
+    let status = gate.status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    env.gate(&["audit", "verify"]).assert().success();
+    let mut log = std::fs::read(env.db()).unwrap();
+    log.extend(std::fs::read(env.db().with_extension("db-wal")).unwrap_or_default());
+    // The argv holds `from-%s`, never the text the command printed.
+    for printed in [&b"from-stdout"[..], b"from-stderr"] {
+        assert!(!log.windows(printed.len()).any(|window| window == printed), "the output reached the log");
+    }
+}
+
 /// The command starts in the state std's spawn gives it, whatever gate's own: no signal blocked,
 /// SIGPIPE (which gate ignores) at its default, and none of gate's signal handlers. (glibc's own
 /// signals 32 and 33 are left as the test runner passes them on.)
