@@ -109,7 +109,7 @@ impl Environment {
     /// The environment, with gate's own files as found by default (the default log).
     pub fn capture() -> anyhow::Result<Environment> {
         let mut environment = Environment::without_own_files(None)?;
-        environment.own = OwnFiles::capture(None, &[]);
+        environment.own = OwnFiles::of(None, &[]);
         Ok(environment)
     }
 
@@ -160,7 +160,7 @@ impl Environment {
             })
             .chain(layers.project.clone())
             .collect();
-        environment.own = OwnFiles::capture(database, &files);
+        environment.own = OwnFiles::of(database, &files);
         Ok((environment, loaded))
     }
 

@@ -99,8 +99,7 @@ fn context(resolver: &Resolver) -> Context<'_> {
     }
 }
 
-static NO_OWN_FILES: gate::policy::effects::OwnFiles =
-    gate::policy::effects::OwnFiles { protected: Vec::new(), private: Vec::new() };
+static NO_OWN_FILES: gate::policy::effects::OwnFiles = gate::policy::effects::OwnFiles::none();
 
 fn allow_everything() -> Policy {
     Policy::parse("allow-all", "version = 1\n[settings]\ndefault = \"allow\"\n", "/home/agent").unwrap()

@@ -37,14 +37,14 @@ fn classify_all<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<(&'a str, C
         _ => None,
     };
     // What `Environment::capture` finds for an agent with the default locations.
-    let own = OwnFiles {
-        protected: vec![
+    let own = OwnFiles::known(
+        vec![
             format!("{HOME}/.local/share/gate").into(),
             format!("{HOME}/.config/gate").into(),
             "/etc/gate".into(),
         ],
-        private: vec![format!("{HOME}/.config/gate/audit-key").into()],
-    };
+        vec![format!("{HOME}/.config/gate/audit-key").into()],
+    );
     let context = Context {
         home: HOME,
         cwd: project.path(),

@@ -135,8 +135,8 @@ impl PathClasses {
 fn own(effect: &PathEffect, form: &Form, shape: &Shape, context: &Context) -> Option<PathVerdict> {
     let write = effect.access != Access::Read;
     // Private keys are files; the protected list holds directories too.
-    let private = context.own.private.iter().map(|file| (file, false));
-    let protected = context.own.protected.iter().filter(|_| write).map(|file| (file, true));
+    let private = context.own.private().iter().map(|file| (file, false));
+    let protected = context.own.protected().iter().filter(|_| write).map(|file| (file, true));
     for (file, tree) in private.chain(protected) {
         let file = file.to_string_lossy();
         if let Some(hit) = shape.hits_path(&file, tree, effect.access, context.home) {

@@ -65,14 +65,24 @@ pub struct PathVerdict {
     pub reason: String,
 }
 
-/// gate's own files: what no command gate runs may write (or, for `private`, read).
+/// gate's own files: what no command gate runs may write (or, for `private`, read). Found the
+/// first time a command's paths are judged (a few dozen system calls): a command that names no
+/// path never needs them.
 #[derive(Clone, Debug, Default)]
 pub struct OwnFiles {
+    /// The log given (`--db`) and the policy layers loaded, to find the files from; `None` when
+    /// there are none to find.
+    sources: Option<(Option<PathBuf>, Vec<PathBuf>)>,
+    found: std::sync::OnceLock<OwnPaths>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct OwnPaths {
     /// The audit log (with `-wal`, `-shm`), keys, checkpoints, every policy layer loaded,
     /// gate's configuration directories. A directory covers everything under it.
-    pub protected: Vec<PathBuf>,
+    protected: Vec<PathBuf>,
     /// Private keys: not even read.
-    pub private: Vec<PathBuf>,
+    private: Vec<PathBuf>,
 }
 
 /// The class of a write outside the project and the temp directories.

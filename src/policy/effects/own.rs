@@ -1,8 +1,9 @@
 //! gate's own files, found the way gate itself finds them: no command it runs may write them,
 //! and none may read its private keys, whatever the policy says.
 
-use super::OwnFiles;
+use super::{OwnFiles, OwnPaths};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Where the system's policy and settings live.
 const SYSTEM_DIR: &str = "/etc/gate";
@@ -14,43 +15,73 @@ impl OwnFiles {
     /// checkpoint key and file (`GATE_AUDIT_KEY`, `GATE_AUDIT_CHECKPOINT_FILE`) and the running
     /// binary. The checkpoint key and the broker's key (`broker.key` in gate's configuration
     /// directories) are private: not even read. Each is kept as given and, where it differs,
-    /// with its symbolic links resolved.
-    pub fn capture(database: Option<&Path>, layers: &[PathBuf]) -> OwnFiles {
-        let mut protected = Vec::new();
-        if let Some(database) = crate::paths::database(database) {
-            for suffix in ["", "-wal", "-shm", "-journal", ".checkpoint"] {
-                let mut path = database.clone().into_os_string();
-                path.push(suffix);
-                protected.push(PathBuf::from(path));
-            }
-        }
-        let variable =
-            |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-        protected.extend(variable("GATE_AUDIT_CHECKPOINT_FILE"));
-        protected.extend(crate::paths::config_dir().map(|dir| dir.join("gate")));
-        protected.extend(crate::paths::data_dir().map(|dir| dir.join("gate")));
-        // The compiled policies gate keeps (see `policy::cache`): one written by a command
-        // would be read as policy by the next run, if it fitted.
-        protected.extend(crate::paths::cache_dir().map(|dir| dir.join("gate")));
-        protected.push(PathBuf::from(SYSTEM_DIR));
-        protected.extend(layers.iter().cloned());
-        protected.extend(std::env::current_exe().ok());
-        // The checkpoint key, and a broker's key where `gate serve` keeps it by default (next
-        // to a configuration in gate's own directories).
-        let mut private: Vec<PathBuf> = crate::paths::audit_key().into_iter().collect();
-        private.extend(crate::paths::config_dir().map(|dir| dir.join("gate").join("broker.key")));
-        private.push(Path::new(SYSTEM_DIR).join("broker.key"));
-        // The private files are protected too; each path is resolved once, for both lists.
-        let mut forms = RealForms::here();
-        let private = forms.of(private);
-        let mut protected = forms.of(protected);
-        for path in &private {
-            if !protected.contains(path) {
-                protected.push(path.clone());
-            }
-        }
-        OwnFiles { protected, private }
+    /// with its symbolic links resolved. Found when first asked for.
+    pub fn of(database: Option<&Path>, layers: &[PathBuf]) -> OwnFiles {
+        OwnFiles { sources: Some((database.map(Path::to_path_buf), layers.to_vec())), found: OnceLock::new() }
     }
+
+    /// No own files: for judging a command that gate will not run.
+    pub const fn none() -> OwnFiles {
+        OwnFiles { sources: None, found: OnceLock::new() }
+    }
+
+    /// Exactly these files.
+    pub fn known(protected: Vec<PathBuf>, private: Vec<PathBuf>) -> OwnFiles {
+        OwnFiles { sources: None, found: OnceLock::from(OwnPaths { protected, private }) }
+    }
+
+    /// What no command may write; a directory covers everything under it.
+    pub fn protected(&self) -> &[PathBuf] {
+        &self.paths().protected
+    }
+
+    /// What no command may even read.
+    pub fn private(&self) -> &[PathBuf] {
+        &self.paths().private
+    }
+
+    fn paths(&self) -> &OwnPaths {
+        self.found.get_or_init(|| match &self.sources {
+            Some((database, layers)) => capture(database.as_deref(), layers),
+            None => OwnPaths::default(),
+        })
+    }
+}
+
+fn capture(database: Option<&Path>, layers: &[PathBuf]) -> OwnPaths {
+    let mut protected = Vec::new();
+    if let Some(database) = crate::paths::database(database) {
+        for suffix in ["", "-wal", "-shm", "-journal", ".checkpoint"] {
+            let mut path = database.clone().into_os_string();
+            path.push(suffix);
+            protected.push(PathBuf::from(path));
+        }
+    }
+    let variable = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    protected.extend(variable("GATE_AUDIT_CHECKPOINT_FILE"));
+    protected.extend(crate::paths::config_dir().map(|dir| dir.join("gate")));
+    protected.extend(crate::paths::data_dir().map(|dir| dir.join("gate")));
+    // The compiled policies gate keeps (see `policy::cache`): one written by a command
+    // would be read as policy by the next run, if it fitted.
+    protected.extend(crate::paths::cache_dir().map(|dir| dir.join("gate")));
+    protected.push(PathBuf::from(SYSTEM_DIR));
+    protected.extend(layers.iter().cloned());
+    protected.extend(std::env::current_exe().ok());
+    // The checkpoint key, and a broker's key where `gate serve` keeps it by default (next
+    // to a configuration in gate's own directories).
+    let mut private: Vec<PathBuf> = crate::paths::audit_key().into_iter().collect();
+    private.extend(crate::paths::config_dir().map(|dir| dir.join("gate").join("broker.key")));
+    private.push(Path::new(SYSTEM_DIR).join("broker.key"));
+    // The private files are protected too; each path is resolved once, for both lists.
+    let mut forms = RealForms::here();
+    let private = forms.of(private);
+    let mut protected = forms.of(protected);
+    for path in &private {
+        if !protected.contains(path) {
+            protected.push(path.clone());
+        }
+    }
+    OwnPaths { protected, private }
 }
 
 /// Paths made absolute (from gate's working directory) and lexically normal, each followed by
@@ -131,6 +162,18 @@ impl RealDirs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_files_are_found_when_first_asked_for() {
+        let own =
+            OwnFiles::of(Some(Path::new("/nowhere/audit.db")), &[PathBuf::from("/nowhere/policy.toml")]);
+        assert!(own.found.get().is_none());
+        for file in ["/nowhere/audit.db", "/nowhere/audit.db-wal", "/nowhere/policy.toml", SYSTEM_DIR] {
+            assert!(own.protected().contains(&PathBuf::from(file)), "{file}");
+        }
+        assert!(own.private().contains(&Path::new(SYSTEM_DIR).join("broker.key")));
+        assert!(OwnFiles::none().protected().is_empty() && OwnFiles::default().private().is_empty());
+    }
 
     #[test]
     fn real_forms_follow_links() {

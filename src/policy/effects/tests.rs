@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 const HOME: &str = "/home/u";
 
 fn own() -> OwnFiles {
-    OwnFiles {
-        protected: ["/data/gate/audit.db", "/data/gate/audit.db-wal", "/home/u/.config/gate", "/etc/gate"]
+    OwnFiles::known(
+        ["/data/gate/audit.db", "/data/gate/audit.db-wal", "/home/u/.config/gate", "/etc/gate"]
             .map(PathBuf::from)
             .to_vec(),
-        private: vec![PathBuf::from("/home/u/.config/gate/audit-key")],
-    }
+        vec![PathBuf::from("/home/u/.config/gate/audit-key")],
+    )
 }
 
 pub(super) fn with_context<T>(run: impl FnOnce(&Context) -> T) -> T {
