@@ -37,6 +37,9 @@ pub enum Command {
 /// the user sees is the same.
 pub fn parse_hot(args: &[std::ffi::OsString]) -> Option<Cli> {
     use clap::{Args, FromArgMatches};
+    if let Some(command) = parse_plain(args) {
+        return Some(Cli { command });
+    }
     let subcommand = match args.get(1)?.to_str()? {
         "exec" => ExecArgs::augment_args(clap::Command::new("exec")),
         "check" => CheckArgs::augment_args(clap::Command::new("check")),
@@ -54,6 +57,26 @@ pub fn parse_hot(args: &[std::ffi::OsString]) -> Option<Cli> {
     Command::from_arg_matches(&matches).ok().map(|command| Cli { command })
 }
 
+/// `gate exec -- ARGV…` and `gate check -- ARGV…`, an agent's most common lines, without clap
+/// (~20 µs): no option, and `--` before a command that is not empty. Every other line goes to
+/// clap.
+fn parse_plain(args: &[std::ffi::OsString]) -> Option<Command> {
+    use crate::commands::input::{CommandArgs, PolicyArgs};
+    let [_, subcommand, separator, argv @ ..] = args else { return None };
+    if separator != "--" || argv.is_empty() {
+        return None;
+    }
+    let policy = PolicyArgs { policy: None };
+    let command = CommandArgs { line: None, argv: argv.to_vec() };
+    match subcommand.to_str()? {
+        "exec" => Some(Command::Exec(ExecArgs { policy, db: None, command })),
+        "check" => {
+            Some(Command::Check(CheckArgs { policy, json: false, exit_code: false, db: None, command }))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +91,11 @@ mod tests {
     fn the_hot_parse_is_the_whole_parse() {
         let taken = [
             &["gate", "exec", "--", "true"][..],
+            &["gate", "exec", "--", "ls", "--", "-c", "x", "--help"],
+            &["gate", "exec", "--", "--version"],
+            &["gate", "check", "--", "git", "status"],
+            &["gate", "check", "--", "-c", "ls"],
+            &["gate", "exec", "--"],
             &["gate", "exec", "-c", "git status && git push"],
             &["gate", "exec", "--policy", "p.toml", "--db", "a.db", "--", "ls", "-la", "--help"],
             &["gate", "exec", "ls", "-la"],
