@@ -27,6 +27,8 @@ mod fingerprint {
 const MAGIC: &str = "gate-policy-cache v6";
 /// A compiled policy not written for this long is removed when another is stored.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+/// What keys the built-in default's text (a NUL byte: no policy text holds one).
+const BUILTIN_MARK: &[u8] = b"\0the built-in default of this build";
 /// A cache file larger than this is not read (the largest policy gate reads is 16 MiB of TOML).
 const MAX_BYTES: u64 = 256 << 20;
 
@@ -57,6 +59,16 @@ impl Key {
     fn layer(&mut self, name: &str, project: bool) {
         self.field(name.as_bytes());
         self.field(if project { b"project" } else { b"base" });
+    }
+
+    /// A layer's text. The built-in default is this build's, which the fingerprint already
+    /// covers: it stands for itself by a mark, not by 22 KB hashed on every run.
+    fn text(&mut self, text: &str) {
+        if std::ptr::eq(text, super::BUILTIN_DEFAULT) || text == super::BUILTIN_DEFAULT {
+            self.field(BUILTIN_MARK);
+        } else {
+            self.field(text.as_bytes());
+        }
     }
 
     fn field(&mut self, bytes: &[u8]) {
@@ -101,7 +113,7 @@ impl Cache {
         let mut key = Key::new(home);
         for (name, text, project) in layers {
             key.layer(name, *project);
-            key.field(text.as_bytes());
+            key.text(text);
         }
         key.finish(dir)
     }
@@ -126,7 +138,7 @@ impl Cache {
         for (name, layer, project) in layers {
             key.layer(name.as_ref(), *project);
             match layer {
-                Layer::Text(text) => key.field(text.as_bytes()),
+                Layer::Text(text) => key.text(text),
                 Layer::File(path) => key.file(path)?,
             }
         }
@@ -311,6 +323,26 @@ flags = ["-v"]
         ] {
             assert_ne!(one.path, other.path);
         }
+        // The built-in default is keyed by a mark, whether given as itself or as a copy; a text
+        // one byte off it is keyed by its bytes.
+        let builtin = super::super::BUILTIN_DEFAULT;
+        let copy = builtin.to_string();
+        let marked = Cache::in_dir(dir.path(), HOME, &[("(built-in default)", builtin, false)]);
+        assert_eq!(
+            marked.path,
+            Cache::in_dir(dir.path(), HOME, &[("(built-in default)", &copy, false)]).path
+        );
+        let from_files = Cache::in_dir_from_files(
+            dir.path(),
+            HOME,
+            &[("(built-in default)", Layer::Text(builtin), false)],
+        );
+        assert_eq!(marked.path, from_files.unwrap().path);
+        let edited = format!("{builtin}\n");
+        assert_ne!(
+            marked.path,
+            Cache::in_dir(dir.path(), HOME, &[("(built-in default)", &edited, false)]).path
+        );
     }
 
     /// A cache that is not exactly what this build wrote for these files is never read: a
