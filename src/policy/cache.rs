@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-mod fingerprint {
+pub(crate) mod fingerprint {
     include!(concat!(env!("OUT_DIR"), "/fingerprint.rs"));
 }
 

@@ -18,21 +18,33 @@ mod index {
 static PARSED: [OnceLock<Vec<Arc<Program>>>; index::BLOCKS.len()] =
     [const { OnceLock::new() }; index::BLOCKS.len()];
 
-/// The embedded entry for a program or `"program sub"`, parsed on first use.
+/// The embedded entry for a program or `"program sub"`, read on first use: compiled from the
+/// cache (see `compiled`), else parsed from its block.
 pub(crate) fn get(name: &str) -> Option<&'static Program> {
     let at = index::NAMES.binary_search_by(|&(start, end, _)| name_at(start, end).cmp(name)).ok()?;
     let block = usize::from(index::NAMES[at].2);
     let programs = PARSED[block].get_or_init(|| {
-        let (file, start, end) = index::BLOCKS[block];
-        let file_name = index::FILES[usize::from(file)];
-        let text = embedded::FILES.iter().find(|(name, _)| *name == file_name).map_or("", |(_, text)| text);
-        let file = format!("policies/programs/{file_name}");
-        let source = text.get(start as usize..end as usize).unwrap_or("");
-        let mut checker = Checker { file: &file, source, home: "", project: false, errors: Vec::new() };
-        // An entry with errors is left out (stricter); `gate policy lint` and a unit test show them.
-        super::load::read_file(&mut checker).into_iter().map(Arc::new).collect()
+        let programs = super::compiled::block(block, block_count(), parse_block);
+        programs.unwrap_or_else(|| parse_block(block)).into_iter().map(Arc::new).collect()
     });
     programs.iter().find(|program| program.name == name).map(Arc::as_ref)
+}
+
+/// How many blocks the knowledge files hold.
+pub(super) fn block_count() -> usize {
+    index::BLOCKS.len()
+}
+
+/// A block's programs parsed from its TOML, with every check. An entry with errors is left out
+/// (stricter); `gate policy lint` and a unit test show them.
+pub(super) fn parse_block(block: usize) -> Vec<Program> {
+    let (file, start, end) = index::BLOCKS[block];
+    let file_name = index::FILES[usize::from(file)];
+    let text = embedded::FILES.iter().find(|(name, _)| *name == file_name).map_or("", |(_, text)| text);
+    let file = format!("policies/programs/{file_name}");
+    let source = text.get(start as usize..end as usize).unwrap_or("");
+    let mut checker = Checker { file: &file, source, home: "", project: false, errors: Vec::new() };
+    super::load::read_file(&mut checker)
 }
 
 fn name_at(start: u32, end: u32) -> &'static str {

@@ -7,6 +7,7 @@
 //! `[[programs]]` tables in a policy layer (a later layer's entry for a name replaces the
 //! earlier one; a project layer may not add any, since knowledge only ever loosens).
 
+mod compiled;
 mod embedded;
 mod form;
 pub(crate) mod languages;
