@@ -184,14 +184,18 @@ impl Cache {
         }
     }
 
-    /// Removes the compiled policies nobody has written for [`STALE_AFTER`]: every build and
-    /// every edit of a policy makes a new file, and only a store (rare) pays for the sweep.
+    /// Removes the compiled policies and knowledge nobody has written for [`STALE_AFTER`]: every
+    /// build and every edit of a policy makes a new file, and only a store (rare) pays for the
+    /// sweep.
     fn forget_stale(&self) {
         let Some(dir) = self.path.parent() else { return };
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         let now = std::time::SystemTime::now();
         for entry in entries.flatten() {
-            let stale = entry.file_name().to_string_lossy().starts_with("policy-")
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // The compiled knowledge of old builds too (see `programs::compiled`).
+            let stale = (name.starts_with("policy-") || name.starts_with("knowledge-"))
                 && entry
                     .metadata()
                     .and_then(|meta| meta.modified())
@@ -482,16 +486,17 @@ flags = ["-v"]
     fn storing_forgets_files_not_written_for_a_month() {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join("policy-old");
+        let old_knowledge = dir.path().join("knowledge-0.0.1-old");
         let recent = dir.path().join("policy-recent");
         let other = dir.path().join("notes");
-        for path in [&old, &recent, &other] {
+        for path in [&old, &old_knowledge, &recent, &other] {
             std::fs::write(path, "x").unwrap();
         }
         let month_ago = std::time::SystemTime::now() - STALE_AFTER - std::time::Duration::from_secs(60);
-        for path in [&old, &other] {
+        for path in [&old, &old_knowledge, &other] {
             std::fs::File::options().write(true).open(path).unwrap().set_modified(month_ago).unwrap();
         }
         Cache::in_dir(dir.path(), HOME, &layers(TEXT)).store(&policy(TEXT));
-        assert!(!old.exists() && recent.exists() && other.exists());
+        assert!(!old.exists() && !old_knowledge.exists() && recent.exists() && other.exists());
     }
 }

@@ -8,8 +8,9 @@
 //! then the form. A block is read from it only when its item is whole and its checksum matches;
 //! anything else is parsed from the TOML, as without the file, so a bad file costs time, never
 //! different knowledge. The first run that finds no file compiles every block and writes it,
-//! whole, under a temporary name that it renames. The folder is one of gate's own files, which
-//! no judged command may write (see `effects::own`).
+//! whole, under a temporary name that it renames; old builds' files are swept with the compiled
+//! policies (see `cache`). The folder is one of gate's own files, which no judged command may
+//! write (see `effects::own`).
 
 use super::Program;
 use crate::policy::encoded::Encoded;
