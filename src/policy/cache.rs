@@ -207,31 +207,35 @@ impl Cache {
     }
 
     fn write(&self, policy: &Policy) -> std::io::Result<()> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         let mut body = postcard::to_stdvec(policy).map_err(std::io::Error::other)?;
         policy.by_program.encode_into(&mut body).map_err(std::io::Error::other)?;
         policy.paths.encode_into(&mut body).map_err(std::io::Error::other)?;
         policy.rules.encode_into(&mut body).map_err(std::io::Error::other)?;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-        let temporary = dir.join(format!(".policy-{}.{}", self.key, std::process::id()));
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&temporary)
-            .and_then(|mut file| {
-                let digest = checksum(&body);
-                file.write_all(format!("{MAGIC} {} {digest}\n", self.key).as_bytes())?;
-                file.write_all(&body)
-            })
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written
+        let header = format!("{MAGIC} {} {}\n", self.key, checksum(&body));
+        write_whole(&self.path, &format!(".policy-{}", self.key), &[header.as_bytes(), &body])
     }
+}
+
+/// Writes `parts` as the file at `path`, whole: into a temporary file (mode 0600) of that name
+/// in the same folder (0700, made if missing), renamed over `path`, so a reader never sees half
+/// of one.
+pub(crate) fn write_whole(path: &Path, temporary: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let temporary = dir.join(format!("{temporary}.{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)
+        .and_then(|mut file| parts.iter().try_for_each(|part| file.write_all(part)))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@
 
 use super::Program;
 use crate::policy::encoded::Encoded;
-use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -105,23 +104,8 @@ fn encode(blocks: impl Iterator<Item = Vec<Program>>) -> postcard::Result<Vec<u8
 }
 
 fn write(path: &std::path::Path, blocks: impl Iterator<Item = Vec<Program>>) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let bytes = encode(blocks).map_err(std::io::Error::other)?;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    let temporary = dir.join(format!(".knowledge.{}", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(&bytes))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    crate::policy::cache::write_whole(path, ".knowledge", &[&bytes])
 }
 
 #[cfg(test)]
