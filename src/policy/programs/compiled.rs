@@ -50,7 +50,11 @@ impl File {
         if let Some(file) = File::open(&path).filter(|file| file.items.len() == blocks) {
             return Some(file);
         }
-        let _ = write(&path, (0..blocks).map(compile));
+        // Compiling every block costs ~7 ms: only worth it where the file can be kept (a
+        // read-only home would otherwise pay it on every run).
+        if writable_folder(&path) {
+            let _ = write(&path, (0..blocks).map(compile));
+        }
         None
     }
 
@@ -103,6 +107,14 @@ fn encode(blocks: impl Iterator<Item = Vec<Program>>) -> postcard::Result<Vec<u8
     Ok(bytes)
 }
 
+/// Whether the folder of `path` exists, or can be made, and this process may write in it.
+fn writable_folder(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::DirBuilderExt;
+    let Some(dir) = path.parent() else { return false };
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).is_ok()
+        && nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok()
+}
+
 fn write(path: &std::path::Path, blocks: impl Iterator<Item = Vec<Program>>) -> std::io::Result<()> {
     let bytes = encode(blocks).map_err(std::io::Error::other)?;
     crate::policy::cache::write_whole(path, ".knowledge", &[&bytes])
@@ -119,6 +131,15 @@ mod tests {
             "{} {:?} {options:?} {:?} {} {} {}",
             program.name, program.flags, program.operands, program.numbers, program.network, program.source
         )
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_made_is_not_written_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        assert!(!writable_folder(&file.join("gate").join("knowledge-x")));
+        assert!(writable_folder(&dir.path().join("gate").join("knowledge-x")));
     }
 
     #[test]
