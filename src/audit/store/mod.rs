@@ -273,10 +273,6 @@ fn fold(conn: &Connection, mode: &str) -> rusqlite::Result<bool> {
     Ok(busy == 0 && frames == folded)
 }
 
-/// Keeps the WAL and its index between runs: no fold when the connection closes (it is done
-/// after the command instead, when the WAL is large). SQLite's own fold after a commit stays
-/// for a connection that appends thousands of entries (imports, benchmarks), at a size a
-/// command's connection never reaches: it folds at [`FOLD_ABOVE`], a sixteenth of it.
 /// A small lookaside for every connection this process opens (16 KB, not SQLite's 120 KB): the
 /// default is set up, every slot written, when a connection opens, ~30 page faults for the
 /// dozen statements a command's log runs. Only possible before SQLite's first connection;
@@ -291,6 +287,10 @@ fn small_lookaside() {
     });
 }
 
+/// Keeps the WAL and its index between runs: no fold when the connection closes (it is done
+/// after the command instead, when the WAL is large). SQLite's own fold after a commit stays
+/// for a connection that appends thousands of entries (imports, benchmarks), at a size a
+/// command's connection never reaches: it folds at [`FOLD_ABOVE`], a sixteenth of it.
 fn keep_wal(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)
