@@ -14,6 +14,7 @@ mod commands;
 pub mod context;
 pub mod display;
 pub mod exit_code;
+mod files;
 mod mcp;
 pub mod paths;
 mod pipeline;

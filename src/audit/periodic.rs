@@ -12,8 +12,6 @@
 //!   before it exits. A post that fails is reported on stderr; the file copy is written anyway.
 //! - the key: `GATE_AUDIT_KEY`, else `$XDG_CONFIG_HOME/gate/audit-key` (see `paths::audit_key`).
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::AuditError;
@@ -106,22 +104,8 @@ pub fn post(url: &str, checkpoint: &Checkpoint, note: &str) -> Result<(), Webhoo
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
-    let failed = |source| AuditError::CheckpointWrite { path: path.to_path_buf(), source };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(failed)
+    crate::files::replace(path, &[bytes], crate::files::Mode::AtMost(0o644), true)
+        .map_err(|source| AuditError::CheckpointWrite { path: path.to_path_buf(), source })
 }
 
 /// The checkpoints of one `gate exec`: written when due, posted on threads of their own, which

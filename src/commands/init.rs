@@ -161,7 +161,7 @@ fn planned(agent: Agent, script: Option<&str>, old: Option<&[u8]>) -> Result<(St
 
 /// Writes the file atomically, keeping the old one as a backup; returns the backup's path.
 fn write(path: &Path, old: Option<&[u8]>, new: &[u8], executable: bool) -> anyhow::Result<Option<PathBuf>> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
     let folder = path.parent().context("the settings file has no folder")?;
     std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
     let mode = std::fs::metadata(path)
@@ -182,25 +182,8 @@ fn write(path: &Path, old: Option<&[u8]>, new: &[u8], executable: bool) -> anyho
         }
         None => None,
     };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".gate-tmp{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&temporary)
-        .and_then(|mut file| {
-            use std::io::Write;
-            file.write_all(new)?;
-            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error).with_context(|| format!("cannot write {}", path.display()));
-    }
+    crate::files::replace(path, &[new], crate::files::Mode::Exactly(mode), true)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(backup)
 }
 

@@ -16,7 +16,6 @@
 
 use super::Policy;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub(crate) mod fingerprint {
@@ -212,30 +211,18 @@ impl Cache {
         policy.paths.encode_into(&mut body).map_err(std::io::Error::other)?;
         policy.rules.encode_into(&mut body).map_err(std::io::Error::other)?;
         let header = format!("{MAGIC} {} {}\n", self.key, checksum(&body));
-        write_whole(&self.path, &format!(".policy-{}", self.key), &[header.as_bytes(), &body])
+        write_whole(&self.path, &[header.as_bytes(), &body])
     }
 }
 
-/// Writes `parts` as the file at `path`, whole: into a temporary file (mode 0600) of that name
-/// in the same folder (0700, made if missing), renamed over `path`, so a reader never sees half
-/// of one.
-pub(crate) fn write_whole(path: &Path, temporary: &str, parts: &[&[u8]]) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+/// Writes a cache file whole (see [`crate::files::replace`]), readable by this user only, in
+/// gate's cache folder (0700, made if missing). Not fsynced: a file lost in a crash is compiled
+/// again.
+pub(crate) fn write_whole(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    let temporary = dir.join(format!("{temporary}.{}", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)
-        .and_then(|mut file| parts.iter().try_for_each(|part| file.write_all(part)))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    crate::files::replace(path, parts, crate::files::Mode::AtMost(0o600), false)
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ fn writable_folder(path: &std::path::Path) -> bool {
 
 fn write(path: &std::path::Path, blocks: impl Iterator<Item = Vec<Program>>) -> std::io::Result<()> {
     let bytes = encode(blocks).map_err(std::io::Error::other)?;
-    crate::policy::cache::write_whole(path, ".knowledge", &[&bytes])
+    crate::policy::cache::write_whole(path, &[&bytes])
 }
 
 #[cfg(test)]
