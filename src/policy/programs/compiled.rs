@@ -7,10 +7,10 @@
 //! with one item per block of the knowledge files: the XXH3-64 of the block's compiled form,
 //! then the form. A block is read from it only when its item is whole and its checksum matches;
 //! anything else is parsed from the TOML, as without the file, so a bad file costs time, never
-//! different knowledge. The first run that finds no file compiles every block and writes it,
-//! whole, under a temporary name that it renames; old builds' files are swept with the compiled
-//! policies (see `cache`). The folder is one of gate's own files, which no judged command may
-//! write (see `effects::own`).
+//! different knowledge. The first run that finds no file compiles every block, writes the file
+//! whole (`cache::write_whole`) and reads its own blocks from what it compiled; old builds'
+//! files are swept with the compiled policies (see `cache`). The folder is one of gate's own
+//! files, which no judged command may write (see `effects::own`).
 
 use super::Program;
 use crate::policy::encoded::Encoded;
@@ -41,7 +41,7 @@ struct File {
 
 impl File {
     /// This build's file, read; or, when there is none (or it is not whole), every block
-    /// compiled and written for the next run, and `None` for this one.
+    /// compiled and written for the next run, and read from memory by this one.
     fn open_or_write(blocks: usize, compile: &impl Fn(usize) -> Vec<Program>) -> Option<File> {
         if cfg!(test) {
             return None;
@@ -52,10 +52,12 @@ impl File {
         }
         // Compiling every block costs ~7 ms: only worth it where the file can be kept (a
         // read-only home would otherwise pay it on every run).
-        if writable_folder(&path) {
-            let _ = write(&path, (0..blocks).map(compile));
+        if !writable_folder(&path) {
+            return None;
         }
-        None
+        let bytes = encode((0..blocks).map(compile)).ok()?;
+        let _ = crate::policy::cache::write_whole(&path, &[&bytes]);
+        File::read(Encoded::from(bytes))
     }
 
     fn open(path: &std::path::Path) -> Option<File> {
@@ -113,11 +115,6 @@ fn writable_folder(path: &std::path::Path) -> bool {
     let Some(dir) = path.parent() else { return false };
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).is_ok()
         && nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok()
-}
-
-fn write(path: &std::path::Path, blocks: impl Iterator<Item = Vec<Program>>) -> std::io::Result<()> {
-    let bytes = encode(blocks).map_err(std::io::Error::other)?;
-    crate::policy::cache::write_whole(path, &[&bytes])
 }
 
 #[cfg(test)]
